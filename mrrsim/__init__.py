@@ -1,0 +1,22 @@
+"""mrrsim: what-if planning for subscription billing (monthly vs annual prepaid, or a mix)."""
+
+from mrrsim.projection import all_annual, all_monthly, project, project_many
+from mrrsim.scenario import Scenario, ScenarioError, Segment, Uncertainty, parse_scenario
+from mrrsim.yamlio import dump_scenario, load_preset, load_scenario, loads_scenario, preset_names
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "Segment",
+    "Uncertainty",
+    "all_annual",
+    "all_monthly",
+    "dump_scenario",
+    "load_preset",
+    "load_scenario",
+    "loads_scenario",
+    "parse_scenario",
+    "preset_names",
+    "project",
+    "project_many",
+]

@@ -1,0 +1,247 @@
+"""The deterministic model of SPEC section 3 as whole-column polars expressions.
+
+Within one segment and billing term every cohort follows the same curve by age, so month totals
+are first-order recurrences over "renewal stocks":
+
+    S[t] = b[t] + s * S[t - L]        (customers whose last billing event was in month t)
+    V[t] = price * b[t] + s * m * V[t - L]   (their MRR)
+
+with L = 1 for the monthly term (every month is a billing event) and L = 12 for the annual term,
+s the survival rate at a billing event (1 - churn) and m the price factor (1 + expansion).
+b[t] is the cohort acquired in month t; the existing base enters as cohorts at t <= 0 (the
+monthly base at t = 0, the annual base as twelve equal cohorts at t = -11..0, i.e. first
+renewals in months 1..12). Customers and MRR are the sums of the last L stocks, cash is L * V
+(the billing event's payment), and deferred revenue weighs each stock by its prepaid months
+still to come.
+
+The recurrences are solved with a log-depth prefix scan (each step one shifted, masked
+``with_columns``), so there is no Python loop over months or cohorts and the cost is
+O(rows * log H). Many scenario variants with one horizon run in one pass (``project_many``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from mrrsim.scenario import Scenario
+
+__all__ = [
+    "COLUMNS",
+    "FLOAT_COLUMNS",
+    "TERMS",
+    "all_annual",
+    "all_monthly",
+    "params_frame",
+    "project",
+    "project_lazy",
+    "project_many",
+]
+
+TERMS = ("monthly", "annual")
+PRE = 11  # months before month 1 that hold the existing annual base (first renewals 1..12)
+FLOAT_COLUMNS = (
+    "customers",
+    "new_customers",
+    "churned_customers",
+    "mrr",
+    "arr",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "cash",
+    "revenue",
+    "deferred_revenue",
+)
+COLUMNS = ("month", "segment", "term", *FLOAT_COLUMNS)
+
+
+def all_monthly(scenario: Scenario) -> Scenario:
+    """The counterfactual where every new customer chooses month-to-month billing."""
+    return scenario.with_segments(annual_share=0.0)
+
+
+def all_annual(scenario: Scenario) -> Scenario:
+    """The counterfactual where every new customer chooses annual prepaid billing."""
+    return scenario.with_segments(annual_share=1.0)
+
+
+def params_frame(scenarios: Sequence[Scenario]) -> pl.DataFrame:
+    """One row per (variant, segment, term) with the rates the recurrences need."""
+    rows: list[dict[str, object]] = []
+    for variant, sc in enumerate(scenarios):
+        for seg_idx, seg in enumerate(sc.segments):
+            discount = sc.discount_for(seg)
+            common = {
+                "variant": variant,
+                "seg_idx": seg_idx,
+                "segment": seg.name,
+                "new0": seg.new_customers,
+                "growth": seg.acquisition_growth,
+                "coc": sc.cost_of_capital,
+            }
+            rows.append(
+                common
+                | {
+                    "term_idx": 0,
+                    "stride": 1,
+                    "price": seg.list_price,
+                    "share": 1.0 - seg.annual_share,
+                    "survive": 1.0 - seg.monthly_churn,
+                    "grow": 1.0 + seg.monthly_expansion,
+                    "base": seg.existing_monthly_customers,
+                }
+            )
+            rows.append(
+                common
+                | {
+                    "term_idx": 1,
+                    "stride": 12,
+                    "price": seg.list_price * (1.0 - discount),
+                    "share": seg.annual_share,
+                    "survive": 1.0 - seg.annual_churn,
+                    "grow": 1.0 + seg.annual_expansion,
+                    "base": seg.existing_annual_customers / 12.0,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "variant": pl.UInt32,
+            "seg_idx": pl.UInt32,
+            "segment": pl.String,
+            "new0": pl.Float64,
+            "growth": pl.Float64,
+            "coc": pl.Float64,
+            "term_idx": pl.UInt8,
+            "stride": pl.Int32,
+            "price": pl.Float64,
+            "share": pl.Float64,
+            "survive": pl.Float64,
+            "grow": pl.Float64,
+            "base": pl.Float64,
+        },
+    )
+
+
+def _acquisitions(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """b[t]: new cohorts for t >= 1, the existing base as cohorts at t <= 0."""
+    t = pl.col("t")
+    monthly = pl.col("stride") == 1
+    b = (
+        pl.when(t >= 1)
+        .then(pl.col("new0") * pl.col("share") * (1.0 + pl.col("growth")).pow(t - 1))
+        .when(monthly & (t == 0))
+        .then(pl.col("base"))
+        .when(~monthly)
+        .then(pl.col("base"))
+        .otherwise(0.0)
+    )
+    return lf.with_columns(b.alias("b")).with_columns(
+        pl.col("b").alias("S"), (pl.col("price") * pl.col("b")).alias("V")
+    )
+
+
+def _scan_step(k: int, span: int) -> list[pl.Expr]:
+    """One doubling step of the prefix scan: add the stock k billing periods back, decayed."""
+    idx = pl.col("t") + PRE
+    exprs = []
+    for stock, factor in (("S", pl.col("survive")), ("V", pl.col("survive") * pl.col("grow"))):
+        carried = pl.lit(0.0)
+        for stride in (12, 1):
+            lag = stride * k
+            if lag < span:
+                carried = (
+                    pl.when((pl.col("stride") == stride) & (idx >= lag))
+                    .then(factor.pow(k) * pl.col(stock).shift(lag))
+                    .otherwise(carried)
+                )
+        exprs.append((pl.col(stock) + carried).alias(stock))
+    return exprs
+
+
+def _scan(lf: pl.LazyFrame, span: int) -> pl.LazyFrame:
+    """Solve both recurrences for every group at once in ceil(log2(span)) steps."""
+    k = 1
+    while k < span:
+        lf = lf.with_columns(_scan_step(k, span))
+        k *= 2
+    return lf
+
+
+def _window(col: str, weights: Sequence[float]) -> pl.Expr:
+    """sum_j weights[j] * col[t - j] (only read at t >= 1, where the lags stay in the group)."""
+    return pl.sum_horizontal(
+        [
+            pl.col(col).shift(j) * w if w != 1 else pl.col(col).shift(j)
+            for j, w in enumerate(weights)
+            if w
+        ]
+    )
+
+
+def _flows(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Turn the renewal stocks into the table's columns (SPEC section 4)."""
+    monthly = pl.col("stride") == 1
+    s = pl.col("survive")
+    prev_s = pl.when(monthly).then(pl.col("S").shift(1)).otherwise(pl.col("S").shift(12))
+    prev_v = pl.when(monthly).then(pl.col("V").shift(1)).otherwise(pl.col("V").shift(12))
+    change = s * (pl.col("grow") - 1.0) * prev_v
+    mrr = pl.when(monthly).then(pl.col("V")).otherwise(_window("V", [1.0] * 12))
+    return lf.with_columns(
+        pl.when(monthly).then(pl.col("S")).otherwise(_window("S", [1.0] * 12)).alias("customers"),
+        pl.col("b").alias("new_customers"),
+        ((1.0 - s) * prev_s).alias("churned_customers"),
+        mrr.alias("mrr"),
+        (mrr * 12.0).alias("arr"),
+        (pl.col("price") * pl.col("b")).alias("new_mrr"),
+        (change.clip(lower_bound=0.0) + 0.0).alias("expansion_mrr"),
+        ((-change).clip(lower_bound=0.0) + 0.0).alias("contraction_mrr"),
+        ((1.0 - s) * prev_v).alias("churned_mrr"),
+        (pl.col("V") * pl.col("stride").cast(pl.Float64)).alias("cash"),
+        mrr.alias("revenue"),
+        pl.when(monthly)
+        .then(0.0)
+        .otherwise(_window("V", [float(11 - j) for j in range(12)]))
+        .alias("deferred_revenue"),
+    )
+
+
+def project_lazy(params: pl.DataFrame, horizon: int) -> pl.LazyFrame:
+    """The projection of every variant in ``params`` (from ``params_frame``) as one lazy plan."""
+    span = horizon + PRE + 1
+    return (
+        params.lazy()
+        .sort("variant", "seg_idx", "term_idx")
+        .with_columns(pl.int_ranges(-PRE, horizon + 1, dtype=pl.Int32).alias("t"))
+        .explode("t")
+        .pipe(_acquisitions)
+        .pipe(_scan, span)
+        .pipe(_flows)
+        .filter(pl.col("t") >= 1)
+        .with_columns(
+            pl.col("t").cast(pl.Int64).alias("month"),
+            pl.col("term_idx")
+            .replace_strict([0, 1], list(TERMS), return_dtype=pl.String)
+            .alias("term"),
+        )
+        .sort("variant", "month", "seg_idx", "term_idx")
+    )
+
+
+def project_many(scenarios: Sequence[Scenario]) -> pl.DataFrame:
+    """Projections of several scenarios sharing one horizon, tagged by a ``variant`` index."""
+    if not scenarios:
+        raise ValueError("project_many needs at least one scenario")
+    horizons = {sc.horizon_months for sc in scenarios}
+    if len(horizons) != 1:
+        raise ValueError("project_many needs scenarios with one horizon")
+    lf = project_lazy(params_frame(scenarios), horizons.pop())
+    return lf.select("variant", *COLUMNS).collect()
+
+
+def project(scenario: Scenario) -> pl.DataFrame:
+    """The projection table of SPEC section 4: one row per (month, segment, term)."""
+    return project_lazy(params_frame([scenario]), scenario.horizon_months).select(COLUMNS).collect()
