@@ -1,5 +1,6 @@
 """mrrsim: what-if planning for subscription billing (monthly vs annual prepaid, or a mix)."""
 
+from mrrsim.metrics import Summary, summarize, summarize_many
 from mrrsim.projection import all_annual, all_monthly, project, project_many
 from mrrsim.scenario import Scenario, ScenarioError, Segment, Uncertainty, parse_scenario
 from mrrsim.yamlio import dump_scenario, load_preset, load_scenario, loads_scenario, preset_names
@@ -8,6 +9,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Segment",
+    "Summary",
     "Uncertainty",
     "all_annual",
     "all_monthly",
@@ -19,4 +21,6 @@ __all__ = [
     "preset_names",
     "project",
     "project_many",
+    "summarize",
+    "summarize_many",
 ]

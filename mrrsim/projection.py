@@ -183,7 +183,11 @@ def _window(col: str, weights: Sequence[float]) -> pl.Expr:
 
 
 def _flows(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Turn the renewal stocks into the table's columns (SPEC section 4)."""
+    """Turn the renewal stocks into the table's columns (SPEC section 4).
+
+    ``renewing_customers`` / ``renewing_mrr`` (annual rows only) are the cohorts reaching a
+    renewal this month, before churn and price change: the calendar customer-success teams use.
+    """
     monthly = pl.col("stride") == 1
     s = pl.col("survive")
     prev_s = pl.when(monthly).then(pl.col("S").shift(1)).otherwise(pl.col("S").shift(12))
@@ -200,6 +204,8 @@ def _flows(lf: pl.LazyFrame) -> pl.LazyFrame:
         (change.clip(lower_bound=0.0) + 0.0).alias("expansion_mrr"),
         ((-change).clip(lower_bound=0.0) + 0.0).alias("contraction_mrr"),
         ((1.0 - s) * prev_v).alias("churned_mrr"),
+        pl.when(monthly).then(0.0).otherwise(prev_s).alias("renewing_customers"),
+        pl.when(monthly).then(0.0).otherwise(prev_v).alias("renewing_mrr"),
         (pl.col("V") * pl.col("stride").cast(pl.Float64)).alias("cash"),
         mrr.alias("revenue"),
         pl.when(monthly)

@@ -89,3 +89,57 @@ def reference(sc: Scenario) -> list[dict]:
 
 def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+def reference_summary(sc: Scenario) -> dict:
+    """SPEC section 5, computed cohort by cohort from the literal model."""
+    rows = reference(sc)
+    h = sc.horizon_months
+    last = [r for r in rows if r["month"] == h]
+    out = {
+        "ending_mrr": sum(r["mrr"] for r in last),
+        "ending_arr": 12 * sum(r["mrr"] for r in last),
+        "ending_customers": sum(r["customers"] for r in last),
+        "cumulative_cash": sum(r["cash"] for r in rows),
+        "cumulative_revenue": sum(r["revenue"] for r in rows),
+        "npv_cash": sum(
+            r["cash"] * (1 + sc.cost_of_capital) ** (-(r["month"] - 1) / 12) for r in rows
+        ),
+    }
+    then = now = gross = 0.0
+    if h >= 13:
+        for seg in sc.segments:
+            for term in ("monthly", "annual"):
+                for a, n in _cohorts(sc, seg, term):
+                    if a > h - 12:
+                        continue
+                    c0, p0, _, _ = _state(sc, seg, term, a, n, h - 12)
+                    c1, p1, _, _ = _state(sc, seg, term, a, n, h)
+                    then += c0 * p0
+                    now += c1 * p1
+                    gross += c1 * min(p0, p1)
+    out["nrr_12"] = now / then if then > 0 else None
+    out["grr_12"] = gross / then if then > 0 else None
+    if any(seg.new_customers > 0 for seg in sc.segments):
+        new_only = sc.with_segments(existing_monthly_customers=0, existing_annual_customers=0)
+        monthly = reference_summary_basic(new_only.with_segments(annual_share=0.0))
+        annual = reference_summary_basic(
+            new_only.with_segments(annual_share=1.0, annual_discount=0.0)
+        )
+        out["break_even_discount"] = 1 - monthly["npv_cash"] / annual["npv_cash"]
+        out["break_even_discount_revenue"] = (
+            1 - monthly["cumulative_revenue"] / annual["cumulative_revenue"]
+        )
+    else:
+        out["break_even_discount"] = out["break_even_discount_revenue"] = None
+    return out
+
+
+def reference_summary_basic(sc: Scenario) -> dict:
+    rows = reference(sc)
+    return {
+        "npv_cash": sum(
+            r["cash"] * (1 + sc.cost_of_capital) ** (-(r["month"] - 1) / 12) for r in rows
+        ),
+        "cumulative_revenue": sum(r["revenue"] for r in rows),
+    }

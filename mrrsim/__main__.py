@@ -1,0 +1,7 @@
+"""``python -m mrrsim``."""
+
+import sys
+
+from mrrsim.cli import main
+
+sys.exit(main())
