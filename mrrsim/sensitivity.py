@@ -1,0 +1,416 @@
+"""Which input matters most, and what discount breaks even: batch what-ifs in one polars pass.
+
+Every analysis here builds its scenario variants up front, projects them all in ONE polars pass
+(the ``project_many`` plan, kept lazy) and aggregates per variant in the same plan
+(``variant_metrics``), so a tornado of a three-segment scenario or a 21 x 21 discount/share grid
+costs one projection pass, not hundreds.
+
+Tornado rule (``tornado``): each input is moved by a relative amount, low = v - delta*|v| and
+high = v + delta*|v| (so -20% / +20% by default, also for negative growth or expansion rates).
+An input at 0 has no relative move and gets no bar. Moved values are clipped to the valid
+ranges of SPEC section 2 (shares, churn, cost of capital in [0, 1]; discount in [0, 1); growth
+and monthly expansion in [-0.5, 0.5]; annual expansion in [-0.9, 2]; list price at most
+1,000,000; new customers at most 10,000,000; existing bases at most 100,000,000), so a bar may be
+one-sided (e.g. an annual share of 1 cannot rise). The discount is the one each segment actually
+gets (its override, else the scenario's). For several segments each input appears per segment
+("Monthly churn — Pro") and, when two or more segments have it, for all segments at once
+("Monthly churn — all segments", every segment moved by the same relative amount).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from mrrsim.projection import params_frame, project_lazy
+from mrrsim.scenario import Scenario, Segment
+
+__all__ = [
+    "DEFAULT_DISCOUNTS",
+    "DEFAULT_SHARES",
+    "LABELS",
+    "METRICS",
+    "SEGMENT_INPUTS",
+    "break_even_from_grid",
+    "discount_share_grid",
+    "tornado",
+    "variant_metrics",
+]
+
+Metric = Literal["ending_arr", "npv_cash"]
+METRICS: tuple[str, ...] = ("ending_arr", "npv_cash")
+
+SEGMENT_INPUTS: tuple[str, ...] = (
+    "list_price",
+    "new_customers",
+    "acquisition_growth",
+    "annual_share",
+    "annual_discount",
+    "monthly_churn",
+    "annual_churn",
+    "monthly_expansion",
+    "annual_expansion",
+    "existing_monthly_customers",
+    "existing_annual_customers",
+)
+
+LABELS: dict[str, str] = {
+    "list_price": "List price",
+    "new_customers": "New customers per month",
+    "acquisition_growth": "Acquisition growth",
+    "annual_share": "Annual share",
+    "annual_discount": "Annual discount",
+    "monthly_churn": "Monthly churn",
+    "annual_churn": "Annual churn (non-renewal)",
+    "monthly_expansion": "Monthly expansion",
+    "annual_expansion": "Expansion at renewal",
+    "existing_monthly_customers": "Existing monthly customers",
+    "existing_annual_customers": "Existing annual customers",
+    "cost_of_capital": "Cost of capital",
+}
+
+_BELOW_ONE = math.nextafter(1.0, 0.0)
+_RANGES: dict[str, tuple[float, float]] = {
+    "list_price": (0.0, 1_000_000.0),
+    "new_customers": (0.0, 10_000_000.0),
+    "acquisition_growth": (-0.5, 0.5),
+    "annual_share": (0.0, 1.0),
+    "annual_discount": (0.0, _BELOW_ONE),
+    "monthly_churn": (0.0, 1.0),
+    "annual_churn": (0.0, 1.0),
+    "monthly_expansion": (-0.5, 0.5),
+    "annual_expansion": (-0.9, 2.0),
+    "existing_monthly_customers": (0.0, 100_000_000.0),
+    "existing_annual_customers": (0.0, 100_000_000.0),
+    "cost_of_capital": (0.0, 1.0),
+}
+
+_ZERO = 1e-12  # relative to the grid's NPVs: a difference this small is rounding, not a gap
+DEFAULT_DISCOUNTS: tuple[float, ...] = tuple(i / 50 for i in range(21))
+DEFAULT_SHARES: tuple[float, ...] = tuple(i / 20 for i in range(21))
+
+
+def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
+    """ending_arr, npv_cash and cumulative_cash of every scenario (one horizon), in one pass.
+
+    This is ``project_many`` kept lazy (``project_lazy`` over one ``params_frame``), so polars
+    computes only the mrr and cash it needs: about 6x faster than materialising every column of
+    ``project_many`` for a 441-variant grid. NPV follows SPEC section 5 with each variant's own
+    cost of capital: sum_t cash[t] * (1 + cost_of_capital)^(-(t - 1) / 12).
+    One row per variant, in input order.
+    """
+    if not scenarios:
+        raise ValueError("variant_metrics needs at least one scenario")
+    horizons = {sc.horizon_months for sc in scenarios}
+    if len(horizons) != 1:
+        raise ValueError("variant_metrics needs scenarios with one horizon")
+    horizon = horizons.pop()
+    month = pl.col("month").cast(pl.Float64)
+    discount = (1.0 + pl.col("coc")).pow(-(month - 1.0) / 12.0)
+    return (
+        project_lazy(params_frame(scenarios), horizon)
+        .group_by("variant")
+        .agg(
+            (pl.col("mrr").filter(pl.col("month") == horizon).sum() * 12.0).alias("ending_arr"),
+            (pl.col("cash") * discount).sum().alias("npv_cash"),
+            pl.col("cash").sum().alias("cumulative_cash"),
+        )
+        .sort("variant")
+        .collect()
+    )
+
+
+# --- tornado ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Move:
+    """One tornado bar: the input, its human label and the two moved scenarios."""
+
+    input: str
+    label: str
+    segment: str | None
+    base_value: float | None
+    low_value: float | None
+    high_value: float | None
+    low: Scenario
+    high: Scenario
+
+
+def _moved(value: float, field: str, delta: float) -> tuple[float, float]:
+    """(low, high) = value -/+ delta*|value|, clipped to the field's valid range."""
+    lo, hi = _RANGES[field]
+    step = delta * abs(value)
+    return min(max(value - step, lo), hi), min(max(value + step, lo), hi)
+
+
+def _segment_value(scenario: Scenario, segment: Segment, field: str) -> float:
+    if field == "annual_discount":
+        return scenario.discount_for(segment)
+    return float(getattr(segment, field))
+
+
+def _with_values(scenario: Scenario, field: str, values: dict[int, float]) -> Scenario:
+    """A copy with ``field`` set on the segments indexed in ``values`` (already valid values)."""
+    segments = tuple(
+        seg.model_copy(update={field: values[i]}) if i in values else seg
+        for i, seg in enumerate(scenario.segments)
+    )
+    return scenario.model_copy(update={"segments": segments})
+
+
+def _segment_moves(scenario: Scenario, field: str, delta: float) -> list[_Move]:
+    """Per-segment bars for one field, plus the all-segments bar when 2+ segments have it."""
+    values = {i: _segment_value(scenario, seg, field) for i, seg in enumerate(scenario.segments)}
+    live = [i for i, v in values.items() if v != 0.0]
+    moved = {i: _moved(values[i], field, delta) for i in live}
+    single = len(scenario.segments) == 1
+    moves = [
+        _Move(
+            input=field if single else f"{field} ({scenario.segments[i].name})",
+            label=LABELS[field] if single else f"{LABELS[field]} — {scenario.segments[i].name}",
+            segment=scenario.segments[i].name,
+            base_value=values[i],
+            low_value=moved[i][0],
+            high_value=moved[i][1],
+            low=_with_values(scenario, field, {i: moved[i][0]}),
+            high=_with_values(scenario, field, {i: moved[i][1]}),
+        )
+        for i in live
+    ]
+    if len(live) >= 2:
+        same = len({values[i] for i in live}) == 1 and len(live) == len(values)
+        first = live[0]
+        moves.append(
+            _Move(
+                input=f"{field} (all segments)",
+                label=f"{LABELS[field]} — all segments",
+                segment=None,
+                base_value=values[first] if same else None,
+                low_value=moved[first][0] if same else None,
+                high_value=moved[first][1] if same else None,
+                low=_with_values(scenario, field, {i: moved[i][0] for i in live}),
+                high=_with_values(scenario, field, {i: moved[i][1] for i in live}),
+            )
+        )
+    return moves
+
+
+def _scenario_moves(scenario: Scenario, delta: float) -> list[_Move]:
+    """The scenario-level input: cost of capital (affects NPV only)."""
+    value = scenario.cost_of_capital
+    if value == 0.0:
+        return []
+    low, high = _moved(value, "cost_of_capital", delta)
+    return [
+        _Move(
+            input="cost_of_capital",
+            label=LABELS["cost_of_capital"],
+            segment=None,
+            base_value=value,
+            low_value=low,
+            high_value=high,
+            low=scenario.model_copy(update={"cost_of_capital": low}),
+            high=scenario.model_copy(update={"cost_of_capital": high}),
+        )
+    ]
+
+
+def _check_tornado_args(delta: float, metric: str, top: int | None) -> None:
+    if isinstance(delta, bool) or not isinstance(delta, int | float) or not 0 < delta < 1:
+        raise ValueError(f"delta: must be above 0 and below 1 (got {delta!r})")
+    if metric not in METRICS:
+        raise ValueError(f"metric: must be one of {', '.join(METRICS)} (got {metric!r})")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise ValueError(f"top: must be a whole number of at least 1, or None (got {top!r})")
+
+
+def tornado(
+    scenario: Scenario, delta: float = 0.2, *, metric: Metric = "ending_arr", top: int | None = 12
+) -> pl.DataFrame:
+    """Ending ARR and NPV of cash with each input moved down and up by ``delta`` (see module doc).
+
+    Columns: input, label, segment (null for all-segments and scenario-level inputs),
+    base_value, low_value, high_value (null for an all-segments bar whose segments differ),
+    ending_arr_low, ending_arr_high, npv_low, npv_high, base_ending_arr, base_npv, and impact =
+    the larger absolute swing of ``metric`` from its base value. Sorted by impact, largest first
+    (ties keep the input order), at most ``top`` rows (None for all).
+    """
+    _check_tornado_args(delta, metric, top)
+    moves = [m for f in SEGMENT_INPUTS for m in _segment_moves(scenario, f, delta)]
+    moves += _scenario_moves(scenario, delta)
+    n = len(moves)
+    metrics = variant_metrics([scenario, *(m.low for m in moves), *(m.high for m in moves)])
+    base = metrics.row(0, named=True)
+    bars = pl.LazyFrame(
+        {
+            "order": list(range(n)),
+            "input": [m.input for m in moves],
+            "label": [m.label for m in moves],
+            "segment": [m.segment for m in moves],
+            "base_value": [m.base_value for m in moves],
+            "low_value": [m.low_value for m in moves],
+            "high_value": [m.high_value for m in moves],
+        },
+        schema={
+            "order": pl.UInt32,
+            "input": pl.String,
+            "label": pl.String,
+            "segment": pl.String,
+            "base_value": pl.Float64,
+            "low_value": pl.Float64,
+            "high_value": pl.Float64,
+        },
+    )
+    lows = metrics.lazy().filter(pl.col("variant").is_between(1, n))
+    highs = metrics.lazy().filter(pl.col("variant") > n)
+    swing = pl.max_horizontal(
+        (pl.col(f"{metric}_low") - base[metric]).abs(),
+        (pl.col(f"{metric}_high") - base[metric]).abs(),
+    )
+    frame = (
+        bars.join(
+            lows.select(
+                (pl.col("variant") - 1).alias("order"),
+                pl.col("ending_arr").alias("ending_arr_low"),
+                pl.col("npv_cash").alias("npv_cash_low"),
+            ),
+            on="order",
+            how="left",
+        )
+        .join(
+            highs.select(
+                (pl.col("variant") - 1 - n).alias("order"),
+                pl.col("ending_arr").alias("ending_arr_high"),
+                pl.col("npv_cash").alias("npv_cash_high"),
+            ),
+            on="order",
+            how="left",
+        )
+        .with_columns(
+            pl.lit(base["ending_arr"]).alias("base_ending_arr"),
+            pl.lit(base["npv_cash"]).alias("base_npv"),
+        )
+        .with_columns(swing.alias("impact"))
+        .sort(["impact", "order"], descending=[True, False])
+        .select(
+            "input",
+            "label",
+            "segment",
+            "base_value",
+            "low_value",
+            "high_value",
+            "ending_arr_low",
+            "ending_arr_high",
+            pl.col("npv_cash_low").alias("npv_low"),
+            pl.col("npv_cash_high").alias("npv_high"),
+            "base_ending_arr",
+            "base_npv",
+            "impact",
+        )
+    )
+    if top is not None:
+        frame = frame.head(top)
+    return frame.collect()
+
+
+# --- discount x share grid --------------------------------------------------------------------
+
+
+def _grid_axis(name: str, values: Sequence[float], *, upper_open: bool) -> tuple[float, ...]:
+    """Validated, de-duplicated, sorted grid axis values in [0, 1] (or [0, 1))."""
+    if len(values) == 0:
+        raise ValueError(f"{name}: must list at least one value")
+    out: list[float] = []
+    for v in values:
+        bad_type = isinstance(v, bool) or not isinstance(v, int | float)
+        if bad_type or not math.isfinite(v) or v < 0 or v > 1 or (upper_open and v == 1):
+            bound = "below 1" if upper_open else "at most 1"
+            raise ValueError(f"{name}: every value must be at least 0 and {bound} (got {v!r})")
+        out.append(float(v))
+    return tuple(sorted(set(out)))
+
+
+def discount_share_grid(
+    scenario: Scenario,
+    discounts: Sequence[float] = DEFAULT_DISCOUNTS,
+    shares: Sequence[float] = DEFAULT_SHARES,
+) -> pl.DataFrame:
+    """NPV of cash, ending ARR and cumulative cash for every (discount, annual share) pair.
+
+    Each cell applies one annual discount and one annual share to every segment (existing bases
+    kept). ``npv_vs_all_monthly`` is the cell's NPV minus the all-monthly NPV (share 0) at the same
+    discount: its sign says whether that share of annual billing pays at that discount. It equals
+    share * ((1 - d) * A - M) exactly, so its zero crossing along the discount is the same for
+    every share and is SPEC's ``break_even_discount`` (see ``break_even_from_grid``).
+    Rows sorted by discount, then share. All cells come from one ``project_many`` call.
+    """
+    ds = _grid_axis("discounts", discounts, upper_open=True)
+    ss = _grid_axis("shares", shares, upper_open=False)
+    cells = [(d, s) for d in ds for s in ss]
+    extra = [(d, 0.0) for d in ds] if 0.0 not in ss else []
+    variants = [scenario.with_segments(annual_discount=d, annual_share=s) for d, s in cells + extra]
+    keys = pl.LazyFrame(
+        {
+            "variant": list(range(len(variants))),
+            "annual_discount": [d for d, _ in cells + extra],
+            "annual_share": [s for _, s in cells + extra],
+        },
+        schema={"variant": pl.UInt32, "annual_discount": pl.Float64, "annual_share": pl.Float64},
+    )
+    monthly_npv = (
+        pl.col("npv_cash").filter(pl.col("annual_share") == 0.0).first().over("annual_discount")
+    )
+    return (
+        keys.join(variant_metrics(variants).lazy(), on="variant", how="left")
+        .with_columns((pl.col("npv_cash") - monthly_npv).alias("npv_vs_all_monthly"))
+        .filter(pl.col("variant") < len(cells))
+        .sort("annual_discount", "annual_share")
+        .select(
+            "annual_discount",
+            "annual_share",
+            "npv_cash",
+            "ending_arr",
+            "cumulative_cash",
+            "npv_vs_all_monthly",
+        )
+        .collect()
+    )
+
+
+def break_even_from_grid(grid: pl.DataFrame, *, extrapolate: bool = False) -> float | None:
+    """The discount where all-annual NPV equals all-monthly NPV, read off the grid's share-1 row.
+
+    ``npv_vs_all_monthly`` is exactly linear in the discount, so linear interpolation between the
+    two grid discounts around the sign change is exact (up to rounding). When the crossing lies
+    outside the grid's discounts: None, or with ``extrapolate`` the same line continued (it may be
+    negative: annual would need a premium). None when there is nothing to compare (no new
+    customers).
+    """
+    if grid.filter(pl.col("annual_share") == 1.0).is_empty():
+        raise ValueError("break_even_from_grid: the grid needs an annual share of 1")
+    row = (
+        grid.lazy()
+        .filter(pl.col("annual_share") == 1.0)
+        .sort("annual_discount")
+        .select(pl.col("annual_discount").alias("d"), pl.col("npv_vs_all_monthly").alias("g"))
+        .collect()
+    )
+    scale = grid["npv_cash"].abs().max() or 0.0
+    ds = row["d"].to_list()
+    gs = [0.0 if abs(g) <= _ZERO * scale else g for g in row["g"].to_list()]
+    if all(g == 0.0 for g in gs):
+        return None
+    for i, (d, g) in enumerate(zip(ds, gs, strict=True)):
+        if g == 0.0:
+            return d
+        if i and (gs[i - 1] > 0.0) != (g > 0.0):
+            d0, g0 = ds[i - 1], gs[i - 1]
+            return d0 + (d - d0) * g0 / (g0 - g)
+    if extrapolate and len(ds) >= 2 and gs[0] != gs[-1]:
+        return ds[0] + (ds[-1] - ds[0]) * gs[0] / (gs[0] - gs[-1])
+    return None
