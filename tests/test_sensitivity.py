@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import reference_summary
 
 from mrrsim.metrics import summarize
 from mrrsim.projection import project
@@ -20,7 +21,6 @@ from mrrsim.sensitivity import (
     tornado,
     variant_metrics,
 )
-from tests.reference import reference_summary
 
 
 def scenario(segments: list[dict], **top: object) -> Scenario:

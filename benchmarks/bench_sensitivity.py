@@ -1,0 +1,108 @@
+"""Speed of the batch analyses: tornado, 21 x 21 discount/share grid and churn-shock signal speed.
+
+Targets (3 segments with an existing base): tornado <= 0.5 s, grid <= 1 s at 36 months.
+Prints the median (and min/max) of several runs per case, after one warm-up run.
+Run: ``.venv/bin/python benchmarks/bench_sensitivity.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mrrsim.scenario import Scenario, parse_scenario
+from mrrsim.sensitivity import discount_share_grid, tornado
+from mrrsim.signal import signal_speed
+
+RUNS = 7
+
+
+def scenario(horizon: int) -> Scenario:
+    """Three tiers with existing bases, a mixed billing split and every rate non-zero."""
+    return parse_scenario(
+        {
+            "name": "bench",
+            "horizon_months": horizon,
+            "segments": [
+                {
+                    "name": "Starter",
+                    "list_price": 29,
+                    "new_customers": 300,
+                    "acquisition_growth": 0.02,
+                    "annual_share": 0.25,
+                    "monthly_churn": 0.05,
+                    "annual_churn": 0.25,
+                    "monthly_expansion": 0.002,
+                    "annual_expansion": 0.03,
+                    "existing_monthly_customers": 2500,
+                    "existing_annual_customers": 800,
+                },
+                {
+                    "name": "Pro",
+                    "list_price": 99,
+                    "new_customers": 120,
+                    "acquisition_growth": 0.015,
+                    "annual_share": 0.4,
+                    "annual_discount": 0.2,
+                    "monthly_churn": 0.035,
+                    "annual_churn": 0.18,
+                    "monthly_expansion": 0.006,
+                    "annual_expansion": 0.05,
+                    "existing_monthly_customers": 600,
+                    "existing_annual_customers": 300,
+                },
+                {
+                    "name": "Enterprise",
+                    "list_price": 990,
+                    "new_customers": 15,
+                    "acquisition_growth": 0.01,
+                    "annual_share": 0.8,
+                    "monthly_churn": 0.015,
+                    "annual_churn": 0.08,
+                    "monthly_expansion": 0.01,
+                    "annual_expansion": 0.07,
+                    "existing_monthly_customers": 40,
+                    "existing_annual_customers": 110,
+                },
+            ],
+        }
+    )
+
+
+def timings(fn: Callable[[], object], runs: int = RUNS) -> list[float]:
+    """Wall-clock seconds of ``runs`` calls, after one warm-up call."""
+    fn()
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    s36, s120 = scenario(36), scenario(120)
+    bars = tornado(s36, top=None).height
+    cases: list[tuple[str, Callable[[], object], float | None]] = [
+        (f"tornado, 36 months ({bars} bars)", lambda: tornado(s36), 0.5),
+        ("tornado, 120 months", lambda: tornado(s120), None),
+        ("grid 21x21, 36 months", lambda: discount_share_grid(s36), 1.0),
+        ("grid 21x21, 120 months", lambda: discount_share_grid(s120), None),
+        ("signal speed, 36 months", lambda: signal_speed(s36), None),
+        ("signal speed, 120 months", lambda: signal_speed(s120), None),
+    ]
+    print(f"Sensitivity: 3 segments with existing bases, {RUNS} runs each")
+    print(f"{'case':<34} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}")
+    for name, fn, target in cases:
+        ts = timings(fn)
+        goal = f"{target:.1f}" if target is not None else "-"
+        print(f"{name:<34} {statistics.median(ts):>9.3f} {min(ts):>7.3f} {max(ts):>7.3f} {goal:>9}")
+
+
+if __name__ == "__main__":
+    main()
