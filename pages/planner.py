@@ -1,0 +1,330 @@
+"""Planner: the headline figures of the scenario, your mix against all-monthly and all-annual,
+and the month-by-month charts a CFO or head of customer success plans with."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import streamlit as st
+
+from mrrsim import charts, ui
+from mrrsim.metrics import PLANS, Summary
+from mrrsim.scenario import Scenario
+from mrrsim.yamlio import dump_scenario
+
+MIX, MONTHLY, ANNUAL = PLANS
+
+# (summary key, label, kind, help); kind picks the formatting of value and difference.
+HEADLINES: tuple[tuple[str, str, str, str], ...] = (
+    ("ending_mrr", "MRR", "money", "Monthly recurring revenue in the last month of the horizon."),
+    ("ending_arr", "ARR", "money", "Annual run rate: 12 × the MRR of the last month."),
+    ("ending_customers", "Customers", "count", "Active customers in the last month."),
+    (
+        "cumulative_cash",
+        "Cash collected",
+        "money",
+        "All cash collected over the horizon (annual plans pay a year up front).",
+    ),
+    (
+        "npv_cash",
+        "NPV of cash",
+        "money",
+        "Cash collected, discounted to month 1 at the cost of capital.",
+    ),
+    (
+        "nrr_12",
+        "NRR",
+        "pct",
+        "Net revenue retention over the last 12 months: MRR now of the customers active "
+        "12 months ago, over their MRR then (expansion included).",
+    ),
+    (
+        "grr_12",
+        "GRR",
+        "pct",
+        "Gross revenue retention: as NRR, but without expansion (churn and contraction only).",
+    ),
+    (
+        "break_even_discount",
+        "Break-even annual discount",
+        "pct",
+        "The annual discount at which all-annual and all-monthly billing collect the same NPV "
+        "of cash from new customers.",
+    ),
+)
+
+
+def _value(kind: str, value: float | None, currency: str) -> str:
+    if kind == "money":
+        return ui.fmt_money(value, currency)
+    if kind == "count":
+        return ui.fmt_count(value)
+    return ui.fmt_pct(value)
+
+
+def _delta(kind: str, mine: float | None, other: float | None, currency: str) -> str | None:
+    if mine is None or other is None:
+        return None
+    diff = mine - other
+    if kind == "money":
+        return ui.fmt_delta_money(diff, currency)
+    if kind == "count":
+        return ui.fmt_delta_count(diff)
+    return ui.fmt_delta_pct(diff)
+
+
+def headline_metrics(scenario: Scenario, plans: dict[str, Summary]) -> None:
+    """Eight headline figures of your mix, each with its difference from all-monthly."""
+    currency = scenario.currency
+    mine, monthly = plans[MIX], plans[MONTHLY]
+    month = f"month {scenario.horizon_months}"
+    for row in (HEADLINES[:4], HEADLINES[4:]):
+        for col, (key, label, kind, help_text) in zip(st.columns(4), row, strict=True):
+            shown = label if key in ("break_even_discount", "npv_cash") else f"{label}, {month}"
+            if key in ("nrr_12", "grr_12"):
+                shown = f"{label}, 12 mo"
+            if key == "cumulative_cash":
+                shown = f"{label}, months 1–{scenario.horizon_months}"
+            same = key == "break_even_discount"
+            col.metric(
+                shown,
+                _value(kind, mine[key], currency),
+                delta=None if same else _delta(kind, mine[key], monthly[key], currency),
+                delta_description=None if same else "vs all-monthly",
+                help=help_text,
+                border=True,
+            )
+
+
+def comparison_table(scenario: Scenario, plans: dict[str, Summary]) -> pl.DataFrame:
+    """The headline figures of the three plans side by side, with your mix's differences."""
+    currency = scenario.currency
+    rows = []
+    for key, label, kind, _ in HEADLINES:
+        mine = plans[MIX][key]
+        same = key == "break_even_discount"
+        rows.append(
+            {
+                "Figure": label,
+                MIX: _value(kind, mine, currency),
+                MONTHLY: _value(kind, plans[MONTHLY][key], currency),
+                ANNUAL: _value(kind, plans[ANNUAL][key], currency),
+                "Mix vs monthly": "—"
+                if same
+                else _delta(kind, mine, plans[MONTHLY][key], currency) or "—",
+                "Mix vs annual": "—"
+                if same
+                else _delta(kind, mine, plans[ANNUAL][key], currency) or "—",
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def _summary_json(scenario: Scenario, plans: dict[str, Summary]) -> str:
+    return json.dumps(
+        {
+            "scenario": scenario.to_dict(),
+            "summary": plans[MIX].to_dict(),
+            "plans": {plan: summ.to_dict() for plan, summ in plans.items()},
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def _file_stem(scenario: Scenario) -> str:
+    stem = "".join(c if c.isalnum() else "-" for c in scenario.name.lower()).strip("-")
+    return "-".join(part for part in stem.split("-") if part)[:60] or "scenario"
+
+
+def downloads(scenario: Scenario, plans: dict[str, Summary]) -> None:
+    """Projection (CSV, Excel), scenario YAML and summary JSON, built when clicked."""
+    stem = _file_stem(scenario)
+    frame = ui.project_cached(scenario)
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Projection (CSV)",
+        data=lambda: frame.write_csv(),
+        file_name=f"{stem}-projection.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        on_click="ignore",
+        width="stretch",
+    )
+    cols[1].download_button(
+        "Projection and plans (Excel)",
+        data=lambda: ui.excel_bytes(
+            {
+                "Projection": frame,
+                "Plans by month": ui.plan_comparison_cached(scenario),
+                "Renewals": ui.renewal_calendar_cached(scenario),
+                "Summary": pl.DataFrame(
+                    [{"plan": plan, **summ.to_dict()} for plan, summ in plans.items()]
+                ),
+            }
+        ),
+        file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/grid_on:",
+        on_click="ignore",
+        width="stretch",
+    )
+    cols[2].download_button(
+        "Scenario (YAML)",
+        data=lambda: dump_scenario(scenario),
+        file_name=f"{stem}.yaml",
+        mime="application/x-yaml",
+        icon=":material/description:",
+        on_click="ignore",
+        width="stretch",
+    )
+    cols[3].download_button(
+        "Summary (JSON)",
+        data=lambda: _summary_json(scenario, plans),
+        file_name=f"{stem}-summary.json",
+        mime="application/json",
+        icon=":material/data_object:",
+        on_click="ignore",
+        width="stretch",
+    )
+
+
+def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, frame: pl.DataFrame) -> None:
+    measure = st.radio(
+        "Show", ["MRR", "ARR"], horizontal=True, key="planner.measure", label_visibility="collapsed"
+    )
+    ui.show_chart(charts.plan_chart(plan_frame, scenario.currency, measure.lower()))
+    st.caption(
+        "All-monthly and all-annual bill every new customer one way; the existing base is the "
+        "same in all three. Annual churn only shows at renewal, so annual lines fall in steps."
+    )
+    ui.show_chart(charts.mrr_by_segment_term_chart(frame, scenario.currency))
+
+
+def movements_tab(scenario: Scenario, totals: pl.DataFrame) -> None:
+    ui.show_chart(charts.movements_chart(totals, scenario.currency))
+    ui.show_chart(charts.quick_ratio_chart(totals))
+    st.caption(
+        "Quick ratio = (new + expansion MRR) ÷ (contraction + churned MRR), as ChartMogul and "
+        "Baremetrics define it. Above 1 MRR grows; 4 or more is usually called efficient growth. "
+        "Annual non-renewals count in the month the renewal falls due."
+    )
+
+
+def cash_tab(scenario: Scenario, plan_frame: pl.DataFrame) -> None:
+    ui.show_chart(charts.cumulative_cash_chart(plan_frame, scenario.currency))
+    plan = st.radio("Billing", list(PLANS), horizontal=True, key="planner.cash_plan")
+    ui.show_chart(charts.cash_revenue_chart(plan_frame, plan, scenario.currency))
+    st.caption(
+        "Revenue is recognised evenly over the service months; annual plans collect 12 months "
+        "of cash at signing and at each renewal."
+    )
+
+
+def deferred_tab(scenario: Scenario, plan_frame: pl.DataFrame) -> None:
+    ui.show_chart(charts.deferred_revenue_chart(plan_frame, scenario.currency))
+    st.caption(
+        "Deferred revenue is cash collected for service not yet delivered: a liability on the "
+        "balance sheet, and cash in the bank you can already use. Monthly plans carry none."
+    )
+
+
+def renewals_tab(scenario: Scenario) -> None:
+    calendar = ui.renewal_calendar_cached(scenario)
+    ui.show_chart(charts.renewal_chart(calendar, scenario.currency))
+    st.caption(
+        "Each annual customer renews once a year; this is the MRR customer success has to win "
+        "again each month, and the part expected to be lost at the segment's non-renewal rate."
+    )
+    currency = scenario.currency
+    st.dataframe(
+        calendar.filter(pl.col("renewing_mrr") > 0),
+        hide_index=True,
+        height=320,
+        column_config={
+            "month": st.column_config.NumberColumn("Month", format="%d"),
+            "segment": st.column_config.TextColumn("Segment"),
+            "renewing_customers": st.column_config.NumberColumn(
+                "Customers up for renewal", format="%.1f"
+            ),
+            "renewing_mrr": ui.money_column("MRR up for renewal", currency),
+            "expected_lost_customers": st.column_config.NumberColumn(
+                "Customers expected lost", format="%.1f"
+            ),
+            "expected_lost_mrr": ui.money_column("MRR expected lost", currency),
+        },
+    )
+
+
+def data_tab(scenario: Scenario, plans: dict[str, Summary]) -> None:
+    downloads(scenario, plans)
+    st.caption(
+        "The projection has one row per month, segment and billing term, at full precision "
+        "(the same table as `python -m mrrsim project`)."
+    )
+    currency = scenario.currency
+    money = ("mrr", "arr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
+    money += ("cash", "revenue", "deferred_revenue")
+    st.dataframe(
+        ui.project_cached(scenario),
+        hide_index=True,
+        height=420,
+        column_config={c: ui.money_column(c, currency) for c in money},
+    )
+
+
+def main() -> None:
+    scenario = ui.current_scenario()
+    ui.page_header("Planner", scenario)
+    if scenario.description:
+        with st.expander("About this scenario"):
+            st.text(scenario.description)
+
+    plans = ui.plan_summaries(scenario)
+    headline_metrics(scenario, plans)
+    st.info(ui.break_even_sentence(scenario, plans[MIX]), icon=":material/balance:")
+    be_revenue = plans[MIX]["break_even_discount_revenue"]
+    if be_revenue is not None:
+        st.caption(
+            f"On recognised revenue over the horizon (not discounted) the break-even discount "
+            f"is {ui.fmt_pct(be_revenue)}. Figures are for month {scenario.horizon_months} or "
+            "months 1 to "
+            f"{scenario.horizon_months}; cost of capital {ui.fmt_pct(scenario.cost_of_capital)} "
+            "a year."
+        )
+
+    st.subheader("Your mix vs billing everyone monthly or everyone annually")
+    st.table(comparison_table(scenario, plans), hide_index=True)
+
+    plan_frame = ui.plan_comparison_cached(scenario)
+    frame = ui.project_cached(scenario)
+    totals = plan_frame.filter(pl.col("plan") == MIX)
+    tabs = st.tabs(
+        [
+            "MRR & ARR",
+            "MRR movements",
+            "Cash & revenue",
+            "Deferred revenue",
+            "Customers",
+            "Renewal calendar",
+            "Data & downloads",
+        ]
+    )
+    with tabs[0]:
+        growth_tab(scenario, plan_frame, frame)
+    with tabs[1]:
+        movements_tab(scenario, totals)
+    with tabs[2]:
+        cash_tab(scenario, plan_frame)
+    with tabs[3]:
+        deferred_tab(scenario, plan_frame)
+    with tabs[4]:
+        ui.show_chart(charts.customers_by_term_chart(frame))
+    with tabs[5]:
+        renewals_tab(scenario)
+    with tabs[6]:
+        data_tab(scenario, plans)
+
+
+main()

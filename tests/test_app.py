@@ -1,0 +1,330 @@
+"""The Streamlit app driven in process with AppTest: headline figures equal ``summarize`` of the
+edited scenario, bad input is reported and the last valid numbers stay, share links restore a
+scenario exactly, and bad links fall back to the default. Also the UI's pure formatting helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mrrsim import share
+from mrrsim.metrics import summarize
+from mrrsim.scenario import Scenario, parse_scenario
+from mrrsim.ui import (
+    escape_md,
+    fmt_count,
+    fmt_delta_money,
+    fmt_delta_pct,
+    fmt_money,
+    fmt_pct,
+    humanize_problem,
+)
+from mrrsim.yamlio import DEFAULT_PRESET, load_preset
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 60
+# AppTest re-detects a ``pages/`` folder next to the main script before every run and then
+# runs the last page's file alone (Streamlit's old multipage mode), skipping app.py's frame on
+# reruns. Running app.py from a one-line entry script elsewhere avoids that; the real server
+# does not have the problem (st.navigation switches the old mode off for good).
+ENTRY = f"import runpy\nrunpy.run_path({str(APP)!r}, run_name='__main__')\n"
+
+
+def run_app(token: str | None = None) -> AppTest:
+    at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT)
+    if token is not None:
+        at.query_params[share.QUERY_KEY] = token
+    return at.run()
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    return run_app()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Headline metric values by label prefix (the label before the first comma)."""
+    return {m.label.split(",")[0]: m.value for m in at.metric}
+
+
+def expected_metrics(scenario: Scenario) -> dict[str, str]:
+    """What the planner must show for a scenario: summarize(), formatted for display."""
+    s = summarize(scenario)
+    cur = scenario.currency
+    return {
+        "MRR": fmt_money(s["ending_mrr"], cur),
+        "ARR": fmt_money(s["ending_arr"], cur),
+        "Customers": fmt_count(s["ending_customers"]),
+        "Cash collected": fmt_money(s["cumulative_cash"], cur),
+        "NPV of cash": fmt_money(s["npv_cash"], cur),
+        "NRR": fmt_pct(s["nrr_12"]),
+        "GRR": fmt_pct(s["grr_12"]),
+        "Break-even annual discount": fmt_pct(s["break_even_discount"]),
+    }
+
+
+def shown_scenario(at: AppTest) -> Scenario:
+    return at.session_state["mrrsim.valid"]
+
+
+def edited(scenario: Scenario, **changes: object) -> Scenario:
+    """The scenario re-validated with top-level or ``segments[i].field`` changes."""
+    data = scenario.model_dump(mode="python")
+    for key, value in changes.items():
+        if key.startswith("seg"):
+            index, field = key[3:].split("__")
+            data["segments"][int(index)][field] = value
+        else:
+            data[key] = value
+    return parse_scenario(data)
+
+
+# --- the running app -------------------------------------------------------------------------
+
+
+def test_app_opens_on_the_default_preset_with_its_summary(default_app: AppTest) -> None:
+    assert not default_app.exception
+    preset = load_preset(DEFAULT_PRESET)
+    assert shown_scenario(default_app) == preset
+    assert metrics(default_app) == expected_metrics(preset)
+    assert default_app.title[0].value == "Planner"
+    assert not default_app.error
+
+
+def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> None:
+    token = default_app.query_params[share.QUERY_KEY]
+    token = token[0] if isinstance(token, list) else token
+    assert share.decode(token) == shown_scenario(default_app)
+
+
+def test_break_even_sentence_matches_the_scenario(default_app: AppTest) -> None:
+    s = summarize(load_preset(DEFAULT_PRESET))
+    sentence = default_app.info[0].value
+    assert fmt_pct(s["break_even_discount"]) in sentence
+    # The preset offers 15% and 20%, both below its break-even, so annual is worth more.
+    assert s["break_even_discount"] > 0.20
+    assert "you offer 15.0% to 20.0% depending on the segment, so annual is worth more" in sentence
+
+
+def test_changing_the_annual_discount_changes_the_figures_to_summarize() -> None:
+    at = run_app()
+    before = metrics(at)
+    at.number_input(key="ed.annual_discount").set_value(25.0).run()
+    assert not at.exception
+    expected = edited(load_preset(DEFAULT_PRESET), annual_discount=0.25)
+    assert shown_scenario(at) == expected
+    assert metrics(at) == expected_metrics(expected)
+    assert metrics(at) != before
+    token = at.query_params[share.QUERY_KEY]
+    assert share.decode(token[0] if isinstance(token, list) else token) == expected
+
+
+def test_changing_a_segments_churn_changes_the_figures_to_summarize() -> None:
+    at = run_app()
+    at.number_input(key="ed.seg.1.monthly_churn").set_value(3.5).run()
+    assert not at.exception
+    expected = edited(load_preset(DEFAULT_PRESET), seg1__monthly_churn=0.035)
+    assert shown_scenario(at) == expected
+    assert shown_scenario(at).segments[1].monthly_churn == 0.035
+    assert metrics(at) == expected_metrics(expected)
+
+
+def test_an_emptied_segment_name_is_reported_and_the_last_numbers_stay() -> None:
+    at = run_app()
+    before = metrics(at)
+    at.text_input(key="ed.seg.0.name").set_value("  ").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert "Segment name: must not be empty" in errors
+    assert metrics(at) == before
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+    assert at.text_input(key="ed.seg.0.name").value == "  "  # what was typed is kept
+    assert any("last valid scenario" in w.value for w in at.warning)
+
+
+def test_a_duplicate_segment_name_is_reported_then_fixing_it_recovers() -> None:
+    at = run_app()
+    before = metrics(at)
+    at.text_input(key="ed.seg.2.name").set_value("starter").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("duplicate segment name 'starter' (also segment 1)" in e for e in errors)
+    assert metrics(at) == before
+    at.text_input(key="ed.seg.2.name").set_value("Scale Plus").run()
+    expected = edited(load_preset(DEFAULT_PRESET), seg2__name="Scale Plus")
+    assert not at.error
+    assert shown_scenario(at) == expected
+    assert metrics(at) == expected_metrics(expected)
+
+
+def test_an_out_of_range_percentage_is_reported_in_percent() -> None:
+    at = run_app()
+    at.number_input(key="ed.seg.0.monthly_churn").set_value(150.0).run()
+    errors = [e.value for e in at.error]
+    assert "Monthly plan: churn (% a month): must be between 0% and 100% (got 150%)" in errors
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+
+
+def test_opening_a_share_link_restores_every_input_and_number() -> None:
+    scenario = load_preset("three-tier-pricing")
+    at = run_app(share.encode(scenario))
+    assert not at.exception
+    assert not at.error
+    assert shown_scenario(at) == scenario
+    assert metrics(at) == expected_metrics(scenario)
+    assert at.text_input(key="ed.name").value == scenario.name
+    ids = at.session_state["mrrsim.seg_ids"]
+    assert len(ids) == len(scenario.segments)
+    for seg_id, seg in zip(ids, scenario.segments, strict=True):
+        assert at.text_input(key=f"ed.seg.{seg_id}.name").value == seg.name
+        assert at.number_input(key=f"ed.seg.{seg_id}.list_price").value == seg.list_price
+        assert at.number_input(key=f"ed.seg.{seg_id}.annual_share").value == pytest.approx(
+            seg.annual_share * 100
+        )
+    assert at.number_input(key="ed.horizon_months").value == scenario.horizon_months
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ("v1.AZcDtJ2V226CQBCGX8ULTdoEiKxs", "damaged or incomplete"),
+        ("hello", "not an mrrsim link"),
+        ("v9.abc", "version v9"),
+    ],
+)
+def test_a_damaged_link_shows_an_error_and_falls_back_to_the_default(
+    token: str, words: str
+) -> None:
+    at = run_app(token)
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "could not be opened" in message
+    assert words in message
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+    assert metrics(at) == expected_metrics(load_preset(DEFAULT_PRESET))
+
+
+def test_a_tampered_link_is_refused() -> None:
+    token = share.encode(load_preset("three-tier-pricing"))
+    flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    at = run_app(flipped)
+    assert "could not be opened" in " ".join(e.value for e in at.error)
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+
+
+def test_choosing_a_preset_loads_it() -> None:
+    at = run_app()
+    at.selectbox(key="ed.preset").set_value("enterprise-annual").run()
+    assert not at.exception
+    scenario = load_preset("enterprise-annual")
+    assert shown_scenario(at) == scenario
+    assert metrics(at) == expected_metrics(scenario)
+
+
+def test_adding_and_removing_a_segment() -> None:
+    at = run_app()
+    at.button(key="ed.add_segment").click().run()
+    scenario = shown_scenario(at)
+    assert [s.name for s in scenario.segments] == ["Starter", "Growth", "Scale", "Segment 4"]
+    assert scenario.segments[3].list_price == 100
+    assert metrics(at) == expected_metrics(scenario)
+    new_id = at.session_state["mrrsim.seg_ids"][3]
+    at.button(key=f"ed.seg.{new_id}.remove").click().run()
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+
+
+def test_a_segment_discount_override_can_be_switched_on() -> None:
+    at = run_app()
+    at.checkbox(key="ed.seg.0.own_discount").check().run()
+    at.number_input(key="ed.seg.0.annual_discount").set_value(30.0).run()
+    expected = edited(load_preset(DEFAULT_PRESET), seg0__annual_discount=0.3)
+    assert shown_scenario(at) == expected
+    assert metrics(at) == expected_metrics(expected)
+
+
+def test_segment_names_are_shown_as_text_not_markdown() -> None:
+    at = run_app()
+    at.text_input(key="ed.seg.0.name").set_value("**Bold** :red[x]").run()
+    assert not at.exception
+    assert shown_scenario(at).segments[0].name == "**Bold** :red[x]"
+    labels = [e.label for e in at.sidebar.expander]
+    assert escape_md("**Bold** :red[x]") in labels
+
+
+# --- pure helpers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "$0"),
+        (950.4, "$950"),
+        (45_612, "$45.6k"),
+        (1_234_567, "$1.23M"),
+        (13_000_000, "$13.0M"),
+        (999_999, "$1.00M"),
+        (-24_100, "-$24.1k"),
+        (2.5e9, "$2.50B"),
+        (None, "—"),
+    ],
+)
+def test_fmt_money(value: float | None, text: str) -> None:
+    assert fmt_money(value, "USD") == text
+
+
+def test_fmt_money_full_and_other_currencies() -> None:
+    assert fmt_money(1_234_567.4, "USD", compact=False) == "$1,234,567"
+    assert fmt_money(45_600, "EUR") == "€45.6k"
+    assert fmt_money(45_600, "SEK") == "SEK 45.6k"
+
+
+def test_fmt_deltas_and_percentages() -> None:
+    assert fmt_delta_money(12_345, "USD") == "+$12.3k"
+    assert fmt_delta_money(-1_050_000, "USD") == "-$1.05M"
+    assert fmt_delta_money(0.2, "USD") == "±$0"
+    assert fmt_pct(0.153) == "15.3%"
+    assert fmt_pct(None) == "—"
+    assert fmt_delta_pct(0.012) == "+1.2 pp"
+    assert fmt_delta_pct(-0.031) == "-3.1 pp"
+    assert fmt_delta_pct(0.0) == "±0 pp"
+
+
+def test_escape_md_neutralises_markup() -> None:
+    assert escape_md("**Pro** [x](y)") == r"\*\*Pro\*\* \[x\]\(y\)"
+    assert escape_md("a\nb") == "a b"
+
+
+@pytest.mark.parametrize(
+    ("problem", "index", "text"),
+    [
+        (
+            "segments[1].monthly_churn: must be between 0 and 1 (got 1.5)",
+            1,
+            "Monthly plan: churn (% a month): must be between 0% and 100% (got 150%)",
+        ),
+        (
+            "annual_discount: must be at least 0 and below 1 (got 1)",
+            None,
+            "Annual discount (%): must be at least 0% and below 100% (got 100%)",
+        ),
+        (
+            "segments[2].name: duplicate segment name 'Pro' (also segments[0])",
+            2,
+            "Segment name: duplicate segment name 'Pro' (also segment 1)",
+        ),
+        (
+            "segments[0].list_price: must be above 0 and at most 1,000,000 (got 0)",
+            0,
+            "List price per month: must be above 0 and at most 1,000,000 (got 0)",
+        ),
+        (
+            "segments: must list between 1 and 20 segments (got 0)",
+            None,
+            "segments: must list between 1 and 20 segments (got 0)",
+        ),
+    ],
+)
+def test_humanize_problem(problem: str, index: int | None, text: str) -> None:
+    assert humanize_problem(problem) == (index, text)
