@@ -22,6 +22,7 @@ O(rows * log H). Many scenario variants with one horizon run in one pass (``proj
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import polars as pl
 
@@ -126,48 +127,53 @@ def params_frame(scenarios: Sequence[Scenario]) -> pl.DataFrame:
     )
 
 
-def _acquisitions(lf: pl.LazyFrame) -> pl.LazyFrame:
+def _acquisitions(lf: pl.LazyFrame, stride: int) -> pl.LazyFrame:
     """b[t]: new cohorts for t >= 1, the existing base as cohorts at t <= 0."""
     t = pl.col("t")
-    monthly = pl.col("stride") == 1
     b = (
         pl.when(t >= 1)
         .then(pl.col("new0") * pl.col("share") * (1.0 + pl.col("growth")).pow(t - 1))
-        .when(monthly & (t == 0))
-        .then(pl.col("base"))
-        .when(~monthly)
-        .then(pl.col("base"))
-        .otherwise(0.0)
+        .otherwise(pl.col("base"))
     )
     return lf.with_columns(b.alias("b")).with_columns(
         pl.col("b").alias("S"), (pl.col("price") * pl.col("b")).alias("V")
     )
 
 
-def _scan_step(k: int, span: int) -> list[pl.Expr]:
-    """One doubling step of the prefix scan: add the stock k billing periods back, decayed."""
-    idx = pl.col("t") + PRE
-    exprs = []
-    for stock, factor in (("S", pl.col("survive")), ("V", pl.col("survive") * pl.col("grow"))):
-        carried = pl.lit(0.0)
-        for stride in (12, 1):
-            lag = stride * k
-            if lag < span:
-                carried = (
-                    pl.when((pl.col("stride") == stride) & (idx >= lag))
-                    .then(factor.pow(k) * pl.col(stock).shift(lag))
-                    .otherwise(carried)
-                )
-        exprs.append((pl.col(stock) + carried).alias(stock))
-    return exprs
+@lru_cache(maxsize=64)
+def _scan_steps(stride: int, first: int, horizon: int) -> tuple[tuple[pl.Expr, ...], ...]:
+    """The doubling steps of the prefix scan, S[t] += s^k * S[t - k*stride] for k = 1, 2, 4, ...
 
-
-def _scan(lf: pl.LazyFrame, span: int) -> pl.LazyFrame:
-    """Solve both recurrences for every group at once in ceil(log2(span)) steps."""
+    After the steps every row holds the whole geometric sum over its group's earlier stocks.
+    The mask keeps each shift inside its group (rows run from month ``first`` to the horizon).
+    """
+    idx = pl.col("t") - first
+    span = horizon - first + 1
+    steps = []
     k = 1
-    while k < span:
-        lf = lf.with_columns(_scan_step(k, span))
+    while k * stride < span:
+        lag = k * stride
+        inside = idx >= lag
+        steps.append(
+            tuple(
+                (
+                    pl.col(stock)
+                    + pl.when(inside).then(factor.pow(k) * pl.col(stock).shift(lag)).otherwise(0.0)
+                ).alias(stock)
+                for stock, factor in (
+                    ("S", pl.col("survive")),
+                    ("V", pl.col("survive") * pl.col("grow")),
+                )
+            )
+        )
         k *= 2
+    return tuple(steps)
+
+
+def _scan(lf: pl.LazyFrame, stride: int, first: int, horizon: int) -> pl.LazyFrame:
+    """Solve both recurrences for every group of one term in ceil(log2(span / stride)) steps."""
+    for step in _scan_steps(stride, first, horizon):
+        lf = lf.with_columns(step)
     return lf
 
 
@@ -182,20 +188,25 @@ def _window(col: str, weights: Sequence[float]) -> pl.Expr:
     )
 
 
-def _flows(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Turn the renewal stocks into the table's columns (SPEC section 4).
+@lru_cache(maxsize=4)
+def _flow_exprs(stride: int) -> tuple[pl.Expr, ...]:
+    """The table's columns (SPEC section 4) from the renewal stocks of one term.
 
-    ``renewing_customers`` / ``renewing_mrr`` (annual rows only) are the cohorts reaching a
-    renewal this month, before churn and price change: the calendar customer-success teams use.
+    ``renewing_customers`` / ``renewing_mrr`` (annual rows) are the cohorts reaching a renewal
+    this month, before churn and price change: the calendar customer-success teams work from.
     """
-    monthly = pl.col("stride") == 1
     s = pl.col("survive")
-    prev_s = pl.when(monthly).then(pl.col("S").shift(1)).otherwise(pl.col("S").shift(12))
-    prev_v = pl.when(monthly).then(pl.col("V").shift(1)).otherwise(pl.col("V").shift(12))
+    prev_s = pl.col("S").shift(stride)
+    prev_v = pl.col("V").shift(stride)
     change = s * (pl.col("grow") - 1.0) * prev_v
-    mrr = pl.when(monthly).then(pl.col("V")).otherwise(_window("V", [1.0] * 12))
-    return lf.with_columns(
-        pl.when(monthly).then(pl.col("S")).otherwise(_window("S", [1.0] * 12)).alias("customers"),
+    if stride == 1:
+        customers, mrr, deferred = pl.col("S"), pl.col("V"), pl.lit(0.0)
+    else:
+        customers = _window("S", [1.0] * stride)
+        mrr = _window("V", [1.0] * stride)
+        deferred = _window("V", [float(stride - 1 - j) for j in range(stride)])
+    return (
+        customers.alias("customers"),
         pl.col("b").alias("new_customers"),
         ((1.0 - s) * prev_s).alias("churned_customers"),
         mrr.alias("mrr"),
@@ -204,29 +215,37 @@ def _flows(lf: pl.LazyFrame) -> pl.LazyFrame:
         (change.clip(lower_bound=0.0) + 0.0).alias("expansion_mrr"),
         ((-change).clip(lower_bound=0.0) + 0.0).alias("contraction_mrr"),
         ((1.0 - s) * prev_v).alias("churned_mrr"),
-        pl.when(monthly).then(0.0).otherwise(prev_s).alias("renewing_customers"),
-        pl.when(monthly).then(0.0).otherwise(prev_v).alias("renewing_mrr"),
-        (pl.col("V") * pl.col("stride").cast(pl.Float64)).alias("cash"),
+        (pl.col("V") * float(stride)).alias("cash"),
         mrr.alias("revenue"),
-        pl.when(monthly)
-        .then(0.0)
-        .otherwise(_window("V", [float(11 - j) for j in range(12)]))
-        .alias("deferred_revenue"),
+        deferred.alias("deferred_revenue"),
+        (prev_s if stride > 1 else pl.lit(0.0)).alias("renewing_customers"),
+        (prev_v if stride > 1 else pl.lit(0.0)).alias("renewing_mrr"),
+    )
+
+
+def _term(params: pl.LazyFrame, stride: int, horizon: int) -> pl.LazyFrame:
+    """All groups of one billing term: rows from the first base cohort to the horizon."""
+    first = 0 if stride == 1 else -PRE
+    return (
+        params.filter(pl.col("stride") == stride)
+        .with_columns(pl.int_ranges(first, horizon + 1, dtype=pl.Int32).alias("t"))
+        .explode("t")
+        .pipe(_acquisitions, stride)
+        .pipe(_scan, stride, first, horizon)
+        .with_columns(_flow_exprs(stride))
+        .filter(pl.col("t") >= 1)
     )
 
 
 def project_lazy(params: pl.DataFrame, horizon: int) -> pl.LazyFrame:
-    """The projection of every variant in ``params`` (from ``params_frame``) as one lazy plan."""
-    span = horizon + PRE + 1
+    """The projection of every variant in ``params`` (from ``params_frame``) as one lazy plan.
+
+    The two billing terms are solved separately (their strides differ) and then interleaved
+    in the table's order: month, then segment, then monthly before annual.
+    """
+    lf = params.lazy().sort("variant", "seg_idx", "term_idx")
     return (
-        params.lazy()
-        .sort("variant", "seg_idx", "term_idx")
-        .with_columns(pl.int_ranges(-PRE, horizon + 1, dtype=pl.Int32).alias("t"))
-        .explode("t")
-        .pipe(_acquisitions)
-        .pipe(_scan, span)
-        .pipe(_flows)
-        .filter(pl.col("t") >= 1)
+        pl.concat([_term(lf, 1, horizon), _term(lf, 12, horizon)])
         .with_columns(
             pl.col("t").cast(pl.Int64).alias("month"),
             pl.col("term_idx")

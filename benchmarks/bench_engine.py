@@ -1,0 +1,78 @@
+"""Engine speed: project() and summarize() in process, and the CLI end to end.
+
+Run: ``.venv/bin/python benchmarks/bench_engine.py`` (or ``make bench``). Prints medians of
+repeated runs as a table, with the issue's targets beside them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mrrsim import parse_scenario, project, summarize  # noqa: E402
+from mrrsim.scenario import Scenario  # noqa: E402
+
+
+def ten_segments() -> Scenario:
+    """10 segments x 120 months, every rate set, existing monthly and annual bases."""
+    segments = [
+        {
+            "name": f"Segment {i}",
+            "list_price": 19 + 40 * i,
+            "new_customers": 200 - 15 * i,
+            "acquisition_growth": 0.01 + 0.002 * i,
+            "annual_share": 0.1 * i,
+            "annual_discount": 0.1 + 0.01 * i,
+            "monthly_churn": 0.05 - 0.004 * i,
+            "annual_churn": 0.25 - 0.02 * i,
+            "monthly_expansion": 0.002 * i - 0.005,
+            "annual_expansion": 0.03 * i,
+            "existing_monthly_customers": 1000 - 80 * i,
+            "existing_annual_customers": 100 + 50 * i,
+        }
+        for i in range(10)
+    ]
+    return parse_scenario({"name": "Benchmark", "horizon_months": 120, "segments": segments})
+
+
+def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def cli_once() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "mrrsim", "project", "mid-market-mixed"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def main() -> None:
+    sc = ten_segments()
+    rows = [
+        ("project(), 10 segments x 120 months", median_ms(lambda: project(sc), 50), 10.0),
+        ("summarize(), same scenario", median_ms(lambda: summarize(sc), 30), 30.0),
+        ("python -m mrrsim project <preset>", median_ms(cli_once, 7, warmup=1), 1500.0),
+    ]
+    print(f"{'benchmark':<40} {'median ms':>10} {'target ms':>10}  ok")
+    for name, ms, target in rows:
+        print(f"{name:<40} {ms:>10.1f} {target:>10.0f}  {'yes' if ms <= target else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

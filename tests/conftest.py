@@ -1,0 +1,97 @@
+"""Shared fixtures and hypothesis strategies for the engine tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from mrrsim import Scenario, parse_scenario
+
+settings.register_profile(
+    "mrrsim", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("mrrsim")
+
+
+def make(segments: list[dict], **top: object) -> Scenario:
+    """A scenario from a few fields (the rest default)."""
+    return parse_scenario({"name": "test", **top, "segments": segments})
+
+
+@pytest.fixture
+def mixed() -> Scenario:
+    """Two segments exercising every field, including churn of 1 and negative expansion."""
+    return make(
+        [
+            {
+                "name": "Pro",
+                "list_price": 99,
+                "new_customers": 120,
+                "acquisition_growth": 0.02,
+                "annual_share": 0.4,
+                "annual_discount": 0.2,
+                "monthly_churn": 0.035,
+                "annual_churn": 0.18,
+                "monthly_expansion": 0.006,
+                "annual_expansion": 0.05,
+                "existing_monthly_customers": 600,
+                "existing_annual_customers": 300,
+            },
+            {
+                "name": "Enterprise",
+                "list_price": 1000,
+                "new_customers": 3,
+                "acquisition_growth": -0.1,
+                "annual_share": 0.9,
+                "monthly_churn": 1,
+                "annual_churn": 1,
+                "monthly_expansion": -0.02,
+                "annual_expansion": -0.3,
+                "existing_monthly_customers": 7,
+                "existing_annual_customers": 13,
+            },
+        ],
+        horizon_months=40,
+    )
+
+
+def _rate(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.one_of(
+        st.sampled_from([lo, hi, 0.0 if lo <= 0 <= hi else lo]),
+        st.floats(lo, hi, allow_subnormal=False),
+    )
+
+
+segment_data = st.fixed_dictionaries(
+    {
+        "list_price": st.floats(0.5, 5000),
+        "new_customers": st.one_of(st.just(0.0), st.floats(1e-3, 500)),
+        "acquisition_growth": _rate(-0.5, 0.5),
+        "annual_share": _rate(0, 1),
+        "monthly_churn": _rate(0, 1),
+        "annual_churn": _rate(0, 1),
+        "monthly_expansion": _rate(-0.5, 0.5),
+        "annual_expansion": _rate(-0.9, 2),
+        "existing_monthly_customers": st.one_of(st.just(0.0), st.floats(1e-3, 5000)),
+        "existing_annual_customers": st.one_of(st.just(0.0), st.floats(1e-3, 5000)),
+    },
+    optional={"annual_discount": st.floats(0, 0.95)},
+)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, max_segments: int = 3, max_horizon: int = 60) -> Scenario:
+    """Random valid scenarios across the whole allowed range of every rate."""
+    segs = draw(st.lists(segment_data, min_size=1, max_size=max_segments))
+    return make(
+        [{"name": f"S{i}", **s} for i, s in enumerate(segs)],
+        horizon_months=draw(st.integers(1, max_horizon)),
+        annual_discount=draw(st.floats(0, 0.95)),
+        cost_of_capital=draw(st.floats(0, 1)),
+    )

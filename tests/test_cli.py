@@ -1,0 +1,110 @@
+"""The command line, run as a user runs it: ``python -m mrrsim`` in a subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from mrrsim import load_preset, project, summarize
+from mrrsim.projection import COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mrrsim", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_project_csv_full_precision():
+    out = run("project", "mid-market-mixed")
+    assert out.returncode == 0, out.stderr
+    got = pl.read_csv(io.StringIO(out.stdout))
+    assert got.columns == list(COLUMNS)
+    want = project(load_preset("mid-market-mixed"))
+    assert got.select(pl.exclude("month", "segment", "term")).equals(
+        want.select(pl.exclude("month", "segment", "term"))
+    )
+
+
+def test_project_json_and_parquet(tmp_path):
+    out = run("project", "self-serve-smb", "--format", "json")
+    rows = json.loads(out.stdout)
+    assert list(rows[0]) == list(COLUMNS)
+    target = tmp_path / "p.parquet"
+    assert (
+        run("project", "self-serve-smb", "--format", "parquet", "--out", str(target)).returncode
+        == 0
+    )
+    assert pl.read_parquet(target).equals(project(load_preset("self-serve-smb")))
+
+
+def test_summary_json_equals_summarize():
+    out = run("summary", "enterprise-annual")
+    assert out.returncode == 0
+    assert json.loads(out.stdout) == summarize(load_preset("enterprise-annual")).to_dict()
+
+
+def test_summary_from_stdin_and_nulls():
+    text = "name: t\nhorizon_months: 6\nsegments:\n  - name: A\n    list_price: 10\n    existing_monthly_customers: 5\n"
+    got = json.loads(run("summary", "-", stdin=text).stdout)
+    assert got["ending_mrr"] == 50 and got["nrr_12"] is None and got["break_even_discount"] is None
+
+
+def test_validate_ok_and_every_problem():
+    ok = run("validate", "mid-market-mixed")
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: ")
+    bad = run(
+        "validate",
+        "-",
+        stdin="name: x\nsegments:\n  - name: A\n    list_price: 0\n    monthly_churn: 1.5\n    montly: 1\n",
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == [
+        "error: segments[0].list_price: must be above 0 and at most 1,000,000 (got 0)",
+        "error: segments[0].monthly_churn: must be between 0 and 1 (got 1.5)",
+        "error: segments[0].montly: unknown field (did you mean 'monthly_churn'?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("project", "no-such-preset"),
+        ("project", "/nonexistent/file.yaml"),
+        ("project", "mid-market-mixed", "--format", "xml"),
+        ("summary",),
+        ("frobnicate",),
+        (),
+        ("simulate", "mid-market-mixed", "--paths", "-3"),
+        ("project", "mid-market-mixed", "--out", "/nonexistent/dir/out.csv"),
+        ("from-link", "http://localhost:8501/?s=garbage"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(args):
+    out = run(*args)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and out.stderr.startswith("error: ")
+
+
+def test_binary_stdin_is_refused():
+    out = subprocess.run(
+        [sys.executable, "-m", "mrrsim", "validate", "-"],
+        input=b"\x00\xff" * 50,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert out.returncode == 2 and b"not UTF-8 text" in out.stderr

@@ -1,0 +1,110 @@
+"""Safe YAML reading: hostile files are refused before any work, and dump/load round-trips."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make, scenarios
+from hypothesis import given
+
+from mrrsim import ScenarioError, dump_scenario, load_scenario, loads_scenario
+from mrrsim.yamlio import MAX_BYTES, load_preset, preset_names
+
+GOOD = "name: Test\nsegments:\n  - name: Pro\n    list_price: 99\n"
+
+
+def refused(data: str | bytes) -> list[str]:
+    with pytest.raises(ScenarioError) as err:
+        loads_scenario(data)
+    return err.value.problems
+
+
+def test_loads_a_minimal_scenario():
+    sc = loads_scenario(GOOD)
+    assert sc.name == "Test" and sc.segments[0].list_price == 99
+
+
+def test_json_is_yaml_too():
+    assert loads_scenario('{"name": "J", "segments": [{"name": "A", "list_price": 5}]}').name == "J"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("", "scenario file is empty"),
+        ("   \n", "scenario file is empty"),
+        (b"\xff\xfe\x00\x01", "scenario file is not UTF-8 text (is it a binary file?)"),
+        ("name: a\x00b", "scenario file is not text (it contains NUL bytes)"),
+        ("- 1\n- 2\n", "scenario: must be a mapping of fields (got list)"),
+        ("just text", "scenario: must be a mapping of fields (got str)"),
+        (
+            "a: &x [1]\nb: *x\n",
+            "scenario YAML uses anchors or aliases (& and *), which are not allowed",
+        ),
+        (
+            "a: !!python/object/apply:os.system [ls]",
+            "scenario YAML uses a tag (tag:yaml.org,2002:python/object/apply:os.system), which is not allowed",
+        ),
+        ("a: 1\n---\nb: 2\n", "scenario YAML holds more than one document"),
+        ("a: " + "[" * 20 + "]" * 20, "scenario YAML is nested too deeply"),
+        (
+            "name: [unclosed",
+            "scenario is not valid YAML: expected ',' or ']', but got '<stream end>' (line 1, column 16)",
+        ),
+    ],
+)
+def test_hostile_or_broken_files_are_refused(data, message):
+    assert refused(data) == [message]
+
+
+def test_billion_laughs_is_refused_before_expansion():
+    bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    for i in range(1, 10):
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)},*{chr(96 + i)},*{chr(96 + i)}]\n"
+    assert refused(bomb) == [
+        "scenario YAML uses anchors or aliases (& and *), which are not allowed"
+    ]
+
+
+def test_oversized_files_are_refused(tmp_path):
+    big = GOOD + "description: " + "x" * MAX_BYTES + "\n"
+    assert refused(big) == [f"scenario file is larger than {MAX_BYTES:,} bytes"]
+    path = tmp_path / "big.yaml"
+    path.write_text(big)
+    with pytest.raises(ScenarioError, match="larger than"):
+        load_scenario(path)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "nope.yaml")
+    with pytest.raises(ScenarioError, match="is a directory"):
+        load_scenario(tmp_path)
+
+
+def test_preset_names_never_escape_the_scenarios_folder():
+    for name in ("../etc/passwd", "/etc/passwd", "..", "mid-market-mixed.yaml"):
+        with pytest.raises(ScenarioError, match="unknown preset"):
+            load_preset(name)
+
+
+def test_every_preset_loads_by_name():
+    assert len(preset_names()) >= 4
+    for name in preset_names():
+        assert load_scenario(name).segments
+
+
+def test_validation_errors_carry_field_paths():
+    assert refused(
+        "name: x\nsegments:\n  - name: A\n    list_price: 10\n    monthly_churn: 1.5\n"
+    ) == ["segments[0].monthly_churn: must be between 0 and 1 (got 1.5)"]
+
+
+@given(scenarios())
+def test_dump_loads_back_identical(sc):
+    assert loads_scenario(dump_scenario(sc)) == sc
+
+
+def test_dump_is_readable():
+    text = dump_scenario(make([{"name": "Pro", "list_price": 99, "annual_discount": 0.2}]))
+    assert "list_price: 99\n" in text and "annual_discount: 0.2\n" in text
+    assert text.startswith("name: test\n")
