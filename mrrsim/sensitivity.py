@@ -98,9 +98,9 @@ def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
     """ending_arr, npv_cash and cumulative_cash of every scenario (one horizon), in one pass.
 
     This is ``project_many`` kept lazy (``project_lazy`` over one ``params_frame``), so polars
-    computes only the mrr and cash it needs: about 6x faster than materialising every column of
-    ``project_many`` for a 441-variant grid. NPV follows SPEC section 5 with each variant's own
-    cost of capital: sum_t cash[t] * (1 + cost_of_capital)^(-(t - 1) / 12).
+    computes and keeps only the month, mrr and cash it needs before aggregating. NPV follows
+    SPEC section 5 with each variant's own cost of capital:
+    sum_t cash[t] * (1 + cost_of_capital)^(-(t - 1) / 12).
     One row per variant, in input order.
     """
     if not scenarios:
@@ -229,26 +229,11 @@ def _check_tornado_args(delta: float, metric: str, top: int | None) -> None:
         raise ValueError(f"top: must be a whole number of at least 1, or None (got {top!r})")
 
 
-def tornado(
-    scenario: Scenario, delta: float = 0.2, *, metric: Metric = "ending_arr", top: int | None = 12
-) -> pl.DataFrame:
-    """Ending ARR and NPV of cash with each input moved down and up by ``delta`` (see module doc).
-
-    Columns: input, label, segment (null for all-segments and scenario-level inputs),
-    base_value, low_value, high_value (null for an all-segments bar whose segments differ),
-    ending_arr_low, ending_arr_high, npv_low, npv_high, base_ending_arr, base_npv, and impact =
-    the larger absolute swing of ``metric`` from its base value. Sorted by impact, largest first
-    (ties keep the input order), at most ``top`` rows (None for all).
-    """
-    _check_tornado_args(delta, metric, top)
-    moves = [m for f in SEGMENT_INPUTS for m in _segment_moves(scenario, f, delta)]
-    moves += _scenario_moves(scenario, delta)
-    n = len(moves)
-    metrics = variant_metrics([scenario, *(m.low for m in moves), *(m.high for m in moves)])
-    base = metrics.row(0, named=True)
-    bars = pl.LazyFrame(
+def _bars_frame(moves: Sequence[_Move]) -> pl.LazyFrame:
+    """The bars' descriptions, with ``order`` = position in ``moves`` (variant - 1 of the low)."""
+    return pl.LazyFrame(
         {
-            "order": list(range(n)),
+            "order": list(range(len(moves))),
             "input": [m.input for m in moves],
             "label": [m.label for m in moves],
             "segment": [m.segment for m in moves],
@@ -266,6 +251,26 @@ def tornado(
             "high_value": pl.Float64,
         },
     )
+
+
+def tornado(
+    scenario: Scenario, delta: float = 0.2, *, metric: Metric = "ending_arr", top: int | None = 12
+) -> pl.DataFrame:
+    """Ending ARR and NPV of cash with each input moved down and up by ``delta`` (see module doc).
+
+    Columns: input, label, segment (null for all-segments and scenario-level inputs),
+    base_value, low_value, high_value (null for an all-segments bar whose segments differ),
+    ending_arr_low, ending_arr_high, npv_low, npv_high, base_ending_arr, base_npv, and impact =
+    the larger absolute swing of ``metric`` from its base value. Sorted by impact, largest first
+    (ties keep the input order), at most ``top`` rows (None for all).
+    """
+    _check_tornado_args(delta, metric, top)
+    moves = [m for f in SEGMENT_INPUTS for m in _segment_moves(scenario, f, delta)]
+    moves += _scenario_moves(scenario, delta)
+    n = len(moves)
+    metrics = variant_metrics([scenario, *(m.low for m in moves), *(m.high for m in moves)])
+    base = metrics.row(0, named=True)
+    bars = _bars_frame(moves)
     lows = metrics.lazy().filter(pl.col("variant").is_between(1, n))
     highs = metrics.lazy().filter(pl.col("variant") > n)
     swing = pl.max_horizontal(
