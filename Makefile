@@ -25,7 +25,7 @@ test: $(VENV)/.dev lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev
-	$(PY) -m benchmarks
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -21,8 +21,9 @@ O(rows * log H). Many scenario variants with one horizon run in one pass (``proj
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 import polars as pl
 
@@ -178,14 +179,18 @@ def _scan(lf: pl.LazyFrame, stride: int, first: int, horizon: int) -> pl.LazyFra
 
 
 def _window(col: str, weights: Sequence[float]) -> pl.Expr:
-    """sum_j weights[j] * col[t - j] (only read at t >= 1, where the lags stay in the group)."""
-    return pl.sum_horizontal(
-        [
-            pl.col(col).shift(j) * w if w != 1 else pl.col(col).shift(j)
-            for j, w in enumerate(weights)
-            if w
-        ]
-    )
+    """sum_j weights[j] * col[t - j] (only read at t >= 1, where the lags stay in the group).
+
+    A left fold of ``+`` rather than ``pl.sum_horizontal``: the horizontal sum reduces in a
+    thread-dependent order, so its last bits varied between runs; a share link must reproduce
+    every number exactly.
+    """
+    terms = [
+        pl.col(col).shift(j) * w if w != 1 else pl.col(col).shift(j)
+        for j, w in enumerate(weights)
+        if w
+    ]
+    return reduce(operator.add, terms)
 
 
 @lru_cache(maxsize=4)
@@ -212,8 +217,8 @@ def _flow_exprs(stride: int) -> tuple[pl.Expr, ...]:
         mrr.alias("mrr"),
         (mrr * 12.0).alias("arr"),
         (pl.col("price") * pl.col("b")).alias("new_mrr"),
-        (change.clip(lower_bound=0.0) + 0.0).alias("expansion_mrr"),
-        ((-change).clip(lower_bound=0.0) + 0.0).alias("contraction_mrr"),
+        pl.when(change > 0.0).then(change).otherwise(0.0).alias("expansion_mrr"),
+        pl.when(change < 0.0).then(-change).otherwise(0.0).alias("contraction_mrr"),
         ((1.0 - s) * prev_v).alias("churned_mrr"),
         (pl.col("V") * float(stride)).alias("cash"),
         mrr.alias("revenue"),

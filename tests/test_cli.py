@@ -108,3 +108,16 @@ def test_binary_stdin_is_refused():
         timeout=60,
     )
     assert out.returncode == 2 and b"not UTF-8 text" in out.stderr
+
+
+def test_hand_checked_preset_month_one():
+    """self-serve-smb, Solo, month 1, worked by hand from the preset's inputs:
+    monthly: 9000 existing * (1 - 0.055) + 900 * 0.9 new = 9315 customers at $19;
+    annual: 100 of 1200 renew (45% leave), 90 new; 1245 customers at 19 * 0.8 = $15.20;
+    cash (55 renewals + 90 new) * 12 * 15.20; deferred sum_r 100 (r-1) 15.20 + cash - MRR."""
+    rows = pl.read_csv(io.StringIO(run("project", "self-serve-smb").stdout)).head(2).to_dicts()
+    assert rows[0]["customers"] == pytest.approx(9315) and rows[0]["mrr"] == pytest.approx(176_985)
+    assert rows[0]["contraction_mrr"] == 0 and "-0.0" not in run("project", "self-serve-smb").stdout
+    assert rows[1]["customers"] == pytest.approx(1245) and rows[1]["mrr"] == pytest.approx(18_924)
+    assert rows[1]["cash"] == pytest.approx(26_448)
+    assert rows[1]["deferred_revenue"] == pytest.approx(100_320 + 26_448 - 18_924)

@@ -227,3 +227,14 @@ def test_renewal_calendar_existing_base():
     assert first["renewing_mrr"] == pytest.approx(20 * 75)
     assert first["expected_lost_mrr"] == pytest.approx(5 * 75)
     assert cal.row(12, named=True)["renewing_customers"] == pytest.approx(15)
+
+
+def test_every_preset_summary_matches_the_literal_model():
+    """The numbers `python -m mrrsim summary <preset>` prints, checked cohort by cohort."""
+    from mrrsim import load_preset, preset_names
+
+    for name in preset_names():
+        sc = load_preset(name)
+        got, want = summarize(sc), reference_summary(sc)
+        for key in SUMMARY_KEYS:
+            assert _same(got[key], want[key]), (name, key)
