@@ -6,6 +6,9 @@ import base64
 import json
 import random
 import struct
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -569,3 +572,37 @@ def test_scenario_from_url_refuses_a_truncated_link(token: str) -> None:
     for cut in range(len(url) - len(token) + 3, len(url), 7):
         with pytest.raises(ScenarioError):
             scenario_from_url(url[:cut])
+
+
+# --- format guards -----------------------------------------------------------------------
+
+
+def test_the_v1_field_lists_cover_every_model_field() -> None:
+    """A field added to the model must be added to the link format (as a new version)."""
+    from mrrsim.scenario import Segment, Uncertainty
+
+    top = {name for name, _ in share.TOP_FIELDS}
+    expected = (set(Scenario.model_fields) - {"uncertainty"}) | {
+        f"uncertainty.{k}" for k in Uncertainty.model_fields
+    }
+    assert top == expected
+    assert {name for name, _ in share.SEGMENT_FIELDS} == set(Segment.model_fields)
+
+
+def test_v1_defaults_match_the_model_defaults_today() -> None:
+    s = parse_scenario({"name": "d", "segments": [{"name": "A", "list_price": 1}]})
+    data = s.model_dump()
+    for name, default in share.TOP_FIELDS[2:]:
+        group, _, key = name.partition(".")
+        assert (data[group][key] if key else data[name]) == default
+    for name, default in share.SEGMENT_FIELDS[2:]:
+        assert data["segments"][0][name] == default
+
+
+def test_the_codec_imports_no_ui() -> None:
+    code = "import sys, mrrsim.share; print('streamlit' in sys.modules)"
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip() == "False"
