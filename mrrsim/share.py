@@ -14,10 +14,14 @@ The checksum catches links damaged in copying; it is not a signature (anyone can
 link), which is why every decoded scenario is validated like any other untrusted input. Tokens
 are size-checked before decoding and decompression is bounded, so a hostile link costs little.
 
-Links stay within ``LINK_LIMIT`` characters for scenarios of up to 5 segments. When a long free-
-text description would push a link over that limit, the description in the link is cut (ending
-in ``…``) to fit; every other input, and so every number, is still reproduced exactly.
-``is_exact`` tells whether that happened.
+Links stay within ``LINK_LIMIT`` characters for scenarios of up to 5 segments: the bundled
+presets take 545-655, five segments with 80-character names and a 2,000-character English
+description about 1,550-1,760. When a description would push a link over the limit (in practice
+only with many-digit numbers everywhere, or text that does not compress), the description in the
+link is cut, ending in ``…``, to fit; every other input, and so every number, is still reproduced
+exactly, and ``is_exact`` tells whether that happened. The one case that cannot fit is long names
+in scripts with thousands of characters (six random 80-character CJK names: about 2,250); such a
+link is longer than the limit but still exact, up to ``MAX_TOKEN_CHARS``.
 """
 
 from __future__ import annotations
@@ -215,7 +219,8 @@ def _cut(scenario: Scenario, keep: int) -> Scenario:
 
 def _fitted(scenario: Scenario) -> str | None:
     """The token with the longest cut of the description that fits LINK_LIMIT, if any does."""
-    if len(_pack(_cut(scenario, -1))) > LINK_LIMIT:
+    bare = _pack(_cut(scenario, -1))
+    if len(bare) > LINK_LIMIT:
         return None
     lo, hi = 0, len(scenario.description) - 1
     while lo < hi:
@@ -225,7 +230,7 @@ def _fitted(scenario: Scenario) -> str | None:
         else:
             hi = mid - 1
     token = _pack(_cut(scenario, lo))
-    return token if len(token) <= LINK_LIMIT else None
+    return token if len(token) <= LINK_LIMIT else bare
 
 
 def encode(scenario: Scenario) -> str:

@@ -120,7 +120,7 @@ def test_default_preset_by_hand_month_one() -> None:
         + seg(1200, 0.2, 5, 0.8, 0.012, 0.08, 0.008, 0.12, 25, 90)
     )
     assert math.isclose(first["mrr"].sum(), expected, rel_tol=1e-12)
-    assert 440_000 < expected < 460_000  # about $5.4M ARR, as its description says
+    assert 440_000 < expected < 460_000  # from about $440k in month 0, as its description says
 
 
 def test_default_preset_tells_a_mixed_billing_story() -> None:
