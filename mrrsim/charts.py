@@ -470,3 +470,578 @@ def renewal_chart(calendar: pl.DataFrame, currency: str) -> alt.Chart:
         )
         .properties(height=HEIGHT, title="Renewal calendar: annual MRR up for renewal each month")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Predictability and sensitivity (appended)
+# ---------------------------------------------------------------------------------------------
+
+FAN_SERIES = ("P10–P90 range", "Median (P50)", "Projection (no uncertainty)")
+SIDE_COLORS = ("#c0392b", "#2e8b57")
+_MONEY_INPUTS = ("list_price",)
+_COUNT_INPUTS = ("new_customers", "existing_monthly_customers", "existing_annual_customers")
+
+
+def _plan_tint(plan: str) -> tuple[str, str]:
+    """(band colour, line colour) of a plan."""
+    color = PLAN_COLORS[PLAN_ORDER.index(plan)] if plan in PLAN_ORDER else "#888888"
+    return color, color
+
+
+def fan_chart(
+    fan: pl.DataFrame,
+    plan: str,
+    metric: str,
+    currency: str,
+    *,
+    projection: pl.DataFrame | None = None,
+    y_max: float | None = None,
+) -> alt.LayerChart:
+    """One plan's simulated range of a money metric: the P10–P90 band, the median line and,
+    when given, the deterministic projection dashed. ``fan`` is ``simulate_plans`` output (or any
+    frame with plan, metric, month, p10, p50, p90); ``projection`` has plan, month and ``metric``.
+    ``y_max`` fixes the top of the y axis so several plans' charts compare at a glance."""
+    title = (
+        "MRR" if metric == "mrr" else "Cumulative cash" if metric == "cumulative_cash" else metric
+    )
+    band = fan.filter((pl.col("plan") == plan) & (pl.col("metric") == metric)).select(
+        "month", "p10", "p50", "p90", pl.lit(FAN_SERIES[0]).alias("series")
+    )
+    band_color, line_color = _plan_tint(plan)
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=list(FAN_SERIES), range=[band_color, line_color, "#555555"]),
+        legend=_legend(),
+    )
+    scale = alt.Scale(domain=[0, y_max], nice=False) if y_max else alt.Scale(zero=True)
+    tooltip = [
+        alt.Tooltip("month:Q", title="Month"),
+        alt.Tooltip("p10_label:N", title="P10 (1 in 10 below)"),
+        alt.Tooltip("p50_label:N", title="Median"),
+        alt.Tooltip("p90_label:N", title="P90 (1 in 10 above)"),
+    ]
+    base = _with_labels(alt.Chart(band), ["p10", "p50", "p90"], currency)
+    area = base.mark_area(opacity=0.25).encode(
+        x=_month_x(band),
+        y=alt.Y("p10:Q", axis=money_axis(title, currency), scale=scale),
+        y2="p90:Q",
+        color=color,
+        tooltip=tooltip,
+    )
+    median = (
+        base.transform_calculate(series=_quote(FAN_SERIES[1]))
+        .mark_line(strokeWidth=2.5)
+        .encode(x=_month_x(band), y=alt.Y("p50:Q", scale=scale), color=color, tooltip=tooltip)
+    )
+    layers: list[alt.Chart] = [area, median]
+    if projection is not None:
+        line = projection.filter(pl.col("plan") == plan).select(
+            "month", pl.col(metric).alias("value"), pl.lit(FAN_SERIES[2]).alias("series")
+        )
+        layers.append(
+            _with_labels(alt.Chart(line), ["value"], currency)
+            .mark_line(strokeWidth=1.5, strokeDash=[5, 4])
+            .encode(
+                x=_month_x(band),
+                y=alt.Y("value:Q", scale=scale),
+                color=color,
+                tooltip=[
+                    alt.Tooltip("month:Q", title="Month"),
+                    alt.Tooltip("value_label:N", title="Projection"),
+                ],
+            )
+        )
+    return alt.layer(*layers).properties(height=SMALL_HEIGHT, title=plan)
+
+
+def signal_chart(
+    monthly: pl.DataFrame, start: int, currency: str, measure: str = "visible_share"
+) -> alt.LayerChart:
+    """How a churn shock from month ``start`` shows in MRR over its first 12 months, one line per
+    plan: the share of the 12-month effect visible (``visible_share``, with 50% and 90% marked)
+    or the MRR lost as a share of the plan's MRR without the shock (``gap_pct``).
+    ``monthly`` is the per-month frame of ``signal.signal_speed``."""
+    data = (
+        monthly.lazy()
+        .filter(pl.col("month").is_between(start, start + 11))
+        .with_columns((pl.col("month") - start + 1).alias("since"))
+        .select("plan", "month", "since", "visible_share", "gap_pct", "gap")
+        .sort("plan", "month")
+        .collect()
+    )
+    title = (
+        "Share of the 12-month effect visible in MRR"
+        if measure == "visible_share"
+        else "MRR lost to the shock (% of MRR without it)"
+    )
+    line = (
+        _with_labels(alt.Chart(data), ["gap"], currency)
+        .mark_line(strokeWidth=2.5, point=True)
+        .encode(
+            x=alt.X(
+                "since:Q",
+                title="Months since the churn shock began",
+                scale=alt.Scale(domain=[1, 12], nice=False),
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            y=alt.Y(
+                f"{measure}:Q",
+                title=title,
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(zero=True),
+            ),
+            color=_plan_color(_plans(data)),
+            strokeDash=alt.StrokeDash(
+                "plan:N",
+                scale=alt.Scale(domain=list(PLAN_ORDER), range=[[1, 0], [6, 3], [2, 2]]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("plan:N", title="Billing"),
+                alt.Tooltip("since:Q", title="Months since shock"),
+                alt.Tooltip("month:Q", title="Month of the plan"),
+                alt.Tooltip("visible_share:Q", title="Share of 12-month effect", format=".0%"),
+                alt.Tooltip("gap_pct:Q", title="MRR lost (% of MRR)", format=".1%"),
+                alt.Tooltip("gap_label:N", title="MRR lost"),
+            ],
+        )
+    )
+    if measure != "visible_share":
+        return alt.layer(line).properties(height=HEIGHT, title=title)
+    marks = pl.DataFrame({"y": [0.5, 0.9], "label": ["50% visible", "90% visible"]})
+    rules = (
+        alt.Chart(marks)
+        .mark_rule(strokeDash=[4, 4], color="#888888")
+        .encode(y="y:Q", tooltip=[alt.Tooltip("label:N", title="Reference")])
+    )
+    text = (
+        alt.Chart(marks)
+        .mark_text(align="left", dx=4, dy=-6, color="#555555")
+        .encode(x=alt.datum(1), y="y:Q", text="label:N")
+    )
+    return alt.layer(line, rules, text).properties(height=HEIGHT, title=title)
+
+
+def _input_value_text(field: str, value: float | None, currency: str) -> str:
+    """An input's value as the editor shows it: money, a count or a percentage."""
+    if value is None:
+        return "each segment's own value"
+    if field in _MONEY_INPUTS:
+        return f"{currency_symbol(currency)}{value:,.2f}"
+    if field in _COUNT_INPUTS:
+        return f"{value:,.1f}"
+    return f"{value * 100:,.2f}%"
+
+
+def _money_text(value: float, currency: str, *, signed: bool = False) -> str:
+    """Compact money for bar labels: '$1.23M', '+$45.6k', '−$950'."""
+    amount = abs(value)
+    sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else "−" if value < 0 else ""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= size * 0.9995:
+            scaled = amount / size
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            return f"{sign}{currency_symbol(currency)}{scaled:,.{digits}f}{suffix}"
+    return f"{sign}{currency_symbol(currency)}{amount:,.0f}"
+
+
+def tornado_long(tornado: pl.DataFrame, metric: str, delta: float, currency: str) -> pl.DataFrame:
+    """The tornado's bars as one row per (input, side), with display text, in impact order.
+
+    ``tornado`` is ``sensitivity.tornado`` output; ``metric`` is "ending_arr" or "npv_cash"."""
+    low_col, high_col, base_col = (
+        ("ending_arr_low", "ending_arr_high", "base_ending_arr")
+        if metric == "ending_arr"
+        else ("npv_low", "npv_high", "base_npv")
+    )
+    pct = f"{delta * 100:.0f}%"
+    rows = []
+    for rank, row in enumerate(tornado.iter_rows(named=True)):
+        field = row["input"].split(" ")[0]
+        for side, value_col, moved_col in (
+            (f"Input −{pct}", low_col, "low_value"),
+            (f"Input +{pct}", high_col, "high_value"),
+        ):
+            value, base = row[value_col], row[base_col]
+            rows.append(
+                {
+                    "rank": rank,
+                    "label": row["label"],
+                    "side": side,
+                    "value": value,
+                    "base": base,
+                    "change": value - base,
+                    "change_text": _money_text(value - base, currency, signed=True),
+                    "input_from": _input_value_text(field, row["base_value"], currency),
+                    "input_to": _input_value_text(field, row[moved_col], currency),
+                }
+            )
+    schema = {
+        "rank": pl.Int32,
+        "label": pl.String,
+        "side": pl.String,
+        "value": pl.Float64,
+        "base": pl.Float64,
+        "change": pl.Float64,
+        "change_text": pl.String,
+        "input_from": pl.String,
+        "input_to": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("rank", "side")
+
+
+def tornado_chart(
+    tornado: pl.DataFrame, metric: str, delta: float, currency: str
+) -> alt.LayerChart:
+    """Tornado: each input moved down and up by ``delta``, bars from the base value of
+    ``metric`` to the moved value, largest swing on top, each bar labelled with its change."""
+    title = "Ending ARR" if metric == "ending_arr" else "NPV of cash"
+    data = tornado_long(tornado, metric, delta, currency)
+    order = data.sort("rank").get_column("label").unique(maintain_order=True).to_list()
+    pct = f"{delta * 100:.0f}%"
+    sides = [f"Input −{pct}", f"Input +{pct}"]
+    base_value = float(data.get_column("base").first()) if len(data) else 0.0
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
+    chart = _with_labels(alt.Chart(data), ["value", "base"], currency)
+    bars = chart.mark_bar(opacity=0.9, height={"band": 0.7}).encode(
+        x=alt.X("value:Q", axis=money_axis(title, currency), scale=alt.Scale(zero=False)),
+        x2="base:Q",
+        y=y,
+        color=alt.Color(
+            "side:N",
+            title=None,
+            scale=alt.Scale(domain=sides, range=list(SIDE_COLORS)),
+            legend=_legend(),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Input"),
+            alt.Tooltip("side:N", title="Move"),
+            alt.Tooltip("input_from:N", title="Input now"),
+            alt.Tooltip("input_to:N", title="Input moved to"),
+            alt.Tooltip("value_label:N", title=title),
+            alt.Tooltip("change_text:N", title="Change"),
+        ],
+    )
+    up = chart.transform_filter("datum.change > 0").mark_text(align="left", dx=4, fontSize=11)
+    down = chart.transform_filter("datum.change < 0").mark_text(align="right", dx=-4, fontSize=11)
+    labels = [
+        layer.encode(x="value:Q", y=y, text="change_text:N", color=alt.value("#333333"))
+        for layer in (up, down)
+    ]
+    rule = (
+        alt.Chart(pl.DataFrame({"base": [base_value]}))
+        .mark_rule(color="#333333", strokeWidth=1.5)
+        .encode(x="base:Q")
+    )
+    height = max(SMALL_HEIGHT, 30 * len(order) + 40)
+    return alt.layer(bars, *labels, rule).properties(
+        height=height,
+        title=f"{title}: each input moved −{pct} and +{pct} (base "
+        f"{_money_text(base_value, currency)})",
+    )
+
+
+def _half_step(values: Sequence[float]) -> float:
+    ordered = sorted(set(values))
+    gaps = [ordered[i + 1] - ordered[i] for i in range(len(ordered) - 1)]
+    return min(gaps, default=0.02) / 2
+
+
+def grid_heatmap(
+    grid: pl.DataFrame,
+    value: str,
+    currency: str,
+    *,
+    break_even: float | None = None,
+    point: tuple[float, float] | None = None,
+) -> alt.LayerChart:
+    """A heatmap of ``value`` (npv_cash or ending_arr) over annual discount x annual share, from
+    ``sensitivity.discount_share_grid``; the break-even discount as a vertical rule and the
+    user's own (discount, annual share) as a marked point."""
+    title = {"npv_cash": "NPV of cash", "ending_arr": "Ending ARR"}.get(value, value)
+    dx = _half_step(grid.get_column("annual_discount").to_list())
+    dy = _half_step(grid.get_column("annual_share").to_list())
+    data = grid.select(
+        "annual_discount",
+        "annual_share",
+        pl.col(value).alias("value"),
+        "npv_vs_all_monthly",
+        (pl.col("annual_discount") - dx).alias("d0"),
+        (pl.col("annual_discount") + dx).alias("d1"),
+        (pl.col("annual_share") - dy).alias("s0"),
+        (pl.col("annual_share") + dy).alias("s1"),
+    )
+    x_scale = alt.Scale(domain=[data["d0"].min(), data["d1"].max()], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[data["s0"].min(), data["s1"].max()], nice=False, zero=False)
+    rects = (
+        _with_labels(alt.Chart(data), ["value", "npv_vs_all_monthly"], currency)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "d0:Q", title="Annual discount (%)", axis=alt.Axis(format=".0%"), scale=x_scale
+            ),
+            x2="d1:Q",
+            y=alt.Y(
+                "s0:Q",
+                title="New customers choosing annual (%)",
+                axis=alt.Axis(format=".0%"),
+                scale=y_scale,
+            ),
+            y2="s1:Q",
+            color=alt.Color(
+                "value:Q",
+                title=f"{title} ({currency})",
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(
+                    orient="right",
+                    labelExpr=_money_from("datum.value", currency, compact=True),
+                    gradientLength=220,
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("annual_discount:Q", title="Annual discount", format=".0%"),
+                alt.Tooltip("annual_share:Q", title="Choosing annual", format=".0%"),
+                alt.Tooltip("value_label:N", title=title),
+                alt.Tooltip("npv_vs_all_monthly_label:N", title="NPV vs all-monthly"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [rects]
+    if break_even is not None and data["d0"].min() <= break_even <= data["d1"].max():
+        line = pl.DataFrame(
+            {"d": [break_even], "label": [f"Break-even discount {break_even * 100:.1f}%"]}
+        )
+        layers.append(
+            alt.Chart(line)
+            .mark_rule(color="#c0392b", strokeWidth=2.5, strokeDash=[6, 3])
+            .encode(x=alt.X("d:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title="")])
+        )
+        layers.append(
+            alt.Chart(line)
+            .mark_text(align="left", dx=5, color="#c0392b", fontWeight="bold", baseline="top")
+            .encode(x=alt.X("d:Q", scale=x_scale), y=alt.value(4), text="label:N")
+        )
+    if point is not None:
+        mark = pl.DataFrame(
+            {
+                "d": [point[0]],
+                "s": [point[1]],
+                "label": [
+                    f"Your mix: {point[0] * 100:.1f}% discount, {point[1] * 100:.0f}% annual"
+                ],
+            }
+        )
+        layers.append(
+            alt.Chart(mark)
+            .mark_point(shape="diamond", size=260, filled=True, color="#f4a261", stroke="#222222")
+            .encode(
+                x=alt.X("d:Q", scale=x_scale),
+                y=alt.Y("s:Q", scale=y_scale),
+                tooltip=[alt.Tooltip("label:N", title="")],
+            )
+        )
+        layers.append(
+            alt.Chart(mark)
+            .mark_text(align="left", dx=10, dy=-10, fontWeight="bold", color="#222222")
+            .encode(
+                x=alt.X("d:Q", scale=x_scale),
+                y=alt.Y("s:Q", scale=y_scale),
+                text=alt.value("Your mix"),
+            )
+        )
+    return alt.layer(*layers).properties(
+        height=HEIGHT + 40, title=f"{title} by annual discount and share choosing annual"
+    )
+
+
+__all__ += ["FAN_SERIES", "fan_chart", "grid_heatmap", "signal_chart", "tornado_chart"]
+__all__ += ["tornado_long"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare and cohorts (appended)
+# ---------------------------------------------------------------------------------------------
+
+SCENARIO_COLORS = ("#1f4e99", "#e07b39", "#2e8b57", "#8e44ad")
+SCENARIO_DASHES = ([1, 0], [7, 3], [2, 2], [8, 3, 2, 3])
+COHORT_TERM_LABELS = {"monthly": "Monthly plan", "annual": "Annual plan", "all": "Both plans"}
+
+
+def _scenario_encodings(labels: Sequence[str]) -> dict[str, alt.Color | alt.StrokeDash]:
+    """Colour and dash per scenario, in comparison order (the first is the reference)."""
+    domain = list(labels)
+    n = len(domain)
+    colors = [SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i in range(n)]
+    dashes = [SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(n)]
+    return {
+        "color": alt.Color(
+            "scenario:N",
+            title="Scenario",
+            sort=domain,
+            scale=alt.Scale(domain=domain, range=colors),
+            legend=alt.Legend(orient="top", title=None, labelLimit=360, symbolStrokeWidth=3),
+        ),
+        "strokeDash": alt.StrokeDash(
+            "scenario:N", sort=domain, scale=alt.Scale(domain=domain, range=dashes), legend=None
+        ),
+    }
+
+
+def scenario_lines_chart(
+    totals: pl.DataFrame, field: str, title: str, axis_title: str, currency: str
+) -> alt.Chart:
+    """One money line per scenario over its own months (``compare.comparison_totals`` output);
+    scenarios with shorter horizons simply end earlier."""
+    labels = totals.sort("order").get_column("scenario").unique(maintain_order=True).to_list()
+    data = totals.select("scenario", "order", "month", pl.col(field).alias("value"))
+    base = alt.Chart(data).mark_line(strokeWidth=2.5)
+    return (
+        _with_labels(base, ["value"], currency)
+        .encode(
+            x=_month_x(data),
+            y=alt.Y("value:Q", axis=money_axis(axis_title, currency)),
+            **_scenario_encodings(labels),
+            order=alt.Order("month:Q"),
+            tooltip=[
+                alt.Tooltip("scenario:N", title="Scenario"),
+                alt.Tooltip("month:Q", title="Month"),
+                alt.Tooltip("value_label:N", title=axis_title),
+            ],
+        )
+        .properties(height=HEIGHT, title=title)
+    )
+
+
+def _thinned_axis(title: str, values: Sequence[int], target: int) -> alt.Axis:
+    """An ordinal axis labelling about ``target`` of its integer values (always the first)."""
+    every = max(1, -(-len(values) // target))
+    first = values[0] if values else 0
+    keep = {v for i, v in enumerate(values) if i % every == 0} | {first}
+    test = " || ".join(f"datum.value == {v}" for v in sorted(keep)) or "true"
+    return alt.Axis(title=title, labelAngle=0, labelExpr=f"{test} ? datum.label : ''", ticks=False)
+
+
+def cohort_heatmap(
+    cells: pl.DataFrame,
+    measure: str,
+    x: str,
+    currency: str,
+    *,
+    domain_max: float = 1.0,
+    title: str = "",
+) -> alt.Chart:
+    """Retention heatmap: acquisition month down, months since acquisition (``x="age"``) or
+    calendar month (``x="month"``) across, colour = share of the cohort's starting customers
+    (``measure="customers"``) or starting MRR (``measure="mrr"``) still there.
+
+    ``cells`` is ``cohorts.cohort_retention`` output for one term (already thinned to the
+    cohorts to show). ``domain_max`` fixes the top of the colour scale so charts side by side
+    share one scale."""
+    ret = f"{measure}_retention"
+    data = cells.filter(pl.col(ret).is_not_null()).select(
+        "cohort", "age", "month", pl.col(ret).alias("retained"), measure, f"start_{measure}"
+    )
+    cohorts = data.get_column("cohort").unique().sort().to_list()
+    xs = data.get_column(x).unique().sort().to_list()
+    x_title = "Months since acquisition" if x == "age" else "Calendar month"
+    what = "customers" if measure == "customers" else "MRR"
+    if measure == "mrr":
+        base = _with_labels(alt.Chart(data), ["mrr", "start_mrr"], currency)
+        amounts = [
+            alt.Tooltip("mrr_label:N", title="MRR now"),
+            alt.Tooltip("start_mrr_label:N", title="Starting MRR"),
+        ]
+    else:
+        base = alt.Chart(data)
+        amounts = [
+            alt.Tooltip("customers:Q", title="Customers now", format=",.1f"),
+            alt.Tooltip("start_customers:Q", title="Starting customers", format=",.1f"),
+        ]
+    return (
+        base.mark_rect()
+        .encode(
+            x=alt.X(f"{x}:O", sort=xs, axis=_thinned_axis(x_title, xs, 18)),
+            y=alt.Y(
+                "cohort:O",
+                sort=cohorts,
+                axis=_thinned_axis("Acquisition month (cohort)", cohorts, 18),
+            ),
+            color=alt.Color(
+                "retained:Q",
+                title=f"% of starting {what}",
+                scale=alt.Scale(scheme="blues", domain=[0, domain_max], clamp=True),
+                legend=alt.Legend(format=".0%", orient="top", gradientLength=220),
+            ),
+            tooltip=[
+                alt.Tooltip("cohort:O", title="Acquired in month"),
+                alt.Tooltip("age:O", title="Months since acquisition"),
+                alt.Tooltip("month:O", title="Calendar month"),
+                alt.Tooltip("retained:Q", title=f"% of starting {what}", format=".1%"),
+                *amounts,
+            ],
+        )
+        .properties(height=min(max(12 * len(cohorts), 220), 480), title=title)
+    )
+
+
+def retention_curve_chart(curve: pl.DataFrame, measure: str) -> alt.LayerChart:
+    """Retention by months since acquisition, all cohorts pooled, one line per billing plan
+    (``cohorts.retention_curve`` output), with 100% marked."""
+    ret = f"{measure}_retention"
+    what = "customers" if measure == "customers" else "MRR"
+    data = curve.filter(pl.col(ret).is_not_null()).select(
+        pl.col("term")
+        .replace_strict(
+            list(COHORT_TERM_LABELS), list(COHORT_TERM_LABELS.values()), return_dtype=pl.String
+        )
+        .alias("plan"),
+        "age",
+        pl.col(ret).alias("retained"),
+        "cohorts",
+    )
+    domain = [v for v in COHORT_TERM_LABELS.values() if v in set(data.get_column("plan"))]
+    palette = dict(zip(COHORT_TERM_LABELS.values(), (*TERM_COLORS, "#555555"), strict=True))
+    dashes = dict(zip(COHORT_TERM_LABELS.values(), ([1, 0], [1, 0], [5, 4]), strict=True))
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5, interpolate="step-after")
+        .encode(
+            x=alt.X("age:Q", title="Months since acquisition", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(
+                "retained:Q",
+                title=f"% of starting {what} retained",
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(zero=True),
+            ),
+            color=alt.Color(
+                "plan:N",
+                title=None,
+                scale=alt.Scale(domain=domain, range=[palette[d] for d in domain]),
+                legend=_legend(),
+            ),
+            strokeDash=alt.StrokeDash(
+                "plan:N",
+                scale=alt.Scale(domain=domain, range=[dashes[d] for d in domain]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("plan:N", title="Billing"),
+                alt.Tooltip("age:Q", title="Months since acquisition"),
+                alt.Tooltip("retained:Q", title=f"% of starting {what}", format=".1%"),
+                alt.Tooltip("cohorts:Q", title="Cohorts averaged"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(pl.DataFrame({"y": [1.0]}))
+        .mark_rule(strokeDash=[4, 4], color="#888888")
+        .encode(y="y:Q")
+    )
+    return alt.layer(rule, lines).properties(
+        height=SMALL_HEIGHT + 40,
+        title=f"Retention curve: % of starting {what} kept, all cohorts pooled",
+    )
+
+
+__all__ += ["cohort_heatmap", "retention_curve_chart", "scenario_lines_chart"]

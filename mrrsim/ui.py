@@ -593,6 +593,7 @@ def _on_add_segment() -> None:
     values = {"name": _unique_name("Segment"), **_NEW_SEGMENT, "annual_discount": None}
     _set_segment(seg_id, values, discount if isinstance(discount, float) else 0.15)
     st.session_state[_SEG_IDS] = [*ids, seg_id]
+    st.session_state[_seg_key(seg_id, "box")] = True
 
 
 def _on_remove_segment(seg_id: int) -> None:
@@ -631,36 +632,74 @@ def _errors(lines: list[str]) -> None:
         st.error(line, icon=":material/error:")
 
 
+def _keep_widget_state() -> None:
+    """Keep the values of editor widgets that are not drawn this run (collapsed segments).
+
+    Streamlit forgets a widget's value when a run does not draw it; writing the value back
+    through the Session State API before the widgets render keeps it. The same keeps a
+    segment's expander open while its name (the expander's label, part of its identity) is
+    being edited."""
+    ss = st.session_state
+    keys = [f"ed.uncertainty.{f.name}" for f in UNCERTAINTY_FIELDS] + ["ed.uncertainty.box"]
+    for seg_id in ss[_SEG_IDS]:
+        keys += [_seg_key(seg_id, f.name) for f in SEGMENT_FIELDS]
+        keys += [_seg_key(seg_id, "own_discount"), _seg_key(seg_id, "box")]
+    for key in keys:
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def _segment_fields(seg_id: int, count: int) -> None:
+    for field in SEGMENT_FIELDS:
+        key = _seg_key(seg_id, field.name)
+        if field.name == "annual_discount":
+            st.checkbox(
+                "Own annual discount for this segment", key=_seg_key(seg_id, "own_discount")
+            )
+            own = bool(st.session_state.get(_seg_key(seg_id, "own_discount")))
+            _input(field, key, disabled=not own)
+        else:
+            _input(field, key)
+    st.button(
+        "Remove this segment",
+        key=f"ed.seg.{seg_id}.remove",
+        on_click=_on_remove_segment,
+        args=(seg_id,),
+        disabled=count <= 1,
+        icon=":material/delete:",
+        help="A scenario needs at least one segment." if count <= 1 else None,
+    )
+
+
 def _segment_editor(seg_id: int, problems: list[str], count: int) -> None:
+    """One segment's inputs in an expander whose content only runs while it is open, so a
+    scenario with many segments stays quick to edit. Problems show even when it is closed."""
     name = str(st.session_state.get(_seg_key(seg_id, "name"), "")).strip()
-    label = escape_md(name) if name else "(unnamed segment)"
-    with st.expander(
-        label,
-        expanded=bool(problems),
-        key=f"ed.seg.{seg_id}.box",
+    box = st.expander(
+        escape_md(name) if name else "(unnamed segment)",
+        key=_seg_key(seg_id, "box"),
+        on_change="rerun",
         icon=":material/error:" if problems else None,
-    ):
+    )
+    if box.open:
+        with box:
+            _errors(problems)
+            _segment_fields(seg_id, count)
+    else:
         _errors(problems)
-        for field in SEGMENT_FIELDS:
-            key = _seg_key(seg_id, field.name)
-            if field.name == "annual_discount":
-                st.checkbox(
-                    "Own annual discount for this segment",
-                    key=_seg_key(seg_id, "own_discount"),
-                )
-                own = bool(st.session_state.get(_seg_key(seg_id, "own_discount")))
-                _input(field, key, disabled=not own)
-            else:
-                _input(field, key)
-        st.button(
-            "Remove this segment",
-            key=f"ed.seg.{seg_id}.remove",
-            on_click=_on_remove_segment,
-            args=(seg_id,),
-            disabled=count <= 1,
-            icon=":material/delete:",
-            help="A scenario needs at least one segment." if count <= 1 else None,
-        )
+
+
+def _problem_groups(problems: list[str]) -> dict[str | int, list[str]]:
+    """Problems in the editor's words, grouped by where they show: 'general', 'uncertainty' or
+    a segment's position."""
+    groups: dict[str | int, list[str]] = {}
+    for problem in problems:
+        index, text = humanize_problem(problem)
+        where: str | int = index if index is not None else "general"
+        if problem.startswith(("uncertainty", "share link: uncertainty")):
+            where = "uncertainty"
+        groups.setdefault(where, []).append(text)
+    return groups
 
 
 def render_editor() -> Scenario:
@@ -669,10 +708,8 @@ def render_editor() -> Scenario:
     Call once per run, from the app's shared frame, before the page runs."""
     _ensure_state()
     problems = _validate_editor()
-    by_segment: dict[int | None, list[str]] = {}
-    for problem in problems:
-        index, text = humanize_problem(problem)
-        by_segment.setdefault(index, []).append(text)
+    groups = _problem_groups(problems)
+    _keep_widget_state()
 
     with st.sidebar:
         st.header("Scenario")
@@ -701,15 +738,15 @@ def render_editor() -> Scenario:
                 "The figures show the last valid scenario until they are fixed.",
                 icon=":material/warning:",
             )
-        with st.expander("General", expanded=bool(by_segment.get(None))):
-            _errors(by_segment.get(None, []))
+        with st.expander("General", expanded=True):
+            _errors(groups.get("general", []))
             for field in SCENARIO_FIELDS:
                 _input(field, f"ed.{field.name}")
 
         ids: list[int] = st.session_state[_SEG_IDS]
         st.subheader("Segments")
         for position, seg_id in enumerate(ids):
-            _segment_editor(seg_id, by_segment.get(position, []), len(ids))
+            _segment_editor(seg_id, groups.get(position, []), len(ids))
         st.button(
             "Add a segment",
             key="ed.add_segment",
@@ -718,9 +755,14 @@ def render_editor() -> Scenario:
             icon=":material/add:",
         )
 
-        with st.expander("Uncertainty (Predictability page)"):
-            for field in UNCERTAINTY_FIELDS:
-                _input(field, f"ed.uncertainty.{field.name}")
+        uncertainty = st.expander(
+            "Uncertainty (Predictability page)", key="ed.uncertainty.box", on_change="rerun"
+        )
+        if uncertainty.open:
+            with uncertainty:
+                for field in UNCERTAINTY_FIELDS:
+                    _input(field, f"ed.uncertainty.{field.name}")
+        _errors(groups.get("uncertainty", []))
 
     scenario = st.session_state[_VALID]
     with share_slot:
@@ -797,8 +839,12 @@ def page_header(title: str, scenario: Scenario, caption: str | None = None) -> N
 
 
 def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
-    """An Altair chart at the container's full width, with Streamlit's theme."""
-    st.altair_chart(chart, width="stretch", **kwargs)
+    """An Altair chart at the container's full width, with Streamlit's theme.
+
+    The chart goes to the browser as its Vega-Lite spec without Altair's JSON-schema
+    validation, which costs more than building the chart (the chart tests validate every
+    builder's spec instead)."""
+    st.vega_lite_chart(chart.to_dict(validate=False), width="stretch", **kwargs)
 
 
 def money_column(label: str, currency: str) -> Any:

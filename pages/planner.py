@@ -4,6 +4,7 @@ and the month-by-month charts a CFO or head of customer success plans with."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import polars as pl
 import streamlit as st
@@ -14,6 +15,7 @@ from mrrsim.scenario import Scenario
 from mrrsim.yamlio import dump_scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
+Plans = dict[str, Summary]
 
 # (summary key, label, kind, help); kind picks the formatting of value and difference.
 HEADLINES: tuple[tuple[str, str, str, str], ...] = (
@@ -190,7 +192,8 @@ def downloads(scenario: Scenario, plans: dict[str, Summary]) -> None:
     )
 
 
-def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, frame: pl.DataFrame) -> None:
+def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
+    frame = ui.project_cached(scenario)
     measure = st.radio(
         "Show", ["MRR", "ARR"], horizontal=True, key="planner.measure", label_visibility="collapsed"
     )
@@ -202,7 +205,8 @@ def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, frame: pl.DataFrame
     ui.show_chart(charts.mrr_by_segment_term_chart(frame, scenario.currency))
 
 
-def movements_tab(scenario: Scenario, totals: pl.DataFrame) -> None:
+def movements_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
+    totals = plan_frame.filter(pl.col("plan") == MIX)
     ui.show_chart(charts.movements_chart(totals, scenario.currency))
     ui.show_chart(charts.quick_ratio_chart(totals))
     st.caption(
@@ -212,7 +216,7 @@ def movements_tab(scenario: Scenario, totals: pl.DataFrame) -> None:
     )
 
 
-def cash_tab(scenario: Scenario, plan_frame: pl.DataFrame) -> None:
+def cash_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     ui.show_chart(charts.cumulative_cash_chart(plan_frame, scenario.currency))
     plan = st.radio("Billing", list(PLANS), horizontal=True, key="planner.cash_plan")
     ui.show_chart(charts.cash_revenue_chart(plan_frame, plan, scenario.currency))
@@ -222,7 +226,7 @@ def cash_tab(scenario: Scenario, plan_frame: pl.DataFrame) -> None:
     )
 
 
-def deferred_tab(scenario: Scenario, plan_frame: pl.DataFrame) -> None:
+def deferred_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     ui.show_chart(charts.deferred_revenue_chart(plan_frame, scenario.currency))
     st.caption(
         "Deferred revenue is cash collected for service not yet delivered: a liability on the "
@@ -230,7 +234,14 @@ def deferred_tab(scenario: Scenario, plan_frame: pl.DataFrame) -> None:
     )
 
 
-def renewals_tab(scenario: Scenario) -> None:
+def customers_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
+    ui.show_chart(charts.customers_by_term_chart(ui.project_cached(scenario)))
+    st.caption(
+        "Expected active customers (averages, so fractions are possible) on each billing term."
+    )
+
+
+def renewals_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     calendar = ui.renewal_calendar_cached(scenario)
     ui.show_chart(charts.renewal_chart(calendar, scenario.currency))
     st.caption(
@@ -257,7 +268,7 @@ def renewals_tab(scenario: Scenario) -> None:
     )
 
 
-def data_tab(scenario: Scenario, plans: dict[str, Summary]) -> None:
+def data_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     downloads(scenario, plans)
     st.caption(
         "The projection has one row per month, segment and billing term, at full precision "
@@ -272,6 +283,17 @@ def data_tab(scenario: Scenario, plans: dict[str, Summary]) -> None:
         height=420,
         column_config={c: ui.money_column(c, currency) for c in money},
     )
+
+
+TABS: dict[str, Callable[[Scenario, pl.DataFrame, Plans], None]] = {
+    "MRR & ARR": growth_tab,
+    "MRR movements": movements_tab,
+    "Cash & revenue": cash_tab,
+    "Deferred revenue": deferred_tab,
+    "Customers": customers_tab,
+    "Renewal calendar": renewals_tab,
+    "Data & downloads": data_tab,
+}
 
 
 def main() -> None:
@@ -297,34 +319,14 @@ def main() -> None:
     st.subheader("Your mix vs billing everyone monthly or everyone annually")
     st.table(comparison_table(scenario, plans), hide_index=True)
 
+    # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change
+    # builds one or two charts, not all of them.
     plan_frame = ui.plan_comparison_cached(scenario)
-    frame = ui.project_cached(scenario)
-    totals = plan_frame.filter(pl.col("plan") == MIX)
-    tabs = st.tabs(
-        [
-            "MRR & ARR",
-            "MRR movements",
-            "Cash & revenue",
-            "Deferred revenue",
-            "Customers",
-            "Renewal calendar",
-            "Data & downloads",
-        ]
-    )
-    with tabs[0]:
-        growth_tab(scenario, plan_frame, frame)
-    with tabs[1]:
-        movements_tab(scenario, totals)
-    with tabs[2]:
-        cash_tab(scenario, plan_frame)
-    with tabs[3]:
-        deferred_tab(scenario, plan_frame)
-    with tabs[4]:
-        ui.show_chart(charts.customers_by_term_chart(frame))
-    with tabs[5]:
-        renewals_tab(scenario)
-    with tabs[6]:
-        data_tab(scenario, plans)
+    tabs = st.tabs(list(TABS), key="planner.tab", on_change="rerun")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw(scenario, plan_frame, plans)
 
 
 main()

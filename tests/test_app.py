@@ -29,7 +29,10 @@ TIMEOUT = 60
 # runs the last page's file alone (Streamlit's old multipage mode), skipping app.py's frame on
 # reruns. Running app.py from a one-line entry script elsewhere avoids that; the real server
 # does not have the problem (st.navigation switches the old mode off for good).
-ENTRY = f"import runpy\nrunpy.run_path({str(APP)!r}, run_name='__main__')\n"
+ENTRY = (
+    f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
+    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
+)
 
 
 def run_app(token: str | None = None) -> AppTest:
@@ -42,6 +45,14 @@ def run_app(token: str | None = None) -> AppTest:
 @pytest.fixture(scope="module")
 def default_app() -> AppTest:
     return run_app()
+
+
+def open_segments(at: AppTest, *positions: int) -> AppTest:
+    """Open segment expanders (their inputs only exist while open) and rerun."""
+    ids = at.session_state["mrrsim.seg_ids"]
+    for position in positions or range(len(ids)):
+        at.session_state[f"ed.seg.{ids[position]}.box"] = True
+    return at.run()
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -122,7 +133,7 @@ def test_changing_the_annual_discount_changes_the_figures_to_summarize() -> None
 
 
 def test_changing_a_segments_churn_changes_the_figures_to_summarize() -> None:
-    at = run_app()
+    at = open_segments(run_app(), 1)
     at.number_input(key="ed.seg.1.monthly_churn").set_value(3.5).run()
     assert not at.exception
     expected = edited(load_preset(DEFAULT_PRESET), seg1__monthly_churn=0.035)
@@ -132,7 +143,7 @@ def test_changing_a_segments_churn_changes_the_figures_to_summarize() -> None:
 
 
 def test_an_emptied_segment_name_is_reported_and_the_last_numbers_stay() -> None:
-    at = run_app()
+    at = open_segments(run_app(), 0)
     before = metrics(at)
     at.text_input(key="ed.seg.0.name").set_value("  ").run()
     assert not at.exception
@@ -145,7 +156,7 @@ def test_an_emptied_segment_name_is_reported_and_the_last_numbers_stay() -> None
 
 
 def test_a_duplicate_segment_name_is_reported_then_fixing_it_recovers() -> None:
-    at = run_app()
+    at = open_segments(run_app(), 2)
     before = metrics(at)
     at.text_input(key="ed.seg.2.name").set_value("starter").run()
     assert not at.exception
@@ -160,7 +171,7 @@ def test_a_duplicate_segment_name_is_reported_then_fixing_it_recovers() -> None:
 
 
 def test_an_out_of_range_percentage_is_reported_in_percent() -> None:
-    at = run_app()
+    at = open_segments(run_app(), 0)
     at.number_input(key="ed.seg.0.monthly_churn").set_value(150.0).run()
     errors = [e.value for e in at.error]
     assert "Monthly plan: churn (% a month): must be between 0% and 100% (got 150%)" in errors
@@ -175,6 +186,8 @@ def test_opening_a_share_link_restores_every_input_and_number() -> None:
     assert shown_scenario(at) == scenario
     assert metrics(at) == expected_metrics(scenario)
     assert at.text_input(key="ed.name").value == scenario.name
+    open_segments(at)
+    assert shown_scenario(at) == scenario
     ids = at.session_state["mrrsim.seg_ids"]
     assert len(ids) == len(scenario.segments)
     for seg_id, seg in zip(ids, scenario.segments, strict=True):
@@ -236,7 +249,7 @@ def test_adding_and_removing_a_segment() -> None:
 
 
 def test_a_segment_discount_override_can_be_switched_on() -> None:
-    at = run_app()
+    at = open_segments(run_app(), 0)
     at.checkbox(key="ed.seg.0.own_discount").check().run()
     at.number_input(key="ed.seg.0.annual_discount").set_value(30.0).run()
     expected = edited(load_preset(DEFAULT_PRESET), seg0__annual_discount=0.3)
@@ -245,7 +258,7 @@ def test_a_segment_discount_override_can_be_switched_on() -> None:
 
 
 def test_segment_names_are_shown_as_text_not_markdown() -> None:
-    at = run_app()
+    at = open_segments(run_app(), 0)
     at.text_input(key="ed.seg.0.name").set_value("**Bold** :red[x]").run()
     assert not at.exception
     assert shown_scenario(at).segments[0].name == "**Bold** :red[x]"

@@ -1,0 +1,219 @@
+"""The Altair chart builders: the data each chart carries equals the engine's numbers (and the
+SPEC's identities), every chart has tooltips and titled axes, and money shows its currency."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import altair as alt
+import polars as pl
+import pytest
+from polars.testing import assert_series_equal
+
+from mrrsim import charts
+from mrrsim.metrics import PLANS, monthly_totals, plan_comparison, renewal_calendar
+from mrrsim.projection import all_annual, all_monthly, project
+from mrrsim.scenario import Scenario
+from mrrsim.yamlio import load_preset
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return load_preset("mid-market-mixed")
+
+
+@pytest.fixture(scope="module")
+def plans(scenario: Scenario) -> pl.DataFrame:
+    return plan_comparison(scenario)
+
+
+@pytest.fixture(scope="module")
+def frame(scenario: Scenario) -> pl.DataFrame:
+    return project(scenario)
+
+
+@pytest.fixture(scope="module")
+def totals(frame: pl.DataFrame) -> pl.DataFrame:
+    return monthly_totals(frame)
+
+
+def data_of(chart: alt.TopLevelMixin, layer: int = 0) -> pl.DataFrame:
+    """The frame a chart (or one layer of a layered chart) draws."""
+    part = chart.layer[layer] if isinstance(chart, alt.LayerChart) else chart
+    data = part.data if isinstance(part.data, pl.DataFrame) else chart.data  # shared by layers
+    assert isinstance(data, pl.DataFrame)
+    return data
+
+
+def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec (validated by Altair) without the inline data."""
+    out = chart.to_dict()
+    out.pop("datasets", None)
+    return out
+
+
+def encodings(chart: alt.TopLevelMixin) -> list[dict[str, Any]]:
+    s = spec(chart)
+    return [layer["encoding"] for layer in s.get("layer", [s])]
+
+
+def month_sum(frame: pl.DataFrame, column: str, by: str | None = None) -> pl.Series:
+    keys = ["month", by] if by else ["month"]
+    return frame.group_by(keys).agg(pl.col(column).sum()).sort(keys).get_column(column)
+
+
+def test_plan_chart_draws_each_plans_projected_mrr(scenario: Scenario, plans: pl.DataFrame) -> None:
+    data = data_of(charts.plan_chart(plans, "USD", "mrr"))
+    assert data.height == 3 * scenario.horizon_months
+    for plan, variant in zip(
+        PLANS, (scenario, all_monthly(scenario), all_annual(scenario)), strict=True
+    ):
+        drawn = data.filter(pl.col("plan") == plan).sort("month").get_column("value")
+        expected = month_sum(project(variant), "mrr")
+        assert_series_equal(drawn, expected, check_names=False, rel_tol=1e-12)
+
+
+def test_plan_chart_arr_is_twelve_times_mrr(plans: pl.DataFrame) -> None:
+    mrr = data_of(charts.plan_chart(plans, "USD", "mrr")).get_column("value")
+    arr = data_of(charts.plan_chart(plans, "USD", "arr")).get_column("value")
+    assert_series_equal(arr, mrr * 12, check_names=False, rel_tol=1e-12)
+
+
+def test_segment_term_chart_stacks_to_total_mrr(
+    frame: pl.DataFrame, totals: pl.DataFrame, scenario: Scenario
+) -> None:
+    data = data_of(charts.mrr_by_segment_term_chart(frame, "USD"))
+    assert data.height == scenario.horizon_months * len(scenario.segments) * 2
+    assert data.get_column("series").unique().sort().to_list() == sorted(
+        f"{s.name} · {t}" for s in scenario.segments for t in ("monthly", "annual")
+    )
+    assert_series_equal(month_sum(data, "mrr"), totals.get_column("mrr"), check_names=False)
+
+
+def test_movements_chart_bars_add_up_to_net_new_mrr(totals: pl.DataFrame) -> None:
+    chart = charts.movements_chart(totals, "USD")
+    bars = data_of(chart, 0)
+    assert bars.height == 4 * totals.height
+    churn = bars.filter(pl.col("movement") == "Churn").get_column("amount")
+    assert_series_equal(churn, -totals.get_column("churned_mrr"), check_names=False)
+    assert (bars.filter(pl.col("movement") == "Contraction").get_column("amount") <= 0).all()
+    assert (bars.filter(pl.col("movement") == "New").get_column("amount") >= 0).all()
+    net = data_of(chart, 1).get_column("net_new_mrr")
+    assert_series_equal(month_sum(bars, "amount"), net, check_names=False, rel_tol=1e-9)
+    # SPEC identity: net new MRR is the month-on-month change of MRR.
+    mrr = totals.get_column("mrr")
+    assert_series_equal(net.slice(1), mrr.diff().slice(1), check_names=False, rel_tol=1e-6)
+
+
+def test_quick_ratio_chart_uses_the_quick_ratio_definition(totals: pl.DataFrame) -> None:
+    data = data_of(charts.quick_ratio_chart(totals))
+    gains = totals.get_column("new_mrr") + totals.get_column("expansion_mrr")
+    losses = totals.get_column("contraction_mrr") + totals.get_column("churned_mrr")
+    assert_series_equal(data.get_column("quick_ratio"), gains / losses, check_names=False)
+
+
+def test_cash_charts_carry_cash_and_revenue_of_every_plan(
+    plans: pl.DataFrame, scenario: Scenario
+) -> None:
+    cumulative = data_of(charts.cumulative_cash_chart(plans, "USD"))
+    assert cumulative.height == 2 * 3 * scenario.horizon_months
+    last = cumulative.filter(pl.col("month") == scenario.horizon_months)
+    cash = last.filter(pl.col("measure") == "Cash collected").sort("plan")
+    for row in cash.iter_rows(named=True):
+        variant = plans.filter(pl.col("plan") == row["plan"])
+        assert row["amount"] == pytest.approx(variant.get_column("cash").sum(), rel=1e-12)
+
+    monthly = data_of(charts.cash_revenue_chart(plans, "All annual", "USD"))
+    expected = plans.filter(pl.col("plan") == "All annual").sort("month")
+    assert_series_equal(monthly.get_column("cash"), expected.get_column("cash"))
+    assert_series_equal(monthly.get_column("revenue"), expected.get_column("revenue"))
+
+
+def test_deferred_revenue_follows_the_spec_identity(plans: pl.DataFrame) -> None:
+    data = data_of(charts.deferred_revenue_chart(plans, "USD"))
+    mix = data.filter(pl.col("plan") == "Your mix").get_column("deferred_revenue")
+    flows = plans.filter(pl.col("plan") == "Your mix")
+    change = (flows.get_column("cash") - flows.get_column("revenue")).slice(1)
+    assert_series_equal(mix.diff().slice(1), change, check_names=False, rel_tol=1e-6)
+    monthly = data.filter(pl.col("plan") == "All monthly").get_column("deferred_revenue")
+    assert monthly.max() <= mix.max()
+
+
+def test_customers_chart_splits_customers_by_term(
+    frame: pl.DataFrame, totals: pl.DataFrame
+) -> None:
+    data = data_of(charts.customers_by_term_chart(frame))
+    assert set(data.get_column("billing").unique()) == {"Monthly", "Annual"}
+    assert_series_equal(
+        month_sum(data, "customers"), totals.get_column("customers"), check_names=False
+    )
+    annual = data.filter(pl.col("billing") == "Annual").sort("month").get_column("customers")
+    expected = month_sum(frame.filter(pl.col("term") == "annual"), "customers")
+    assert_series_equal(annual, expected, check_names=False)
+
+
+def test_renewal_chart_splits_renewing_mrr_into_kept_and_lost(scenario: Scenario) -> None:
+    calendar = renewal_calendar(scenario)
+    data = data_of(charts.renewal_chart(calendar, "USD"))
+    lost = data.filter(pl.col("outcome") == "Expected lost").get_column("amount")
+    assert_series_equal(lost, month_sum(calendar, "expected_lost_mrr"), check_names=False)
+    assert_series_equal(
+        month_sum(data, "amount"), month_sum(calendar, "renewing_mrr"), check_names=False
+    )
+    # The existing annual base renews evenly: month 1 holds a twelfth of it at the annual price.
+    growth = scenario.segments[1]
+    first = calendar.filter((pl.col("month") == 1) & (pl.col("segment") == growth.name))
+    price = growth.list_price * (1 - scenario.discount_for(growth))
+    assert first.get_column("renewing_mrr")[0] == pytest.approx(
+        growth.existing_annual_customers / 12 * price
+    )
+
+
+ALL = {
+    "plan": lambda p, f, t, c: charts.plan_chart(p, "EUR"),
+    "segment_term": lambda p, f, t, c: charts.mrr_by_segment_term_chart(f, "EUR"),
+    "movements": lambda p, f, t, c: charts.movements_chart(t, "EUR"),
+    "quick_ratio": lambda p, f, t, c: charts.quick_ratio_chart(t),
+    "cumulative_cash": lambda p, f, t, c: charts.cumulative_cash_chart(p, "EUR"),
+    "cash_revenue": lambda p, f, t, c: charts.cash_revenue_chart(p, "Your mix", "EUR"),
+    "deferred": lambda p, f, t, c: charts.deferred_revenue_chart(p, "EUR"),
+    "customers": lambda p, f, t, c: charts.customers_by_term_chart(f),
+    "renewals": lambda p, f, t, c: charts.renewal_chart(c, "EUR"),
+}
+
+
+@pytest.mark.parametrize("name", list(ALL))
+def test_every_chart_has_tooltips_titled_axes_and_a_title(
+    name: str,
+    plans: pl.DataFrame,
+    frame: pl.DataFrame,
+    totals: pl.DataFrame,
+    scenario: Scenario,
+) -> None:
+    chart = ALL[name](plans, frame, totals, renewal_calendar(scenario))
+    s = spec(chart)
+    assert s.get("title")
+    layers = encodings(chart)
+    assert all(layer.get("tooltip") for layer in layers[:1])
+    first = layers[0]
+    assert first["x"]["title"] == "Month"
+    y_title = first["y"].get("title") or first["y"].get("axis", {}).get("title")
+    assert y_title
+    money = "axis" in first["y"] and "labelExpr" in first["y"]["axis"]
+    if money:
+        assert y_title.endswith("(EUR)")
+        assert json.dumps("€") in first["y"]["axis"]["labelExpr"]
+
+
+def test_charts_ship_only_the_columns_they_draw(plans: pl.DataFrame) -> None:
+    assert data_of(charts.plan_chart(plans, "USD")).columns == ["plan", "month", "value"]
+    assert data_of(charts.deferred_revenue_chart(plans, "USD")).width == 3
+
+
+def test_currency_text_is_quoted_inside_vega_expressions() -> None:
+    hostile = "X'); alert(1); ('"
+    expr = charts.money_expr("mrr", hostile)
+    assert json.dumps(charts.currency_symbol(hostile)) in expr
+    assert charts.currency_symbol("usd") == "$"
+    assert charts.currency_symbol("SEK") == "SEK "
