@@ -1,0 +1,350 @@
+"""The Monte Carlo engine of SPEC section 6: how predictable is each plan?
+
+Each path draws, once, a churn multiplier and an acquisition multiplier, log-normal with mean 1
+and the scenario's coefficient of variation cv (sigma^2 = ln(1 + cv^2), mu = -sigma^2 / 2;
+exactly 1 when cv is 0). Every segment's monthly and annual churn is multiplied by the path's
+churn multiplier and clipped to [0, 1]. Then, month by month for t = 1..H and per segment:
+
+- new customers ~ Poisson(n(t) * acquisition multiplier), split Binomial(new, annual_share)
+  into the annual term, the rest monthly;
+- monthly survivors ~ Binomial(count, 1 - monthly_churn) per cohort (age);
+- annual survivors ~ Binomial(count, 1 - annual_churn) per cohort, at its renewal months only.
+
+MRR per customer and cash follow SPEC section 3 exactly: a monthly customer of age k pays
+p * (1 + monthly_expansion)^k each month (cash = MRR); an annual customer after k renewals has
+MRR p * (1 - d) * (1 + annual_expansion)^k and pays 12 times that in its acquisition and renewal
+months only (the existing annual base pays only at its renewals).
+
+Existing counts are rounded to whole customers with round-half-to-even (Python's ``round``:
+2.5 -> 2, 3.5 -> 4); the annual base A is spread as evenly as possible over first-renewal months
+1..12, the remainder going to the earliest months (A = 25 gives 3, 2, 2, ..., 2).
+
+Exact shortcuts, equal in distribution to the per-cohort draws above: when monthly_expansion is 0
+every monthly customer has the same MRR, so the whole monthly term survives as one Binomial on its
+total (a sum of independent binomials with one rate is a binomial of the sum); otherwise survivors
+are drawn per age, as an array of shape (paths, ages).
+
+Randomness: ``np.random.default_rng(seed)`` first draws the two standard normals per path behind
+the multipliers, then spawns one child stream per segment (in scenario order). So the same seed
+gives the same numbers, and the three plans simulated with one seed share their per-path shocks
+(common random numbers), which makes their ranges directly comparable.
+
+Quantiles (p10, p50, p90) are computed over paths by polars with linear interpolation (the same
+rule as numpy's default). numpy is used only inside the draw loop; everything after is polars.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from mrrsim.metrics import PLANS, plan_variants
+from mrrsim.scenario import Scenario, Segment
+
+__all__ = [
+    "MAX_PATHS",
+    "METRICS",
+    "PLANS",
+    "QUANTILES",
+    "ending_distribution",
+    "existing_annual_spread",
+    "multiplier",
+    "prob_reaching",
+    "simulate",
+    "simulate_paths",
+    "simulate_plans",
+]
+
+METRICS = ("mrr", "arr", "customers", "cash", "cumulative_cash")
+QUANTILES = (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
+MAX_PATHS = 100_000
+CHUNK = 2_500  # paths per random stream; fixed, so results do not depend on the thread count
+MAX_NEW_PER_MONTH = 1e12  # above this, drawing customers one by one stops making sense
+
+
+def _check_args(paths: object, seed: object) -> tuple[int, int]:
+    """Refuse anything but whole paths in 1..MAX_PATHS and a whole seed >= 0."""
+    if isinstance(paths, bool) or not isinstance(paths, numbers.Integral):
+        raise ValueError(f"paths: must be a whole number (got {paths!r})")
+    if not 1 <= paths <= MAX_PATHS:
+        raise ValueError(f"paths: must be between 1 and {MAX_PATHS:,} (got {paths!r})")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f"seed: must be a whole number (got {seed!r})")
+    if seed < 0:
+        raise ValueError(f"seed: must be zero or more (got {seed!r})")
+    return int(paths), int(seed)
+
+
+def multiplier(z: np.ndarray, cv: float) -> np.ndarray:
+    """Log-normal multipliers with mean 1 and coefficient of variation cv from standard normals."""
+    if cv == 0:
+        return np.ones_like(z)
+    sigma2 = math.log1p(cv * cv)
+    return np.exp(-sigma2 / 2.0 + math.sqrt(sigma2) * z)
+
+
+def existing_annual_spread(count: float) -> list[int]:
+    """The existing annual base as whole customers first renewing in months 1..12."""
+    whole, extra = divmod(round(count), 12)
+    return [whole + 1] * extra + [whole] * (12 - extra)
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """Per-path totals over segments and terms, shape (paths, horizon), months 1..H."""
+
+    mrr: np.ndarray
+    customers: np.ndarray
+    cash: np.ndarray
+
+
+def _new_customers(
+    seg: Segment, index: int, horizon: int, acq: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(monthly, annual) new customers per path and month, shape (paths, horizon) each."""
+    months = np.arange(horizon, dtype=np.float64)
+    expected = seg.new_customers * (1.0 + seg.acquisition_growth) ** months
+    lam = acq[:, None] * expected[None, :]
+    peak = float(lam.max(initial=0.0))
+    if peak > MAX_NEW_PER_MONTH:
+        raise ValueError(
+            f"segments[{index}] ({seg.name}): new customers reach {peak:.3g} in one month of "
+            "the simulation; too many to simulate (lower new_customers or acquisition_growth)"
+        )
+    new = rng.poisson(lam)
+    annual = rng.binomial(new, seg.annual_share)
+    return new - annual, annual
+
+
+def _monthly_term(
+    seg: Segment, new: np.ndarray, survive: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(customers, mrr) of the month-to-month term per path and month."""
+    paths, horizon = new.shape
+    customers = np.empty((paths, horizon), dtype=np.int64)
+    base = round(seg.existing_monthly_customers)
+    if seg.monthly_expansion == 0:
+        count = np.full(paths, base, dtype=np.int64)
+        for t in range(horizon):
+            count = rng.binomial(count, survive) + new[:, t]
+            customers[:, t] = count
+        return customers, seg.list_price * customers
+    price = seg.list_price * (1.0 + seg.monthly_expansion) ** np.arange(horizon + 1)
+    mrr = np.empty((paths, horizon), dtype=np.float64)
+    by_age = np.zeros((paths, horizon + 1), dtype=np.int64)
+    by_age[:, 0] = base
+    column = survive[:, None]
+    for t in range(1, horizon + 1):
+        by_age[:, 1 : t + 1] = rng.binomial(by_age[:, :t], column)
+        by_age[:, 0] = new[:, t - 1]
+        alive = by_age[:, : t + 1]
+        customers[:, t - 1] = alive.sum(axis=1)
+        mrr[:, t - 1] = alive @ price[: t + 1]
+    return customers, mrr
+
+
+def _annual_term(
+    seg: Segment,
+    discount: float,
+    new: np.ndarray,
+    survive: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customers, mrr, cash) of the annual prepaid term per path and month.
+
+    Cohort column c holds customers acquired in month a = c - 11; the existing base fills
+    columns 0..11 (first renewals in months 1..12). A cohort renews in months a + 12, a + 24, ...
+    Only renewing and new cohorts change, so the totals are updated by their differences.
+    """
+    paths, horizon = new.shape
+    base_price = seg.list_price * (1.0 - discount)
+    step = 1.0 + seg.annual_expansion
+    spread = existing_annual_spread(seg.existing_annual_customers)
+    cohorts = np.zeros((paths, horizon + 12), dtype=np.int64)
+    cohorts[:, :12] = spread
+    price = np.full(horizon + 12, base_price)
+    count = np.full(paths, sum(spread), dtype=np.int64)
+    value = np.full(paths, base_price * sum(spread))
+    customers = np.empty((paths, horizon), dtype=np.int64)
+    mrr = np.empty((paths, horizon), dtype=np.float64)
+    cash = np.empty((paths, horizon), dtype=np.float64)
+    column = survive[:, None]
+    for t in range(1, horizon + 1):
+        renewing = slice((t - 1) % 12, t, 12)
+        before = cohorts[:, renewing].copy()
+        after = rng.binomial(before, column)
+        cohorts[:, renewing] = after
+        old_price = price[renewing].copy()
+        price[renewing] *= step
+        cohorts[:, t + 11] = new[:, t - 1]
+        billed = after @ price[renewing] + base_price * new[:, t - 1]
+        count += after.sum(axis=1) - before.sum(axis=1) + new[:, t - 1]
+        value += billed - before @ old_price
+        customers[:, t - 1] = count
+        mrr[:, t - 1] = value
+        cash[:, t - 1] = 12.0 * billed
+    return customers, mrr, cash
+
+
+def _draw_chunk(
+    scenario: Scenario,
+    churn_mult: np.ndarray,
+    acq_mult: np.ndarray,
+    streams: list[np.random.Generator],
+) -> _Totals:
+    """Totals over segments for one chunk of paths, each segment on its own stream."""
+    horizon = scenario.horizon_months
+    paths = churn_mult.shape[0]
+    mrr = np.zeros((paths, horizon), dtype=np.float64)
+    customers = np.zeros((paths, horizon), dtype=np.int64)
+    cash = np.zeros((paths, horizon), dtype=np.float64)
+    for index, (seg, rng) in enumerate(zip(scenario.segments, streams, strict=True)):
+        new_monthly, new_annual = _new_customers(seg, index, horizon, acq_mult, rng)
+        m_survive = 1.0 - np.clip(seg.monthly_churn * churn_mult, 0.0, 1.0)
+        a_survive = 1.0 - np.clip(seg.annual_churn * churn_mult, 0.0, 1.0)
+        m_customers, m_mrr = _monthly_term(seg, new_monthly, m_survive, rng)
+        a_customers, a_mrr, a_cash = _annual_term(
+            seg, scenario.discount_for(seg), new_annual, a_survive, rng
+        )
+        customers += m_customers + a_customers
+        mrr += m_mrr + a_mrr
+        cash += m_mrr + a_cash
+    return _Totals(mrr=mrr, customers=customers, cash=cash)
+
+
+def _draw(scenario: Scenario, paths: int, seed: int) -> _Totals:
+    """Run every path of every segment and add up the totals (numpy draws only).
+
+    Paths are cut into chunks of CHUNK with their own child streams (segment, then chunk), so
+    the numbers never depend on how many threads run the chunks; numpy releases the GIL while
+    drawing, so the chunks run in parallel on the available cores.
+    """
+    rng = np.random.default_rng(seed)
+    z_churn, z_acq = rng.standard_normal((2, paths))
+    churn_mult = multiplier(z_churn, scenario.uncertainty.churn)
+    acq_mult = multiplier(z_acq, scenario.uncertainty.acquisition)
+    starts = list(range(0, paths, CHUNK))
+    by_segment = [child.spawn(len(starts)) for child in rng.spawn(len(scenario.segments))]
+    jobs = [
+        (
+            scenario,
+            churn_mult[start : start + CHUNK],
+            acq_mult[start : start + CHUNK],
+            [streams[i] for streams in by_segment],
+        )
+        for i, start in enumerate(starts)
+    ]
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers == 1:
+        parts = [_draw_chunk(*job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(lambda job: _draw_chunk(*job), jobs))
+    return _Totals(
+        mrr=np.concatenate([part.mrr for part in parts]),
+        customers=np.concatenate([part.customers for part in parts]),
+        cash=np.concatenate([part.cash for part in parts]),
+    )
+
+
+def _paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
+    """One row per (path, month) with every metric, as a lazy frame."""
+    paths, seed = _check_args(paths, seed)
+    totals = _draw(scenario, paths, seed)
+    horizon = scenario.horizon_months
+    return (
+        pl.LazyFrame(
+            {
+                "path": np.repeat(np.arange(paths, dtype=np.int64), horizon),
+                "month": np.tile(np.arange(1, horizon + 1, dtype=np.int64), paths),
+                "mrr": totals.mrr.ravel(),
+                "customers": totals.customers.ravel(),
+                "cash": totals.cash.ravel(),
+            }
+        )
+        .with_columns(
+            (pl.col("mrr") * 12.0).alias("arr"),
+            pl.col("cash").cum_sum().over("path", order_by="month").alias("cumulative_cash"),
+        )
+        .select("path", "month", *METRICS)
+    )
+
+
+def simulate_paths(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+    """Every simulated path: one row per (path, month), columns path, month, mrr, arr,
+    customers (Int64), cash, cumulative_cash; sorted by path then month."""
+    return _paths_lazy(scenario, paths, seed).collect()
+
+
+def _stats(metric: str) -> pl.Expr:
+    """Mean and p10/p50/p90 of one metric over the paths of a group, as one struct."""
+    x = pl.col(metric).cast(pl.Float64)
+    return pl.struct(
+        x.mean().alias("mean"),
+        *(x.quantile(q, interpolation="linear").alias(name) for name, q in QUANTILES),
+    ).alias(metric)
+
+
+def _summarise(lf: pl.LazyFrame, keys: tuple[str, ...] = ()) -> pl.LazyFrame:
+    """Mean and p10/p50/p90 over paths for every (keys..., month, metric).
+
+    Aggregating per month first and reshaping the small result afterwards is several times
+    faster than unpivoting every path's values into one long column.
+    """
+    return (
+        lf.group_by(*keys, "month")
+        .agg(_stats(metric) for metric in METRICS)
+        .unpivot(index=[*keys, "month"], on=list(METRICS), variable_name="metric")
+        .unnest("value")
+        .sort(*keys, pl.col("metric").cast(pl.Enum(METRICS)), "month")
+        .select(*keys, "month", "metric", "mean", *(name for name, _ in QUANTILES))
+    )
+
+
+def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+    """SPEC section 6: per month and metric, the mean and p10/p50/p90 over simulated paths.
+
+    Columns ``month, metric, mean, p10, p50, p90``; metrics in the order mrr, arr, customers,
+    cash, cumulative_cash, each for months 1..H. Raises ValueError on bad paths or seed.
+    """
+    return _summarise(_paths_lazy(scenario, paths, seed)).collect()
+
+
+def simulate_plans(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+    """``simulate`` for your mix, all-monthly and all-annual, stacked under a leading ``plan``
+    column (PLANS order). One seed for all three, so the plans share their per-path shocks."""
+    frames = [
+        _paths_lazy(variant, paths, seed).with_columns(pl.lit(plan).alias("plan"))
+        for plan, variant in zip(PLANS, plan_variants(scenario), strict=True)
+    ]
+    return (
+        _summarise(pl.concat(frames), keys=("plan",))
+        .sort(pl.col("plan").cast(pl.Enum(PLANS)), pl.col("metric").cast(pl.Enum(METRICS)), "month")
+        .collect()
+    )
+
+
+def ending_distribution(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+    """Month-H values of every path: columns path, mrr, arr, customers, cumulative_cash."""
+    return (
+        _paths_lazy(scenario, paths, seed)
+        .filter(pl.col("month") == scenario.horizon_months)
+        .select("path", "mrr", "arr", "customers", "cumulative_cash")
+        .collect()
+    )
+
+
+def prob_reaching(scenario: Scenario, target_mrr: float, paths: int = 1000, seed: int = 0) -> float:
+    """Share of paths whose MRR in month H is at least ``target_mrr``."""
+    if isinstance(target_mrr, bool) or not isinstance(target_mrr, numbers.Real):
+        raise ValueError(f"target_mrr: must be a number (got {target_mrr!r})")
+    if not math.isfinite(target_mrr):
+        raise ValueError(f"target_mrr: must be a finite number (got {target_mrr!r})")
+    ending = ending_distribution(scenario, paths, seed)
+    return float(ending.select((pl.col("mrr") >= float(target_mrr)).mean()).item())

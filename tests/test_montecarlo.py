@@ -1,0 +1,399 @@
+"""The Monte Carlo engine (SPEC section 6): pinned seeded values checked by hand, exact
+conservation cases, convergence to the deterministic projection, and properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import make, scenarios
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mrrsim import montecarlo as mc
+from mrrsim.metrics import PLANS, plan_variants
+from mrrsim.montecarlo import (
+    METRICS,
+    ending_distribution,
+    existing_annual_spread,
+    multiplier,
+    prob_reaching,
+    simulate,
+    simulate_paths,
+    simulate_plans,
+)
+from mrrsim.projection import project
+from mrrsim.scenario import Scenario
+
+
+def halving(**top: object) -> Scenario:
+    """10 monthly customers at 10 a month, each leaving with probability 1/2 every month."""
+    seg = {"name": "A", "list_price": 10, "existing_monthly_customers": 10, "monthly_churn": 0.5}
+    return make([seg], horizon_months=3, **top)
+
+
+def with_uncertainty(sc: Scenario, churn: float, acquisition: float) -> Scenario:
+    return sc.model_copy(
+        update={
+            "uncertainty": sc.uncertainty.model_copy(
+                update={"churn": churn, "acquisition": acquisition}
+            )
+        }
+    )
+
+
+def column(frame: pl.DataFrame, metric: str, stat: str) -> list[float]:
+    return frame.filter(pl.col("metric") == metric).sort("month")[stat].to_list()
+
+
+# --- pinned seeded values, each checked by reasoning -------------------------------------------
+
+
+def test_pinned_paths_of_a_halving_base() -> None:
+    # Seed 7, 4 paths. Month 1 survivors ~ Binomial(10, 1/2) per path; every later month a
+    # Binomial of the previous count, so counts never rise; MRR = 10 * customers, cash = MRR.
+    paths = simulate_paths(halving(), paths=4, seed=7)
+    customers = paths.sort("path", "month")["customers"].to_list()
+    assert customers == [5, 2, 1, 3, 1, 1, 5, 4, 1, 2, 2, 1]
+    assert paths["mrr"].to_list() == [10.0 * c for c in customers]
+    assert paths["arr"].to_list() == [120.0 * c for c in customers]
+    assert paths["cash"].to_list() == paths["mrr"].to_list()
+    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [50.0, 90.0, 100.0]
+
+
+def test_pinned_quantiles_use_linear_interpolation() -> None:
+    # Month-1 customers of the four paths above are 5, 3, 5, 2 -> sorted 2, 3, 5, 5.
+    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 2 + 0.3 * (3 - 2) = 2.3,
+    # p50 at 1.5 -> 3 + 0.5 * (5 - 3) = 4, p90 at 2.7 -> 5; mean 15 / 4 = 3.75.
+    out = simulate(halving(), paths=4, seed=7)
+    row = out.filter((pl.col("metric") == "customers") & (pl.col("month") == 1))
+    assert row.select("mean", "p10", "p50", "p90").row(0) == (3.75, 2.3, 4.0, 5.0)
+    # Cumulative cash per path: 80, 50, 100, 50 -> sorted 50, 50, 80, 100.
+    last = out.filter((pl.col("metric") == "cumulative_cash") & (pl.col("month") == 3))
+    assert last.select("mean", "p10", "p50", "p90").row(0) == (70.0, 50.0, 65.0, 94.0)
+
+
+def test_pinned_annual_renewals() -> None:
+    # 24 annual customers -> 2 first renew in each of months 1..12 at 100 * (1 - 0.25) = 75 a
+    # month; each renewal keeps a Binomial(2, 1/2). Cash = 12 * 75 * renewed customers.
+    sc = make(
+        [{"name": "B", "list_price": 100, "existing_annual_customers": 24, "annual_churn": 0.5}],
+        horizon_months=13,
+        annual_discount=0.25,
+    )
+    paths = simulate_paths(sc, paths=2, seed=7)
+    first = paths.filter(pl.col("path") == 0)
+    assert first["customers"].to_list()[:2] == [23, 22]  # 1 of 2 kept, then 2 of 2 lost
+    assert first["cash"].to_list()[:2] == [900.0, 900.0]
+    assert first["mrr"].to_list()[:2] == [23 * 75.0, 22 * 75.0]
+    # Month 13: month 1's single survivor renews again and stays (cash 900, count unchanged).
+    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (11, 900.0)
+    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 10800.0
+
+
+# --- shape, order, determinism ------------------------------------------------------------------
+
+
+def test_columns_rows_and_order(mixed: Scenario) -> None:
+    out = simulate(mixed, paths=50, seed=3)
+    h = mixed.horizon_months
+    assert out.columns == ["month", "metric", "mean", "p10", "p50", "p90"]
+    assert out.schema["month"] == pl.Int64 and out.schema["metric"] == pl.String
+    assert out["metric"].to_list() == [m for m in METRICS for _ in range(h)]
+    assert out["month"].to_list() == list(range(1, h + 1)) * len(METRICS)
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(mixed: Scenario) -> None:
+    sc = with_uncertainty(mixed, 0.3, 0.2)
+    first = simulate(sc, paths=300, seed=11)
+    assert first.equals(simulate(sc, paths=300, seed=11))
+    other = simulate(sc, paths=300, seed=12)
+    assert not first.equals(other)
+    assert column(first, "mrr", "mean")[-1] != column(other, "mrr", "mean")[-1]
+
+
+def test_numbers_do_not_depend_on_the_thread_count(
+    mixed: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sc = with_uncertainty(mixed, 0.3, 0.2)
+    paths = 2 * mc.CHUNK + 7  # three chunks
+    monkeypatch.setattr(mc.os, "cpu_count", lambda: 1)
+    serial = simulate_paths(sc, paths=paths, seed=5)
+    monkeypatch.setattr(mc.os, "cpu_count", lambda: 3)
+    assert serial.equals(simulate_paths(sc, paths=paths, seed=5))
+
+
+def test_quantiles_are_ordered_on_every_row(mixed: Scenario) -> None:
+    out = simulate(with_uncertainty(mixed, 0.5, 0.5), paths=400, seed=2)
+    assert out.filter(
+        ~((pl.col("p10") <= pl.col("p50")) & (pl.col("p50") <= pl.col("p90")))
+    ).is_empty()
+
+
+# --- exact conservation cases ------------------------------------------------------------------
+
+
+def test_no_churn_no_acquisition_keeps_the_rounded_base_in_every_path() -> None:
+    # Rounding is half to even: 2.5 -> 2 monthly, 36.5 -> 36 annual; 7.6 -> 8 monthly.
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 10,
+                "existing_monthly_customers": 2.5,
+                "existing_annual_customers": 36.5,
+                "monthly_expansion": 0.1,
+            },
+            {"name": "B", "list_price": 1, "existing_monthly_customers": 7.6},
+        ],
+        horizon_months=14,
+        uncertainty={"churn": 2, "acquisition": 2},
+    )
+    paths = simulate_paths(sc, paths=200, seed=9)
+    assert set(paths["customers"].to_list()) == {2 + 36 + 8}
+    # MRR is exact too: monthly 2 * 10 * 1.1^t + 8, annual 36 * 10 * 0.85 (before renewals).
+    month3 = paths.filter(pl.col("month") == 3)["mrr"]
+    assert month3.min() == pytest.approx(20 * 1.1**3 + 8 + 306, rel=1e-12)
+    assert month3.max() == month3.min()
+
+
+def test_existing_annual_base_spreads_remainder_to_earliest_months() -> None:
+    assert existing_annual_spread(25) == [3] + [2] * 11
+    assert existing_annual_spread(12.5) == [1] * 12  # 12.5 rounds half to even -> 12
+    assert existing_annual_spread(13.5) == [2, 2] + [1] * 10  # 13.5 -> 14
+    assert existing_annual_spread(0) == [0] * 12
+
+
+def test_annual_base_of_25_renews_3_then_2_a_month() -> None:
+    seg = {"name": "A", "list_price": 100, "existing_annual_customers": 25}
+    # Churn 1: every renewal is lost, so the count falls by the spread, in every path.
+    lost = simulate_paths(make([{**seg, "annual_churn": 1}], horizon_months=13), paths=20, seed=1)
+    expected = [25 - 3 - 2 * (t - 1) for t in range(1, 13)] + [0]
+    for _, group in lost.group_by("path"):
+        assert group.sort("month")["customers"].to_list() == expected
+    # Churn 0: cash = 12 * 85 per renewing customer, 3 in months 1 and 13, else 2.
+    kept = simulate_paths(make([seg], horizon_months=13), paths=5, seed=1)
+    per = 12 * 100 * 0.85
+    assert set(kept.filter(pl.col("month").is_in([1, 13]))["cash"].to_list()) == {3 * per}
+    assert set(kept.filter(pl.col("month") == 7)["cash"].to_list()) == {2 * per}
+
+
+# --- convergence to the deterministic projection -----------------------------------------------
+
+
+CONVERGE = make(
+    [
+        {
+            "name": "A",
+            "list_price": 50,
+            "new_customers": 40,
+            "acquisition_growth": 0.01,
+            "annual_share": 0.4,
+            "monthly_churn": 0.03,
+            "annual_churn": 0.2,
+            "monthly_expansion": 0.005,
+            "annual_expansion": 0.05,
+            "existing_monthly_customers": 500,
+            "existing_annual_customers": 240,
+        },
+        {
+            "name": "B",
+            "list_price": 200,
+            "new_customers": 10,
+            "annual_share": 0.7,
+            "monthly_churn": 0.02,
+            "annual_churn": 0.1,
+            "existing_monthly_customers": 100,
+            "existing_annual_customers": 120,
+        },
+    ],
+    horizon_months=30,
+)
+
+
+def test_mean_converges_to_the_projection_without_uncertainty() -> None:
+    # Whole existing counts and annual bases divisible by 12 make the expectation of every draw
+    # equal the projection exactly (Poisson and Binomial means), so only sampling error is left.
+    # With 4000 paths the standard error of a mean is sd / sqrt(4000): for customers (~1000-1800,
+    # sd ~ 30-40) that is ~0.6, i.e. ~0.05% relative. We require |mean - projection| within
+    # 5 standard errors for every month and metric, and relative error below 1% (the 1% bound
+    # is ~20 standard errors wide; the 5-SE bound is the sharp one).
+    paths = 4000
+    det = (
+        project(CONVERGE)
+        .group_by("month")
+        .agg(pl.col("mrr", "customers", "cash").sum())
+        .sort("month")
+        .with_columns(pl.col("cash").cum_sum().alias("cumulative_cash"))
+    )
+    sims = simulate_paths(CONVERGE, paths=paths, seed=1)
+    stats = sims.group_by("month").agg(
+        *(pl.col(m).cast(pl.Float64).mean().alias(f"{m}_mean") for m in det.columns[1:]),
+        *(pl.col(m).cast(pl.Float64).std().alias(f"{m}_sd") for m in det.columns[1:]),
+    )
+    joined = det.join(stats, on="month").sort("month")
+    assert joined.height == CONVERGE.horizon_months
+    for metric in ("mrr", "customers", "cash", "cumulative_cash"):
+        gap = (joined[f"{metric}_mean"] - joined[metric]).abs()
+        se = joined[f"{metric}_sd"] / math.sqrt(paths)
+        assert (gap <= 5 * se).all(), metric
+        assert ((gap / joined[metric]) < 0.01).all(), metric
+
+
+def test_shortcut_for_flat_monthly_price_matches_per_age_draws() -> None:
+    # monthly_expansion = 0 draws the whole monthly term as one Binomial; a tiny expansion forces
+    # per-age draws. Same law: means and spreads agree within sampling error.
+    base = {
+        "name": "A",
+        "list_price": 10,
+        "new_customers": 30,
+        "monthly_churn": 0.1,
+        "existing_monthly_customers": 200,
+    }
+    flat = simulate_paths(make([base], horizon_months=24), paths=3000, seed=1)
+    aged = simulate_paths(
+        make([{**base, "monthly_expansion": 1e-12}], horizon_months=24), paths=3000, seed=2
+    )
+    a = flat.filter(pl.col("month") == 24)["customers"].cast(pl.Float64)
+    b = aged.filter(pl.col("month") == 24)["customers"].cast(pl.Float64)
+    se = math.sqrt((a.var() + b.var()) / 3000)
+    assert abs(a.mean() - b.mean()) < 5 * se
+    assert a.std() == pytest.approx(b.std(), rel=0.1)
+    # Expected: 200 * 0.9^24 + sum_{a=1..24} 30 * 0.9^(24-a) = 200 * 0.9^24 + 300 * (1 - 0.9^24).
+    assert a.mean() == pytest.approx(200 * 0.9**24 + 300 * (1 - 0.9**24), rel=0.01)
+
+
+# --- uncertainty --------------------------------------------------------------------------------
+
+
+def test_multiplier_has_mean_one_and_the_given_cv() -> None:
+    z = np.random.default_rng(0).standard_normal(400_000)
+    assert np.array_equal(multiplier(z, 0.0), np.ones_like(z))
+    for cv in (0.25, 1.0):
+        m = multiplier(z, cv)
+        assert m.mean() == pytest.approx(1.0, abs=0.01)
+        assert m.std() / m.mean() == pytest.approx(cv, rel=0.05)
+        assert (m > 0).all()
+
+
+def test_spread_grows_with_churn_uncertainty() -> None:
+    widths = []
+    for cv in (0.0, 0.2, 0.6, 1.5):
+        out = simulate(with_uncertainty(CONVERGE, cv, 0.0), paths=1500, seed=4)
+        last = out.filter((pl.col("metric") == "mrr") & (pl.col("month") == 30))
+        widths.append(last["p90"].item() - last["p10"].item())
+    assert widths == sorted(widths) and len(set(widths)) == 4
+    assert widths[-1] > 3 * widths[0]
+
+
+def test_spread_grows_with_acquisition_uncertainty() -> None:
+    widths = []
+    for cv in (0.0, 0.3, 1.0):
+        out = simulate(with_uncertainty(CONVERGE, 0.0, cv), paths=1500, seed=4)
+        last = out.filter((pl.col("metric") == "customers") & (pl.col("month") == 30))
+        widths.append(last["p90"].item() - last["p10"].item())
+    assert widths[0] < widths[1] < widths[2]
+
+
+# --- plans, ending values, probability of a target ---------------------------------------------
+
+
+def test_simulate_plans_stacks_the_three_plans() -> None:
+    sc = with_uncertainty(CONVERGE, 0.3, 0.2)
+    plans = simulate_plans(sc, paths=200, seed=8)
+    h = sc.horizon_months
+    assert plans.columns == ["plan", "month", "metric", "mean", "p10", "p50", "p90"]
+    assert plans["plan"].to_list() == [p for p in PLANS for _ in range(len(METRICS) * h)]
+    for plan, variant in zip(PLANS, plan_variants(sc), strict=True):
+        alone = simulate(variant, paths=200, seed=8)
+        assert plans.filter(pl.col("plan") == plan).drop("plan").equals(alone)
+    # All-annual collects a year up front from its new customers: month-1 cash is higher.
+    month1 = plans.filter((pl.col("metric") == "cash") & (pl.col("month") == 1))
+    by_plan = dict(zip(month1["plan"], month1["mean"], strict=True))
+    assert by_plan["All annual"] > by_plan["Your mix"] > by_plan["All monthly"]
+
+
+def test_ending_distribution_and_probability_of_a_target() -> None:
+    sc = with_uncertainty(CONVERGE, 0.4, 0.3)
+    ending = ending_distribution(sc, paths=500, seed=6)
+    assert ending.columns == ["path", "mrr", "arr", "customers", "cumulative_cash"]
+    assert ending.height == 500
+    last = simulate_paths(sc, paths=500, seed=6).filter(pl.col("month") == 30)
+    assert ending["mrr"].to_list() == last["mrr"].to_list()
+    median = float(ending["mrr"].median())
+    assert prob_reaching(sc, 0.0, paths=500, seed=6) == 1.0
+    assert prob_reaching(sc, 1e12, paths=500, seed=6) == 0.0
+    share = (ending["mrr"] >= median).mean()
+    assert prob_reaching(sc, median, paths=500, seed=6) == share
+    assert 0.49 <= share <= 0.51
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paths", "seed", "message"),
+    [
+        (0, 0, "paths: must be between 1 and 100,000 (got 0)"),
+        (100_001, 0, "paths: must be between 1 and 100,000 (got 100001)"),
+        (2.5, 0, "paths: must be a whole number (got 2.5)"),
+        (True, 0, "paths: must be a whole number (got True)"),
+        ("10", 0, "paths: must be a whole number (got '10')"),
+        (10, -1, "seed: must be zero or more (got -1)"),
+        (10, 1.0, "seed: must be a whole number (got 1.0)"),
+        (10, None, "seed: must be a whole number (got None)"),
+    ],
+)
+def test_bad_paths_or_seed_raise_a_clear_message(paths: object, seed: object, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        simulate(halving(), paths=paths, seed=seed)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_bad_target_and_runaway_acquisition_raise_clear_messages() -> None:
+    with pytest.raises(ValueError, match="target_mrr: must be a finite number"):
+        prob_reaching(halving(), math.inf)
+    huge = make(
+        [
+            {
+                "name": "Rocket",
+                "list_price": 1,
+                "new_customers": 10_000_000,
+                "acquisition_growth": 0.5,
+            }
+        ],
+        horizon_months=120,
+    )
+    with pytest.raises(ValueError, match=r"segments\[0\] \(Rocket\): new customers reach"):
+        simulate(huge, paths=10, seed=0)
+
+
+def test_numpy_integers_are_accepted() -> None:
+    out = simulate(halving(), paths=np.int64(4), seed=np.uint32(7))
+    assert out.equals(simulate(halving(), paths=4, seed=7))
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(
+    sc=scenarios(max_segments=2, max_horizon=26),
+    churn=st.floats(0, 2),
+    acquisition=st.floats(0, 2),
+    seed=st.integers(0, 2**32),
+)
+def test_paths_never_go_negative_and_cash_accumulates(
+    sc: Scenario, churn: float, acquisition: float, seed: int
+) -> None:
+    paths = simulate_paths(with_uncertainty(sc, churn, acquisition), paths=12, seed=seed)
+    assert paths.height == 12 * sc.horizon_months
+    assert paths["customers"].min() >= 0
+    assert paths["mrr"].min() >= 0 and paths["cash"].min() >= 0
+    assert (paths["arr"] == paths["mrr"] * 12).all()
+    steps = paths.select(pl.col("cumulative_cash").diff().over("path").drop_nulls())
+    assert steps["cumulative_cash"].min() is None or steps["cumulative_cash"].min() >= 0
+    summary = simulate(with_uncertainty(sc, churn, acquisition), paths=12, seed=seed)
+    assert (summary["p10"] <= summary["p50"]).all() and (summary["p50"] <= summary["p90"]).all()
