@@ -39,7 +39,7 @@ def main() -> None:
         page_title="mrrsim",
         page_icon=":material/insights:",
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state=360,
     )
     page = st.navigation(pages())
     scenario = ui.render_editor()

@@ -1,70 +1,46 @@
-"""The shared Streamlit toolkit of the mrrsim app: scenario state, the sidebar editor, sharing,
-cached engine calls and display formatting.
+"""The scenario being edited: session state, the sidebar editor, and the share link in the URL.
 
-This is the only module outside ``app.py`` and ``pages/`` that imports Streamlit. Pages use it
-like this::
+The sidebar editor's widgets hold what the user typed (valid or not) in ``st.session_state``;
+every run builds a candidate scenario from them with ``parse_scenario``. When it is valid it
+becomes the *current scenario*; when not, each problem is shown next to its input and the last
+valid scenario keeps driving every number. A scenario is loaded into the widgets
+(``load_scenario_into_editor``) from the share link in the URL (query parameter ``s``), a preset
+or an uploaded YAML file. ``sync_query_params`` writes the current scenario back into the URL
+on every run of every page, so the address bar is always a working share link.
 
-    from mrrsim import ui
-
-    scenario = ui.current_scenario()          # the last valid scenario being edited
-    ui.page_header("Compare", scenario)       # title + the scenario's name, safely as text
-    frame = ui.project_cached(scenario)       # engine calls, cached by the scenario's JSON
-    st.metric("Ending MRR", ui.fmt_money(value, scenario.currency))
-    ui.show_chart(charts.plan_chart(...))     # full-width Altair chart
-
-How the state works. The sidebar editor's widgets hold what the user typed (valid or not) in
-``st.session_state``; every run builds a candidate scenario from them with ``parse_scenario``.
-When it is valid it becomes the *current scenario*; when not, each problem is shown next to its
-input and the last valid scenario keeps driving every number. A scenario is loaded into the
-widgets (``load_scenario_into_editor``) from the share link in the URL (query parameter ``s``),
-a preset or an uploaded YAML file. ``sync_query_params`` writes the current scenario back into
-the URL on every run of every page, so the address bar is always a working share link.
+Percentages are edited as percent and stored as fractions. A value loaded from a scenario and
+left untouched goes back into the scenario bit for bit (not via ``x * 100 / 100``), so a link or
+preset reproduces its numbers exactly.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-import altair as alt
-import polars as pl
 import streamlit as st
 
 from mrrsim import share
-from mrrsim.charts import currency_symbol
-from mrrsim.metrics import PLANS, Summary, plan_comparison, plan_variants, renewal_calendar
-from mrrsim.metrics import summarize as _summarize
-from mrrsim.projection import project
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
-from mrrsim.yamlio import DEFAULT_PRESET, load_preset, loads_scenario, preset_names
+from mrrsim.ui.engine import preset_cached, share_token, share_token_or_problem
+from mrrsim.ui.text import (
+    SCENARIO_FIELDS,
+    SEGMENT_FIELDS,
+    UNCERTAINTY_FIELDS,
+    Field,
+    escape_md,
+    humanize_problem,
+)
+from mrrsim.yamlio import DEFAULT_PRESET, loads_scenario, preset_names
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "SEGMENT_FIELDS",
     "current_scenario",
-    "escape_md",
-    "fmt_count",
-    "fmt_delta_count",
-    "fmt_delta_money",
-    "fmt_delta_pct",
-    "fmt_money",
-    "fmt_pct",
     "input_problems",
     "load_scenario_into_editor",
-    "page_header",
-    "plan_comparison_cached",
-    "plan_summaries",
-    "project_cached",
     "render_editor",
-    "renewal_calendar_cached",
     "share_control",
-    "share_token",
-    "show_chart",
     "show_notices",
-    "summary_cached",
     "sync_query_params",
 ]
 
@@ -82,122 +58,6 @@ _PROBLEMS = "mrrsim.problems"
 _PRESET = "ed.preset"
 _UPLOAD = "ed.upload"
 
-Kind = Literal["text", "longtext", "int", "money", "count", "pct"]
-
-
-@dataclass(frozen=True)
-class Field:
-    """One editable scenario field: where it lives, how it is shown, and its unit."""
-
-    name: str
-    label: str
-    kind: Kind
-    step: float = 1.0
-    help: str = ""
-
-
-SCENARIO_FIELDS: tuple[Field, ...] = (
-    Field("name", "Scenario name", "text"),
-    Field("description", "Description", "longtext"),
-    Field("horizon_months", "Horizon (months)", "int", 1, "How many months to project (1-120)."),
-    Field(
-        "annual_discount",
-        "Annual discount (%)",
-        "pct",
-        0.5,
-        "Discount off 12 × the monthly list price for paying a year up front. "
-        "A segment can override it.",
-    ),
-    Field(
-        "cost_of_capital",
-        "Cost of capital (% a year)",
-        "pct",
-        0.5,
-        "The annual rate used to discount future cash in the NPV of cash.",
-    ),
-    Field("currency", "Currency", "text", help="Display only, e.g. USD, EUR, GBP."),
-)
-
-SEGMENT_FIELDS: tuple[Field, ...] = (
-    Field("name", "Segment name", "text"),
-    Field("list_price", "List price per month", "money", 1.0, "Month-to-month list price."),
-    Field("new_customers", "New customers in month 1", "count", 1.0),
-    Field(
-        "acquisition_growth",
-        "Growth of new customers (% a month)",
-        "pct",
-        0.5,
-        "Month-on-month growth of the number of new customers.",
-    ),
-    Field(
-        "annual_share",
-        "New customers choosing annual (%)",
-        "pct",
-        5.0,
-        "Share of new customers that pick the annual prepaid plan.",
-    ),
-    Field(
-        "annual_discount",
-        "This segment's annual discount (%)",
-        "pct",
-        0.5,
-        "Overrides the scenario's annual discount for this segment.",
-    ),
-    Field(
-        "monthly_churn",
-        "Monthly plan: churn (% a month)",
-        "pct",
-        0.1,
-        "Share of month-to-month customers cancelling each month (logo churn).",
-    ),
-    Field(
-        "annual_churn",
-        "Annual plan: non-renewal (% per renewal)",
-        "pct",
-        1.0,
-        "Share of annual customers who do not renew at each yearly renewal.",
-    ),
-    Field(
-        "monthly_expansion",
-        "Monthly plan: expansion (% a month)",
-        "pct",
-        0.1,
-        "Net MRR change per month of a retained monthly customer (negative = contraction).",
-    ),
-    Field(
-        "annual_expansion",
-        "Annual plan: price change at renewal (%)",
-        "pct",
-        1.0,
-        "Price change of an annual customer at each renewal (upsell or downgrade).",
-    ),
-    Field("existing_monthly_customers", "Existing monthly customers", "count", 10.0),
-    Field("existing_annual_customers", "Existing annual customers", "count", 10.0),
-)
-
-UNCERTAINTY_FIELDS: tuple[Field, ...] = (
-    Field(
-        "churn",
-        "Churn uncertainty (% CV)",
-        "pct",
-        5.0,
-        "Coefficient of variation of churn across simulated futures (Predictability page).",
-    ),
-    Field(
-        "acquisition",
-        "Acquisition uncertainty (% CV)",
-        "pct",
-        5.0,
-        "Coefficient of variation of new customers across simulated futures.",
-    ),
-)
-
-_LABELS = (
-    {f.name: f for f in SCENARIO_FIELDS}
-    | {f"segments.{f.name}": f for f in SEGMENT_FIELDS}
-    | {f"uncertainty.{f.name}": f for f in UNCERTAINTY_FIELDS}
-)
-
 _NEW_SEGMENT: dict[str, float] = {
     "list_price": 100.0,
     "new_customers": 10.0,
@@ -210,171 +70,6 @@ _NEW_SEGMENT: dict[str, float] = {
     "existing_monthly_customers": 0.0,
     "existing_annual_customers": 0.0,
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# Formatting (pure)
-# ---------------------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&^=\"'])")
-
-
-def escape_md(text: str) -> str:
-    """Text safe to put inside Markdown (labels, st.markdown): every markup character escaped,
-    so a segment called ``**Pro** :red[x]`` shows exactly that."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
-
-
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_money(value: float | None, currency: str, *, compact: bool = True) -> str:
-    """Money as a leader reads it: '$1.23M', '$45.6k', '$950' (compact) or '$1,234,567'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    sign = "-" if value < 0 else ""
-    symbol = currency_symbol(currency)
-    amount = abs(value)
-    if not compact or amount < 1_000:
-        return f"{sign}{symbol}{amount:,.0f}"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= size * 0.9995:
-            scaled = amount / size
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            return f"{sign}{symbol}{scaled:,.{digits}f}{suffix}"
-    return f"{sign}{symbol}{amount:,.0f}"
-
-
-def fmt_delta_money(value: float | None, currency: str) -> str:
-    """A signed money difference: '+$12.3k', '-$1.05M', '±$0' when it is (nearly) nothing."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    if abs(value) < 0.5:
-        return f"±{currency_symbol(currency)}0"
-    return ("+" if value > 0 else "") + fmt_money(value, currency)
-
-
-def fmt_pct(value: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage: 0.153 -> '15.3%'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    return f"{value * 100:,.{digits}f}%"
-
-
-def fmt_delta_pct(value: float | None, digits: int = 1) -> str:
-    """A difference of two fractions in percentage points: 0.012 -> '+1.2 pp'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    points = value * 100
-    if abs(points) < 0.5 * 10**-digits:
-        return "±0 pp"
-    return f"{points:+,.{digits}f} pp"
-
-
-def fmt_count(value: float | None) -> str:
-    """A (possibly fractional, expected-value) customer count, rounded: '1,234'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    return f"{value:,.0f}"
-
-
-def fmt_delta_count(value: float | None) -> str:
-    """A signed customer-count difference: '+1,234', '-56', '±0'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    if abs(value) < 0.5:
-        return "±0"
-    return f"{value:+,.0f}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Cached engine calls, keyed by the scenario's JSON (not Streamlit's hashing of the model)
-# ---------------------------------------------------------------------------------------------
-
-
-def _json(scenario: Scenario) -> str:
-    return scenario.model_dump_json()
-
-
-def _from_json(text: str) -> Scenario:
-    return Scenario.model_validate_json(text)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _project(text: str) -> pl.DataFrame:
-    return project(_from_json(text))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _plan_summaries(text: str) -> dict[str, Summary]:
-    return {
-        plan: _summarize(v) for plan, v in zip(PLANS, plan_variants(_from_json(text)), strict=True)
-    }
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _plan_comparison(text: str) -> pl.DataFrame:
-    return plan_comparison(_from_json(text))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _renewal_calendar(text: str) -> pl.DataFrame:
-    return renewal_calendar(_from_json(text))
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _share_token(text: str) -> tuple[str | None, str | None]:
-    try:
-        return share.encode(_from_json(text)), None
-    except ScenarioError as exc:
-        return None, "; ".join(exc.problems)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _preset(name: str) -> Scenario:
-    return load_preset(name)
-
-
-def project_cached(scenario: Scenario) -> pl.DataFrame:
-    """``projection.project(scenario)``, cached (the SPEC section 4 table)."""
-    return _project(_json(scenario))
-
-
-def summary_cached(scenario: Scenario) -> Summary:
-    """``metrics.summarize(scenario)``, cached: the very numbers the CLI prints."""
-    return _plan_summaries(_json(scenario))[PLANS[0]]
-
-
-def plan_summaries(scenario: Scenario) -> dict[str, Summary]:
-    """``summarize`` of your mix, all-monthly and all-annual, keyed by ``metrics.PLANS``."""
-    return _plan_summaries(_json(scenario))
-
-
-def plan_comparison_cached(scenario: Scenario) -> pl.DataFrame:
-    """``metrics.plan_comparison(scenario)``, cached: monthly totals of the three plans."""
-    return _plan_comparison(_json(scenario))
-
-
-def renewal_calendar_cached(scenario: Scenario) -> pl.DataFrame:
-    """``metrics.renewal_calendar(scenario)``, cached."""
-    return _renewal_calendar(_json(scenario))
-
-
-def share_token(scenario: Scenario) -> str | None:
-    """The share token of a scenario (cached), or None when it is too large for a link."""
-    return _share_token(_json(scenario))[0]
-
-
-# ---------------------------------------------------------------------------------------------
-# Scenario state and the editor's widget values
-# ---------------------------------------------------------------------------------------------
 
 
 def _seg_key(seg_id: int, field: str) -> str:
@@ -444,7 +139,7 @@ def _initial_scenario() -> Scenario:
             return share.decode(token)
         except ScenarioError as exc:
             st.session_state[_LINK_ERROR] = exc.problems
-    return _preset(DEFAULT_PRESET)
+    return preset_cached(DEFAULT_PRESET)
 
 
 def _ensure_state() -> None:
@@ -509,35 +204,6 @@ def _validate_editor() -> list[str]:
     return []
 
 
-_PATH = re.compile(r"^(?:share link: )?(segments\[(\d+)\]\.|uncertainty\.)?(\w+): (.*)$", re.S)
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
-
-
-def _pct_text(match: re.Match[str]) -> str:
-    value = float(match.group(0).replace(",", "")) * 100
-    return f"{value:,.6g}%"
-
-
-def humanize_problem(problem: str) -> tuple[int | None, str]:
-    """(segment index or None, message in the editor's words and units) for one problem line.
-
-    ``segments[1].monthly_churn: must be between 0 and 1 (got 1.5)`` becomes
-    ``(1, "Monthly plan: churn (% a month): must be between 0% and 100% (got 150%)")``."""
-    match = _PATH.match(problem)
-    if match is None:
-        return None, problem
-    in_segment, index, name, message = match.groups()
-    scope = "segments." if index is not None else "uncertainty." if in_segment else ""
-    field = _LABELS.get(scope + name)
-    if field is None:
-        return (int(index) if index is not None else None), problem
-    if field.kind == "pct":
-        message = _NUMBER.sub(_pct_text, message)
-    message = re.sub(r"segments\[(\d+)\]", lambda m: f"segment {int(m.group(1)) + 1}", message)
-    return (int(index) if index is not None else None), f"{field.label}: {message}"
-
-
-# ---------------------------------------------------------------------------------------------
 # Widget callbacks (they run before the script, so they may set widget values)
 # ---------------------------------------------------------------------------------------------
 
@@ -547,7 +213,7 @@ def _on_preset() -> None:
     if not name:
         return
     try:
-        load_scenario_into_editor(_preset(name))
+        load_scenario_into_editor(preset_cached(name))
     except ScenarioError as exc:
         st.session_state[_UPLOAD_ERROR] = exc.problems
     else:
@@ -718,7 +384,7 @@ def render_editor() -> Scenario:
             "Start from a preset",
             names,
             key=_PRESET,
-            format_func=lambda n: _preset(n).name if n in names else n,
+            format_func=lambda n: preset_cached(n).name if n in names else n,
             placeholder="Choose a preset…",
             on_change=_on_preset,
         )
@@ -792,7 +458,7 @@ def sync_query_params(scenario: Scenario | None = None) -> None:
 
 def share_control(scenario: Scenario) -> None:
     """A 'Share' popover with the full link to this scenario, ready to copy."""
-    token, problem = _share_token(_json(scenario))
+    token, problem = share_token_or_problem(scenario)
     with st.popover("Share this scenario", icon=":material/link:", width="stretch"):
         if token is None:
             st.warning(problem or "This scenario cannot be shared as a link.")
@@ -805,11 +471,6 @@ def share_control(scenario: Scenario) -> None:
         st.code(url, language=None, wrap_lines=True)
         if not share.is_exact(scenario):
             st.caption("The description was shortened to keep the link short; numbers are exact.")
-
-
-# ---------------------------------------------------------------------------------------------
-# Page helpers
-# ---------------------------------------------------------------------------------------------
 
 
 def show_notices() -> None:
@@ -828,85 +489,3 @@ def show_notices() -> None:
             "on this page is for the last valid scenario.",
             icon=":material/warning:",
         )
-
-
-def page_header(title: str, scenario: Scenario, caption: str | None = None) -> None:
-    """The page title, then the scenario's name (as plain text) and an optional caption."""
-    st.title(title)
-    st.text(scenario.name)
-    if caption:
-        st.caption(caption)
-
-
-def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
-    """An Altair chart at the container's full width, with Streamlit's theme.
-
-    The chart goes to the browser as its Vega-Lite spec without Altair's JSON-schema
-    validation, which costs more than building the chart (the chart tests validate every
-    builder's spec instead)."""
-    st.vega_lite_chart(chart.to_dict(validate=False), width="stretch", **kwargs)
-
-
-def money_column(label: str, currency: str) -> Any:
-    """A ``st.column_config.NumberColumn`` for amounts in the scenario's currency."""
-    presets = {"USD": "dollar", "EUR": "euro", "JPY": "yen"}
-    return st.column_config.NumberColumn(
-        f"{label} ({currency})", format=presets.get(currency.upper(), "localized")
-    )
-
-
-def excel_bytes(sheets: Mapping[str, pl.DataFrame]) -> bytes:
-    """An .xlsx workbook with one sheet per frame (full precision, autofit columns)."""
-    import io
-
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer) as workbook:
-        for name, frame in sheets.items():
-            frame.write_excel(workbook, worksheet=name[:31], autofit=True)
-    return buffer.getvalue()
-
-
-def _offered_discounts(scenario: Scenario) -> list[float]:
-    """The annual discounts that apply to segments acquiring new customers, sorted, unique."""
-    segments = [seg for seg in scenario.segments if seg.new_customers > 0] or scenario.segments
-    return sorted({scenario.discount_for(seg) for seg in segments})
-
-
-def break_even_sentence(scenario: Scenario, summary: Summary) -> str:
-    """One plain sentence: what the break-even annual discount means for this scenario."""
-    be = summary["break_even_discount"]
-    if be is None:
-        return (
-            "Break-even is not defined here: the scenario acquires no new customers, and the "
-            "comparison is about how new customers are billed."
-        )
-    offered = _offered_discounts(scenario)
-    low, high = offered[0], offered[-1]
-    you = (
-        f"you offer {fmt_pct(low)}"
-        if low == high
-        else (f"you offer {fmt_pct(low)} to {fmt_pct(high)} depending on the segment")
-    )
-    if be <= 0:
-        return (
-            "Annual billing collects less NPV of cash from new customers than monthly even with "
-            f"no discount (it would need a {fmt_pct(-be)} premium to match), so with these churn "
-            "and expansion rates monthly billing is worth more to you at any discount."
-        )
-    head = (
-        "Annual billing collects the same NPV of cash from new customers as monthly at a "
-        f"{fmt_pct(be)} discount; {you}, "
-    )
-    tolerance = 0.0005
-    if high < be - tolerance:
-        return head + "so annual is worth more to you."
-    if low > be + tolerance:
-        return head + (
-            "so the discount gives away more than annual billing brings back: "
-            "monthly is worth more to you."
-        )
-    if high - low > tolerance:
-        return head + "so annual pays off in some segments and costs you in others."
-    return head + "so the two are worth about the same to you."

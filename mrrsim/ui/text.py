@@ -1,0 +1,297 @@
+"""Words and numbers for people: the editor's field labels and units, money and percentage
+formatting, validation problems in the editor's words, and the break-even sentence.
+
+Pure functions (no Streamlit), so pages, tests and other front ends can use them alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from mrrsim.charts import currency_symbol
+from mrrsim.metrics import Summary
+from mrrsim.scenario import Scenario
+
+__all__ = [
+    "SCENARIO_FIELDS",
+    "SEGMENT_FIELDS",
+    "UNCERTAINTY_FIELDS",
+    "Field",
+    "break_even_sentence",
+    "escape_md",
+    "fmt_count",
+    "fmt_delta_count",
+    "fmt_delta_money",
+    "fmt_delta_pct",
+    "fmt_money",
+    "fmt_pct",
+    "humanize_problem",
+]
+
+Kind = Literal["text", "longtext", "int", "money", "count", "pct"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One editable scenario field: where it lives, how it is shown, and its unit."""
+
+    name: str
+    label: str
+    kind: Kind
+    step: float = 1.0
+    help: str = ""
+
+
+SCENARIO_FIELDS: tuple[Field, ...] = (
+    Field("name", "Scenario name", "text"),
+    Field("description", "Description", "longtext"),
+    Field("horizon_months", "Horizon (months)", "int", 1, "How many months to project (1-120)."),
+    Field(
+        "annual_discount",
+        "Annual discount (%)",
+        "pct",
+        0.5,
+        "Discount off 12 × the monthly list price for paying a year up front. "
+        "A segment can override it.",
+    ),
+    Field(
+        "cost_of_capital",
+        "Cost of capital (% a year)",
+        "pct",
+        0.5,
+        "The annual rate used to discount future cash in the NPV of cash.",
+    ),
+    Field("currency", "Currency", "text", help="Display only, e.g. USD, EUR, GBP."),
+)
+
+SEGMENT_FIELDS: tuple[Field, ...] = (
+    Field("name", "Segment name", "text"),
+    Field("list_price", "List price per month", "money", 1.0, "Month-to-month list price."),
+    Field("new_customers", "New customers in month 1", "count", 1.0),
+    Field(
+        "acquisition_growth",
+        "Growth of new customers (% a month)",
+        "pct",
+        0.5,
+        "Month-on-month growth of the number of new customers.",
+    ),
+    Field(
+        "annual_share",
+        "New customers choosing annual (%)",
+        "pct",
+        5.0,
+        "Share of new customers that pick the annual prepaid plan.",
+    ),
+    Field(
+        "annual_discount",
+        "This segment's annual discount (%)",
+        "pct",
+        0.5,
+        "Overrides the scenario's annual discount for this segment.",
+    ),
+    Field(
+        "monthly_churn",
+        "Monthly plan: churn (% a month)",
+        "pct",
+        0.1,
+        "Share of month-to-month customers cancelling each month (logo churn).",
+    ),
+    Field(
+        "annual_churn",
+        "Annual plan: non-renewal (% per renewal)",
+        "pct",
+        1.0,
+        "Share of annual customers who do not renew at each yearly renewal.",
+    ),
+    Field(
+        "monthly_expansion",
+        "Monthly plan: expansion (% a month)",
+        "pct",
+        0.1,
+        "Net MRR change per month of a retained monthly customer (negative = contraction).",
+    ),
+    Field(
+        "annual_expansion",
+        "Annual plan: price change at renewal (%)",
+        "pct",
+        1.0,
+        "Price change of an annual customer at each renewal (upsell or downgrade).",
+    ),
+    Field("existing_monthly_customers", "Existing monthly customers", "count", 10.0),
+    Field("existing_annual_customers", "Existing annual customers", "count", 10.0),
+)
+
+UNCERTAINTY_FIELDS: tuple[Field, ...] = (
+    Field(
+        "churn",
+        "Churn uncertainty (% CV)",
+        "pct",
+        5.0,
+        "Coefficient of variation of churn across simulated futures (Predictability page).",
+    ),
+    Field(
+        "acquisition",
+        "Acquisition uncertainty (% CV)",
+        "pct",
+        5.0,
+        "Coefficient of variation of new customers across simulated futures.",
+    ),
+)
+
+_LABELS = (
+    {f.name: f for f in SCENARIO_FIELDS}
+    | {f"segments.{f.name}": f for f in SEGMENT_FIELDS}
+    | {f"uncertainty.{f.name}": f for f in UNCERTAINTY_FIELDS}
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&^=\"'])")
+
+
+def escape_md(text: str) -> str:
+    """Text safe to put inside Markdown (labels, st.markdown): every markup character escaped,
+    so a segment called ``**Pro** :red[x]`` shows exactly that."""
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_money(value: float | None, currency: str, *, compact: bool = True) -> str:
+    """Money as a leader reads it: '$1.23M', '$45.6k', '$950' (compact) or '$1,234,567'."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    sign = "-" if value < 0 else ""
+    symbol = currency_symbol(currency)
+    amount = abs(value)
+    if not compact or amount < 1_000:
+        return f"{sign}{symbol}{amount:,.0f}"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= size * 0.9995:
+            scaled = amount / size
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            return f"{sign}{symbol}{scaled:,.{digits}f}{suffix}"
+    return f"{sign}{symbol}{amount:,.0f}"
+
+
+def fmt_delta_money(value: float | None, currency: str) -> str:
+    """A signed money difference: '+$12.3k', '-$1.05M', '±$0' when it is (nearly) nothing."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    if abs(value) < 0.5:
+        return f"±{currency_symbol(currency)}0"
+    return ("+" if value > 0 else "") + fmt_money(value, currency)
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage: 0.153 -> '15.3%'."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    return f"{value * 100:,.{digits}f}%"
+
+
+def fmt_delta_pct(value: float | None, digits: int = 1) -> str:
+    """A difference of two fractions in percentage points: 0.012 -> '+1.2 pp'."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    points = value * 100
+    if abs(points) < 0.5 * 10**-digits:
+        return "±0 pp"
+    return f"{points:+,.{digits}f} pp"
+
+
+def fmt_count(value: float | None) -> str:
+    """A (possibly fractional, expected-value) customer count, rounded: '1,234'."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    return f"{value:,.0f}"
+
+
+def fmt_delta_count(value: float | None) -> str:
+    """A signed customer-count difference: '+1,234', '-56', '±0'."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    if abs(value) < 0.5:
+        return "±0"
+    return f"{value:+,.0f}"
+
+
+_PATH = re.compile(r"^(?:share link: )?(segments\[(\d+)\]\.|uncertainty\.)?(\w+): (.*)$", re.S)
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def _pct_text(match: re.Match[str]) -> str:
+    value = float(match.group(0).replace(",", "")) * 100
+    return f"{value:,.6g}%"
+
+
+def humanize_problem(problem: str) -> tuple[int | None, str]:
+    """(segment index or None, message in the editor's words and units) for one problem line.
+
+    ``segments[1].monthly_churn: must be between 0 and 1 (got 1.5)`` becomes
+    ``(1, "Monthly plan: churn (% a month): must be between 0% and 100% (got 150%)")``."""
+    match = _PATH.match(problem)
+    if match is None:
+        return None, problem
+    in_segment, index, name, message = match.groups()
+    scope = "segments." if index is not None else "uncertainty." if in_segment else ""
+    field = _LABELS.get(scope + name)
+    if field is None:
+        return (int(index) if index is not None else None), problem
+    if field.kind == "pct":
+        message = _NUMBER.sub(_pct_text, message)
+    message = re.sub(r"segments\[(\d+)\]", lambda m: f"segment {int(m.group(1)) + 1}", message)
+    return (int(index) if index is not None else None), f"{field.label}: {message}"
+
+
+def _offered_discounts(scenario: Scenario) -> list[float]:
+    """The annual discounts that apply to segments acquiring new customers, sorted, unique."""
+    segments = [seg for seg in scenario.segments if seg.new_customers > 0] or scenario.segments
+    return sorted({scenario.discount_for(seg) for seg in segments})
+
+
+def break_even_sentence(scenario: Scenario, summary: Summary) -> str:
+    """One plain sentence: what the break-even annual discount means for this scenario."""
+    be = summary["break_even_discount"]
+    if be is None:
+        return (
+            "Break-even is not defined here: the scenario acquires no new customers, and the "
+            "comparison is about how new customers are billed."
+        )
+    offered = _offered_discounts(scenario)
+    low, high = offered[0], offered[-1]
+    you = (
+        f"you offer {fmt_pct(low)}"
+        if low == high
+        else (f"you offer {fmt_pct(low)} to {fmt_pct(high)} depending on the segment")
+    )
+    if be <= 0:
+        return (
+            "Annual billing collects less NPV of cash from new customers than monthly even with "
+            f"no discount (it would need a {fmt_pct(-be)} premium to match), so with these churn "
+            "and expansion rates monthly billing is worth more to you at any discount."
+        )
+    head = (
+        "Annual billing collects the same NPV of cash from new customers as monthly at a "
+        f"{fmt_pct(be)} discount; {you}, "
+    )
+    tolerance = 0.0005
+    if high < be - tolerance:
+        return head + "so annual is worth more to you."
+    if low > be + tolerance:
+        return head + (
+            "so the discount gives away more than annual billing brings back: "
+            "monthly is worth more to you."
+        )
+    if high - low > tolerance:
+        return head + "so annual pays off in some segments and costs you in others."
+    return head + "so the two are worth about the same to you."
