@@ -4,6 +4,7 @@
 import polars as pl
 
 from mrrsim.metrics import Summary, summarize, summarize_many
+from mrrsim.montecarlo import simulate
 from mrrsim.projection import all_annual, all_monthly, project, project_many
 from mrrsim.scenario import Scenario, ScenarioError, Segment, Uncertainty, parse_scenario
 from mrrsim.yamlio import dump_scenario, load_preset, load_scenario, loads_scenario, preset_names
@@ -28,6 +29,7 @@ __all__ = [
     "preset_names",
     "project",
     "project_many",
+    "simulate",
     "summarize",
     "summarize_many",
 ]

@@ -121,3 +121,27 @@ def test_hand_checked_preset_month_one():
     assert rows[1]["customers"] == pytest.approx(1245) and rows[1]["mrr"] == pytest.approx(18_924)
     assert rows[1]["cash"] == pytest.approx(26_448)
     assert rows[1]["deferred_revenue"] == pytest.approx(100_320 + 26_448 - 18_924)
+
+
+def test_simulate_is_seeded_and_matches_the_python_api():
+    from mrrsim import simulate
+
+    out = run("simulate", "self-serve-smb", "--paths", "300", "--seed", "11")
+    assert out.returncode == 0, out.stderr
+    got = pl.read_csv(io.StringIO(out.stdout))
+    assert got.columns == ["month", "metric", "mean", "p10", "p50", "p90"]
+    want = simulate(load_preset("self-serve-smb"), paths=300, seed=11)
+    assert got.select("mean", "p10", "p50", "p90").equals(want.select("mean", "p10", "p50", "p90"))
+    assert run("simulate", "self-serve-smb", "--paths", "300", "--seed", "11").stdout == out.stdout
+
+
+def test_link_and_from_link_round_trip(tmp_path):
+    link = run("link", "enterprise-annual", "--base-url", "https://plan.example.com/app").stdout.strip()
+    assert link.startswith("https://plan.example.com/app?s=v1.") and len(link) <= 2000
+    back = run("from-link", link)
+    assert back.returncode == 0
+    path = tmp_path / "back.yaml"
+    path.write_text(back.stdout)
+    from mrrsim import load_scenario
+
+    assert load_scenario(path) == load_preset("enterprise-annual")
