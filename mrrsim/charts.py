@@ -476,8 +476,8 @@ def renewal_chart(calendar: pl.DataFrame, currency: str) -> alt.Chart:
 # Predictability and sensitivity (appended)
 # ---------------------------------------------------------------------------------------------
 
-FAN_SERIES = ("P10–P90 range", "Median (P50)", "Projection (no uncertainty)")
-SIDE_COLORS = ("#c0392b", "#2e8b57")
+FAN_SERIES = ("P10–P90", "Median", "Projection")
+SIDE_COLORS = ("#f4a261", "#1f4e99")
 _MONEY_INPUTS = ("list_price",)
 _COUNT_INPUTS = ("new_customers", "existing_monthly_customers", "existing_annual_customers")
 
@@ -512,8 +512,12 @@ def fan_chart(
         "series:N",
         title=None,
         scale=alt.Scale(domain=list(FAN_SERIES), range=[band_color, line_color, "#555555"]),
-        legend=_legend(),
+        legend=alt.Legend(
+            orient="top", title=None, symbolOpacity=1.0, symbolSize=60, columnPadding=8
+        ),
     )
+    axis = money_axis(title, currency)
+    axis.tickCount = 5
     scale = alt.Scale(domain=[0, y_max], nice=False) if y_max else alt.Scale(zero=True)
     tooltip = [
         alt.Tooltip("month:Q", title="Month"),
@@ -524,7 +528,7 @@ def fan_chart(
     base = _with_labels(alt.Chart(band), ["p10", "p50", "p90"], currency)
     area = base.mark_area(opacity=0.25).encode(
         x=_month_x(band),
-        y=alt.Y("p10:Q", axis=money_axis(title, currency), scale=scale),
+        y=alt.Y("p10:Q", axis=axis, scale=scale),
         y2="p90:Q",
         color=color,
         tooltip=tooltip,
@@ -552,7 +556,7 @@ def fan_chart(
                 ],
             )
         )
-    return alt.layer(*layers).properties(height=SMALL_HEIGHT, title=plan)
+    return alt.layer(*layers).properties(height=HEIGHT, title=plan)
 
 
 def signal_chart(
@@ -571,13 +575,17 @@ def signal_chart(
         .collect()
     )
     title = (
-        "Share of the 12-month effect visible in MRR"
+        "Share of the 12-month effect visible"
         if measure == "visible_share"
         else "MRR lost to the shock (% of MRR without it)"
     )
+    color = _plan_color(_plans(data))
+    color.legend = alt.Legend(
+        orient="top", title="Billing", symbolType="stroke", symbolStrokeWidth=3, labelLimit=280
+    )
     line = (
         _with_labels(alt.Chart(data), ["gap"], currency)
-        .mark_line(strokeWidth=2.5, point=True)
+        .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=30))
         .encode(
             x=alt.X(
                 "since:Q",
@@ -591,7 +599,7 @@ def signal_chart(
                 axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(zero=True),
             ),
-            color=_plan_color(_plans(data)),
+            color=color,
             strokeDash=alt.StrokeDash(
                 "plan:N",
                 scale=alt.Scale(domain=list(PLAN_ORDER), range=[[1, 0], [6, 3], [2, 2]]),
@@ -608,7 +616,7 @@ def signal_chart(
         )
     )
     if measure != "visible_share":
-        return alt.layer(line).properties(height=HEIGHT, title=title)
+        return alt.layer(line).properties(height=HEIGHT + 80, title=title)
     marks = pl.DataFrame({"y": [0.5, 0.9], "label": ["50% visible", "90% visible"]})
     rules = (
         alt.Chart(marks)
@@ -620,7 +628,7 @@ def signal_chart(
         .mark_text(align="left", dx=4, dy=-6, color="#555555")
         .encode(x=alt.datum(1), y="y:Q", text="label:N")
     )
-    return alt.layer(line, rules, text).properties(height=HEIGHT, title=title)
+    return alt.layer(line, rules, text).properties(height=HEIGHT + 80, title=title)
 
 
 def _input_value_text(field: str, value: float | None, currency: str) -> str:
@@ -704,8 +712,10 @@ def tornado_chart(
     base_value = float(data.get_column("base").first()) if len(data) else 0.0
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
     chart = _with_labels(alt.Chart(data), ["value", "base"], currency)
+    axis = money_axis(title, currency)
+    axis.tickCount = 8
     bars = chart.mark_bar(opacity=0.9, height={"band": 0.7}).encode(
-        x=alt.X("value:Q", axis=money_axis(title, currency), scale=alt.Scale(zero=False)),
+        x=alt.X("value:Q", axis=axis, scale=alt.Scale(zero=False)),
         x2="base:Q",
         y=y,
         color=alt.Color(
@@ -734,7 +744,7 @@ def tornado_chart(
         .mark_rule(color="#333333", strokeWidth=1.5)
         .encode(x="base:Q")
     )
-    height = max(SMALL_HEIGHT, 30 * len(order) + 40)
+    height = max(SMALL_HEIGHT, 34 * len(order) + 110)  # the whole chart, title and axes included
     return alt.layer(bars, *labels, rule).properties(
         height=height,
         title=f"{title}: each input moved −{pct} and +{pct} (base "
@@ -794,9 +804,11 @@ def grid_heatmap(
                 title=f"{title} ({currency})",
                 scale=alt.Scale(scheme="blues"),
                 legend=alt.Legend(
-                    orient="right",
+                    orient="bottom",
+                    direction="horizontal",
                     labelExpr=_money_from("datum.value", currency, compact=True),
-                    gradientLength=220,
+                    gradientLength=260,
+                    titleLimit=300,
                 ),
             ),
             tooltip=[
@@ -817,10 +829,14 @@ def grid_heatmap(
             .mark_rule(color="#c0392b", strokeWidth=2.5, strokeDash=[6, 3])
             .encode(x=alt.X("d:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title="")])
         )
-        layers.append(
+        layers.extend(
             alt.Chart(line)
-            .mark_text(align="left", dx=5, color="#c0392b", fontWeight="bold", baseline="top")
-            .encode(x=alt.X("d:Q", scale=x_scale), y=alt.value(4), text="label:N")
+            .mark_text(align="right", dx=-6, baseline="top", fontWeight="bold", **style)
+            .encode(x=alt.X("d:Q", scale=x_scale), y=alt.value(6), text="label:N")
+            for style in (
+                {"color": "white", "stroke": "white", "strokeWidth": 4},  # a halo for contrast
+                {"color": "#c0392b"},
+            )
         )
     if point is not None:
         mark = pl.DataFrame(
@@ -851,7 +867,7 @@ def grid_heatmap(
             )
         )
     return alt.layer(*layers).properties(
-        height=HEIGHT + 40, title=f"{title} by annual discount and share choosing annual"
+        height=HEIGHT + 120, title=f"{title} by annual discount and share choosing annual"
     )
 
 

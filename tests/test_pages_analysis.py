@@ -1,0 +1,375 @@
+"""The Predictability and Sensitivity pages driven in process with AppTest: every figure shown
+equals the engine's for the same inputs (Monte Carlo with the same paths and seed, tornado,
+break-even, signal speed), moving an unrelated input does not re-run the simulation, the
+uncertainty inputs edit the scenario and its share link, and bad input never breaks a page.
+Also the chart builders these pages add to ``mrrsim.charts``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mrrsim import charts, montecarlo, sensitivity, share, signal
+from mrrsim.metrics import PLANS, plan_variants, summarize
+from mrrsim.scenario import Scenario
+from mrrsim.ui import fmt_delta_money, fmt_money, fmt_pct
+from mrrsim.yamlio import DEFAULT_PRESET, load_preset
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PREDICTABILITY = str(APP.parent / "pages" / "predictability.py")
+SENSITIVITY = str(APP.parent / "pages" / "sensitivity.py")
+TIMEOUT = 120
+PATHS = 200  # small, for speed; the page's default is 1,000
+# As in test_app.py: run app.py from an entry script elsewhere, so AppTest does not fall back
+# to Streamlit's old pages/ mode on reruns.
+ENTRY = (
+    f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
+    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
+)
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT).run()
+    at.switch_page(page)
+    return at
+
+
+def open_predictability(seed: int = 0) -> AppTest:
+    """The predictability page with PATHS simulated futures and ``seed``, run once."""
+    at = open_page(PREDICTABILITY)
+    at.session_state["pred.paths"] = PATHS
+    at.session_state["pred.seed"] = seed
+    return at.run()
+
+
+def shown_scenario(at: AppTest) -> Scenario:
+    return at.session_state["mrrsim.valid"]
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def table(at: AppTest, index: int) -> list[dict[str, object]]:
+    return at.table[index].value.to_dict("records")
+
+
+def charts_on(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+def token_scenario(at: AppTest) -> Scenario:
+    token = at.query_params[share.QUERY_KEY]
+    return share.decode(token[0] if isinstance(token, list) else token)
+
+
+@pytest.fixture(scope="module")
+def preset() -> Scenario:
+    return load_preset(DEFAULT_PRESET)
+
+
+@pytest.fixture(scope="module")
+def pred_app() -> AppTest:
+    return open_predictability()
+
+
+@pytest.fixture(scope="module")
+def engine_fan(preset: Scenario) -> pl.DataFrame:
+    return montecarlo.simulate_plans(preset, PATHS, 0)
+
+
+def horizon_row(fan: pl.DataFrame, plan: str, metric: str, horizon: int) -> dict[str, float]:
+    return fan.filter(
+        (pl.col("plan") == plan) & (pl.col("metric") == metric) & (pl.col("month") == horizon)
+    ).row(0, named=True)
+
+
+# --- Predictability -----------------------------------------------------------------------------
+
+
+def test_predictability_runs_with_its_charts(pred_app: AppTest) -> None:
+    assert not pred_app.exception
+    assert not pred_app.error
+    assert pred_app.title[0].value == "Predictability"
+    # six fan charts (MRR and cumulative cash x three plans) and the signal-speed chart
+    assert charts_on(pred_app) == 7
+
+
+def test_spread_figures_equal_the_monte_carlo_engine(
+    pred_app: AppTest, preset: Scenario, engine_fan: pl.DataFrame
+) -> None:
+    shown = metric_values(pred_app)
+    rows = {r["Billing"]: r for r in table(pred_app, 0)}
+    for plan in PLANS:
+        mrr = horizon_row(engine_fan, plan, "mrr", preset.horizon_months)
+        cash = horizon_row(engine_fan, plan, "cumulative_cash", preset.horizon_months)
+        expected = fmt_pct((mrr["p90"] - mrr["p10"]) / mrr["p50"])
+        assert shown[f"MRR spread, {plan.lower()}"] == expected
+        assert rows[plan]["MRR spread"] == expected
+        assert rows[plan]["MRR P10"] == fmt_money(mrr["p10"], "USD")
+        assert rows[plan]["MRR median"] == fmt_money(mrr["p50"], "USD")
+        assert rows[plan]["Cash P90"] == fmt_money(cash["p90"], "USD")
+        assert rows[plan]["Cash spread"] == fmt_pct((cash["p90"] - cash["p10"]) / cash["p50"])
+    # a real range: with 25% churn and 20% acquisition uncertainty the spread is wide
+    mix = horizon_row(engine_fan, PLANS[0], "mrr", preset.horizon_months)
+    assert 0.2 < (mix["p90"] - mix["p10"]) / mix["p50"] < 0.8
+
+
+def test_default_target_is_the_projection_rounded_and_its_chance_equals_the_engine(
+    pred_app: AppTest, preset: Scenario
+) -> None:
+    ending = summarize(preset)["ending_mrr"]
+    assert 1_075_000 <= ending < 1_085_000  # so three significant figures give 1,080,000
+    assert pred_app.number_input(key="pred.target").value == 1_080_000.0
+    rows = {r["Billing"]: r for r in table(pred_app, 0)}
+    for plan, variant in zip(PLANS, plan_variants(preset), strict=True):
+        chance = montecarlo.prob_reaching(variant, 1_080_000.0, PATHS, 0)
+        assert rows[plan]["Chance of reaching target"] == fmt_pct(chance, 0)
+
+
+def test_changing_the_target_does_not_rerun_the_simulation(
+    monkeypatch: pytest.MonkeyPatch, preset: Scenario
+) -> None:
+    calls = {"simulate_plans": 0, "ending_distribution": 0}
+
+    def counted(name: str) -> Callable[..., pl.DataFrame]:
+        original = getattr(montecarlo, name)
+
+        def wrapper(*args: object, **kwargs: object) -> pl.DataFrame:
+            calls[name] += 1
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    for name in calls:
+        monkeypatch.setattr(montecarlo, name, counted(name))
+    at = open_predictability(seed=4242)  # a seed no other test uses: the cache is cold
+    assert calls == {"simulate_plans": 1, "ending_distribution": 3}
+    at.number_input(key="pred.target").set_value(900_000.0).run()
+    assert not at.exception
+    assert calls == {"simulate_plans": 1, "ending_distribution": 3}
+    rows = {r["Billing"]: r for r in table(at, 0)}
+    for plan, variant in zip(PLANS, plan_variants(preset), strict=True):
+        expected = montecarlo.ending_distribution(variant, PATHS, 4242)
+        share_reaching = float((expected.get_column("mrr") >= 900_000.0).mean())
+        assert rows[plan]["Chance of reaching target"] == fmt_pct(share_reaching, 0)
+    # a new seed is a new simulation
+    at.number_input(key="pred.seed").set_value(4243).run()
+    assert calls["simulate_plans"] == 2
+
+
+def test_uncertainty_inputs_edit_the_scenario_and_the_share_link(preset: Scenario) -> None:
+    at = open_predictability()
+    at.number_input(key="pred.cv.churn").set_value(40.0).run()
+    assert not at.exception
+    scenario = shown_scenario(at)
+    assert scenario.uncertainty.churn == 0.4
+    assert scenario.uncertainty.acquisition == preset.uncertainty.acquisition
+    assert token_scenario(at) == scenario
+    assert at.session_state["ed.uncertainty.churn"] == 40.0  # the sidebar editor agrees
+    # the spread now follows the new uncertainty, with the engine's numbers
+    fan = montecarlo.simulate_plans(scenario, PATHS, 0)
+    mrr = horizon_row(fan, PLANS[0], "mrr", scenario.horizon_months)
+    assert metric_values(at)["MRR spread, your mix"] == fmt_pct(
+        (mrr["p90"] - mrr["p10"]) / mrr["p50"]
+    )
+
+
+def test_no_uncertainty_gives_a_narrower_range(pred_app: AppTest) -> None:
+    at = open_predictability()
+    at.session_state["ed.uncertainty.acquisition"] = 0.0  # as typed in the sidebar
+    at.number_input(key="pred.cv.churn").set_value(0.0).run()
+    assert shown_scenario(at).uncertainty.acquisition == 0.0
+    narrow = float(metric_values(at)["MRR spread, your mix"].rstrip("%"))
+    wide = float(metric_values(pred_app)["MRR spread, your mix"].rstrip("%"))
+    assert 0 < narrow < wide / 3  # only Poisson/binomial noise is left
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "pred.paths",
+            0,
+            "Simulated futures: must be a whole number between 100 and 10,000 (got 0).",
+        ),
+        (
+            "pred.paths",
+            20_000,
+            "Simulated futures: must be a whole number between 100 and 10,000 (got 20000).",
+        ),
+        ("pred.target", -5.0, "Target MRR: please enter an amount of 0 or more."),
+    ],
+)
+def test_invalid_page_inputs_give_a_message_and_keep_the_page(
+    key: str, value: float, message: str
+) -> None:
+    at = open_predictability()
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert message in [e.value for e in at.error]
+    assert at.main.subheader[-1].value.startswith("Signal speed")  # the rest of the page still runs
+
+
+def test_invalid_uncertainty_is_reported_and_the_last_valid_scenario_kept(
+    preset: Scenario,
+) -> None:
+    at = open_predictability()
+    before = metric_values(at)
+    at.number_input(key="pred.cv.churn").set_value(500.0).run()
+    assert not at.exception
+    assert shown_scenario(at) == preset
+    assert any("Churn uncertainty" in e.value and "500%" in e.value for e in at.error)
+    assert metric_values(at) == before
+
+
+def test_signal_speed_figures_equal_the_engine(pred_app: AppTest, preset: Scenario) -> None:
+    _, summary = signal.signal_speed(preset, 1.5, 13)
+    rows = {r["Billing"]: r for r in table(pred_app, 1)}
+    for row in summary.iter_rows(named=True):
+        shown = rows[row["plan"]]
+        assert shown["Months until 50% visible"] == row["months_to_50"]
+        assert shown["Months until 90% visible"] == row["months_to_90"]
+        assert shown["MRR lost after 12 months"] == fmt_money(row["effect_12"], "USD")
+    by_plan = {r["plan"]: r for r in summary.iter_rows(named=True)}
+    m50, a50 = by_plan["All monthly"]["months_to_50"], by_plan["All annual"]["months_to_50"]
+    sentence = pred_app.info[-1].value
+    assert f"after {m50} months under all-monthly and {a50} under all-annual" in sentence
+
+
+def test_signal_with_new_customers_only_and_a_shock_from_month_1() -> None:
+    at = open_predictability()
+    at.checkbox(key="pred.shock_new_only").check()
+    at.number_input(key="pred.shock_start").set_value(1).run()
+    assert not at.exception
+    # No new annual customer renews within the first 12 months: annual shows nothing yet.
+    assert "does not show in MRR at all in its first 12 months" in at.info[-1].value
+    rows = {r["Billing"]: r for r in table(at, 1)}
+    assert rows["All annual"]["MRR lost after 12 months"] == "$0"
+
+
+def test_an_invalid_shock_is_reported() -> None:
+    at = open_predictability()
+    at.number_input(key="pred.shock_start").set_value(99).run()
+    assert not at.exception
+    assert "Shock start month: must be a whole number between 1 and 36 (got 99)." in [
+        e.value for e in at.error
+    ]
+
+
+# --- Sensitivity --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sens_app() -> AppTest:
+    return open_page(SENSITIVITY).run()
+
+
+def lever_sentence(frame: pl.DataFrame, metric: str, delta: float) -> str:
+    """The sentence the page must show for the tornado's top row, built from the engine."""
+    row = frame.row(0, named=True)
+    cols = ("ending_arr", "base_ending_arr") if metric == "ending_arr" else ("npv", "base_npv")
+    low, high, base = row[f"{cols[0]}_low"], row[f"{cols[0]}_high"], row[cols[1]]
+    pct = f"{delta * 100:.0f}%"
+    return (
+        f"{pct} less gives {fmt_money(low, 'USD')} ({fmt_delta_money(low - base, 'USD')}), "
+        f"{pct} more gives {fmt_money(high, 'USD')} ({fmt_delta_money(high - base, 'USD')}), "
+        f"against {fmt_money(base, 'USD')} with your inputs."
+    )
+
+
+def test_sensitivity_runs_with_its_charts(sens_app: AppTest) -> None:
+    assert not sens_app.exception
+    assert not sens_app.error
+    assert sens_app.title[0].value == "Sensitivity"
+    assert charts_on(sens_app) == 3  # tornado and two heatmaps
+
+
+def test_tornado_top_bar_equals_the_engine(sens_app: AppTest, preset: Scenario) -> None:
+    frame = sensitivity.tornado(preset, 0.2, metric="ending_arr", top=12)
+    text = sens_app.markdown[0].value
+    assert "List price — all segments" in text  # the biggest lever, by hand: price moves all MRR
+    assert frame.row(0, named=True)["label"] == "List price — all segments"
+    assert lever_sentence(frame, "ending_arr", 0.2) in text
+    # price scales every MRR: ±20% of price is exactly ±20% of ending ARR
+    row = frame.row(0, named=True)
+    assert row["ending_arr_high"] - row["base_ending_arr"] == pytest.approx(
+        0.2 * row["base_ending_arr"], rel=1e-9
+    )
+
+
+def test_tornado_follows_the_metric_and_the_move(preset: Scenario) -> None:
+    at = open_page(SENSITIVITY).run()
+    at.radio(key="sens.metric").set_value("NPV of cash").run()
+    at.select_slider(key="sens.move").set_value(10).run()
+    assert not at.exception
+    frame = sensitivity.tornado(preset, 0.1, metric="npv_cash", top=12)
+    label = frame.row(0, named=True)["label"]
+    text = at.markdown[0].value
+    assert text.startswith("The biggest lever on the NPV of cash is")
+    assert label.split(" — ")[0] in text
+    assert lever_sentence(frame, "npv_cash", 0.1) in text
+
+
+def test_break_even_and_your_point_are_shown(sens_app: AppTest, preset: Scenario) -> None:
+    break_even = summarize(preset)["break_even_discount"]
+    assert break_even == pytest.approx(0.3437, abs=1e-4)
+    texts = " ".join(m.value for m in sens_app.markdown)
+    assert f"break-even discount, {fmt_pct(break_even)}" in texts
+    # Your mix, weighted by new customers 120 / 30 / 5: discount (120·15% + 30·15% + 5·20%) / 155
+    # = 15.16%, annual share (120·15% + 30·45% + 5·80%) / 155 = 22.9%.
+    caption = " ".join(c.value for c in sens_app.caption)
+    assert "discount 15.2% and annual share 23%" in caption
+
+
+def test_an_invalid_scenario_input_keeps_the_sensitivity_page(sens_app: AppTest) -> None:
+    at = open_page(SENSITIVITY).run()
+    at.number_input(key="ed.annual_discount").set_value(150.0).run()
+    assert not at.exception
+    assert any("last valid scenario" in w.value for w in at.warning)
+    assert at.markdown[0].value == sens_app.markdown[0].value
+    assert charts_on(at) == 3
+
+
+# --- chart builders -----------------------------------------------------------------------------
+
+
+def test_fan_chart_carries_one_plans_quantiles(engine_fan: pl.DataFrame) -> None:
+    chart = charts.fan_chart(engine_fan, "All annual", "mrr", "USD", y_max=2e6)
+    data = chart.layer[0].data
+    data = data if isinstance(data, pl.DataFrame) else chart.data
+    expected = engine_fan.filter((pl.col("plan") == "All annual") & (pl.col("metric") == "mrr"))
+    assert data.get_column("p50").to_list() == expected.get_column("p50").to_list()
+    assert data.height == 36  # aggregated: one row per month, not per path
+    spec = chart.to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["title"] == "MRR (USD)"
+
+
+def test_tornado_long_has_two_bars_per_input_in_impact_order(preset: Scenario) -> None:
+    frame = sensitivity.tornado(preset, 0.2, metric="npv_cash", top=5)
+    long = charts.tornado_long(frame, "npv_cash", 0.2, "USD")
+    assert long.height == 10
+    assert (
+        long.get_column("label").unique(maintain_order=True).to_list()
+        == frame.get_column("label").to_list()
+    )
+    first = long.filter(pl.col("rank") == 0)
+    assert set(first.get_column("side")) == {"Input −20%", "Input +20%"}
+    row = frame.row(0, named=True)
+    assert sorted(first.get_column("change").to_list()) == sorted(
+        [row["npv_low"] - row["base_npv"], row["npv_high"] - row["base_npv"]]
+    )
+
+
+def test_grid_heatmap_marks_break_even_and_your_point(preset: Scenario) -> None:
+    grid = sensitivity.discount_share_grid(preset)
+    chart = charts.grid_heatmap(grid, "npv_cash", "USD", break_even=0.3, point=(0.15, 0.25))
+    assert chart.layer[0].data.height == 21 * 21
+    assert chart.layer[1].data.get_column("d").to_list() == [0.3]
+    assert chart.layer[-1].data.get_column("s").to_list() == [0.25]
+    outside = charts.grid_heatmap(grid, "ending_arr", "USD", break_even=0.9, point=None)
+    assert len(outside.layer) == 1  # a break-even beyond the map is described, not drawn
