@@ -57,40 +57,47 @@ HEADLINES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _value(kind: str, value: float | None, currency: str) -> str:
+def _value(kind: str, value: float | None, currency: str, *, full: bool = False) -> str:
     if kind == "money":
-        return ui.fmt_money(value, currency)
+        return ui.fmt_money(value, currency, compact=not full)
     if kind == "count":
         return ui.fmt_count(value)
     return ui.fmt_pct(value)
 
 
-def _delta(kind: str, mine: float | None, other: float | None, currency: str) -> str | None:
+def _delta(
+    kind: str, mine: float | None, other: float | None, currency: str, *, full: bool = False
+) -> str | None:
     if mine is None or other is None:
         return None
     diff = mine - other
     if kind == "money":
-        return ui.fmt_delta_money(diff, currency)
+        return ui.fmt_delta_money(diff, currency, compact=not full)
     if kind == "count":
         return ui.fmt_delta_count(diff)
     return ui.fmt_delta_pct(diff)
 
 
-def headline_metrics(scenario: Scenario, plans: dict[str, Summary]) -> None:
+def _label(key: str, label: str, horizon: int) -> str:
+    """A figure's name with the period it covers: 'MRR, month 36', 'NRR, 12 mo'."""
+    if key in ("ending_mrr", "ending_arr", "ending_customers"):
+        return f"{label}, month {horizon}"
+    if key == "cumulative_cash":
+        return f"{label}, months 1–{horizon}"
+    if key in ("nrr_12", "grr_12"):
+        return f"{label}, 12 mo"
+    return label
+
+
+def headline_metrics(scenario: Scenario, plans: Plans) -> None:
     """Eight headline figures of your mix, each with its difference from all-monthly."""
     currency = scenario.currency
     mine, monthly = plans[MIX], plans[MONTHLY]
-    month = f"month {scenario.horizon_months}"
     for row in (HEADLINES[:4], HEADLINES[4:]):
         for col, (key, label, kind, help_text) in zip(st.columns(4), row, strict=True):
-            shown = label if key in ("break_even_discount", "npv_cash") else f"{label}, {month}"
-            if key in ("nrr_12", "grr_12"):
-                shown = f"{label}, 12 mo"
-            if key == "cumulative_cash":
-                shown = f"{label}, months 1–{scenario.horizon_months}"
             same = key == "break_even_discount"
             col.metric(
-                shown,
+                _label(key, label, scenario.horizon_months),
                 _value(kind, mine[key], currency),
                 delta=None if same else _delta(kind, mine[key], monthly[key], currency),
                 delta_description=None if same else "vs all-monthly",
@@ -99,31 +106,32 @@ def headline_metrics(scenario: Scenario, plans: dict[str, Summary]) -> None:
             )
 
 
-def comparison_table(scenario: Scenario, plans: dict[str, Summary]) -> pl.DataFrame:
-    """The headline figures of the three plans side by side, with your mix's differences."""
+def comparison_table(scenario: Scenario, plans: Plans) -> pl.DataFrame:
+    """The headline figures of the three plans side by side, in full, with your mix's
+    differences from each pure billing choice."""
     currency = scenario.currency
     rows = []
     for key, label, kind, _ in HEADLINES:
         mine = plans[MIX][key]
-        same = key == "break_even_discount"
+        same = key == "break_even_discount"  # one number for all three plans
+
+        def diff(other: str, key: str = key, kind: str = kind, mine: float | None = mine) -> str:
+            return _delta(kind, mine, plans[other][key], currency, full=True) or "—"
+
         rows.append(
             {
-                "Figure": label,
-                MIX: _value(kind, mine, currency),
-                MONTHLY: _value(kind, plans[MONTHLY][key], currency),
-                ANNUAL: _value(kind, plans[ANNUAL][key], currency),
-                "Mix vs monthly": "—"
-                if same
-                else _delta(kind, mine, plans[MONTHLY][key], currency) or "—",
-                "Mix vs annual": "—"
-                if same
-                else _delta(kind, mine, plans[ANNUAL][key], currency) or "—",
+                "Figure": _label(key, label, scenario.horizon_months),
+                MIX: _value(kind, mine, currency, full=True),
+                MONTHLY: _value(kind, plans[MONTHLY][key], currency, full=True),
+                ANNUAL: _value(kind, plans[ANNUAL][key], currency, full=True),
+                "Mix vs monthly": "—" if same else diff(MONTHLY),
+                "Mix vs annual": "—" if same else diff(ANNUAL),
             }
         )
     return pl.DataFrame(rows)
 
 
-def _summary_json(scenario: Scenario, plans: dict[str, Summary]) -> str:
+def _summary_json(scenario: Scenario, plans: Plans) -> str:
     return json.dumps(
         {
             "scenario": scenario.to_dict(),
@@ -140,7 +148,7 @@ def _file_stem(scenario: Scenario) -> str:
     return "-".join(part for part in stem.split("-") if part)[:60] or "scenario"
 
 
-def downloads(scenario: Scenario, plans: dict[str, Summary]) -> None:
+def downloads(scenario: Scenario, plans: Plans) -> None:
     """Projection (CSV, Excel), scenario YAML and summary JSON, built when clicked."""
     stem = _file_stem(scenario)
     frame = ui.project_cached(scenario)
@@ -277,11 +285,13 @@ def data_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None
     currency = scenario.currency
     money = ("mrr", "arr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
     money += ("cash", "revenue", "deferred_revenue")
+    counts = ("customers", "new_customers", "churned_customers")
     st.dataframe(
         ui.project_cached(scenario),
         hide_index=True,
         height=420,
-        column_config={c: ui.money_column(c, currency) for c in money},
+        column_config={c: ui.money_column(c, currency) for c in money}
+        | {c: st.column_config.NumberColumn(c, format="%.1f") for c in counts},
     )
 
 

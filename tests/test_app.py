@@ -10,9 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import share
-from mrrsim.metrics import summarize
+from mrrsim.metrics import PLANS, Summary, summarize
+from mrrsim.projection import all_annual, all_monthly
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import (
+    break_even_sentence,
     escape_md,
     fmt_count,
     fmt_delta_money,
@@ -21,7 +23,7 @@ from mrrsim.ui import (
     fmt_pct,
     humanize_problem,
 )
-from mrrsim.yamlio import DEFAULT_PRESET, load_preset
+from mrrsim.yamlio import DEFAULT_PRESET, dump_scenario, load_preset
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
@@ -108,6 +110,21 @@ def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> 
     token = default_app.query_params[share.QUERY_KEY]
     token = token[0] if isinstance(token, list) else token
     assert share.decode(token) == shown_scenario(default_app)
+
+
+def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest) -> None:
+    preset = load_preset(DEFAULT_PRESET)
+    table = default_app.table[0].value.set_index("Figure")
+    for plan, variant in zip(PLANS, (preset, all_monthly(preset), all_annual(preset)), strict=True):
+        s = summarize(variant)
+        assert table.loc["MRR, month 36", plan] == fmt_money(s["ending_mrr"], "USD", compact=False)
+        assert table.loc["NPV of cash", plan] == fmt_money(s["npv_cash"], "USD", compact=False)
+        assert table.loc["GRR, 12 mo", plan] == fmt_pct(s["grr_12"])
+    mix, monthly = summarize(preset), summarize(all_monthly(preset))
+    gap = mix["cumulative_cash"] - monthly["cumulative_cash"]
+    assert table.loc["Cash collected, months 1–36", "Mix vs monthly"] == fmt_delta_money(
+        gap, "USD", compact=False
+    )
 
 
 def test_break_even_sentence_matches_the_scenario(default_app: AppTest) -> None:
@@ -236,6 +253,30 @@ def test_choosing_a_preset_loads_it() -> None:
     assert metrics(at) == expected_metrics(scenario)
 
 
+def test_uploading_a_scenario_loads_it() -> None:
+    at = run_app()
+    scenario = load_preset("self-serve-smb")
+    text = dump_scenario(scenario).encode()
+    at.file_uploader(key="ed.upload").set_value(("mine.yaml", text, "application/x-yaml")).run()
+    assert not at.exception
+    assert shown_scenario(at) == scenario
+    assert metrics(at) == expected_metrics(scenario)
+
+
+def test_a_bad_upload_is_reported_and_the_scenario_kept() -> None:
+    at = run_app()
+    bad = b"name: x\nsegments:\n  - name: A\n    list_price: -5\n    monthly_churnn: 0.1\n"
+    at.file_uploader(key="ed.upload").set_value(("bad.yaml", bad, "application/x-yaml")).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert "bad.yaml: segments[0].list_price: must be above 0 and at most 1,000,000 (got -5)" in (
+        errors
+    )
+    assert any("monthly_churnn: unknown field (did you mean 'monthly_churn'?)" in e for e in errors)
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+    assert metrics(at) == expected_metrics(load_preset(DEFAULT_PRESET))
+
+
 def test_adding_and_removing_a_segment() -> None:
     at = run_app()
     at.button(key="ed.add_segment").click().run()
@@ -341,3 +382,74 @@ def test_escape_md_neutralises_markup() -> None:
 )
 def test_humanize_problem(problem: str, index: int | None, text: str) -> None:
     assert humanize_problem(problem) == (index, text)
+
+
+def _summary(break_even: float | None) -> Summary:
+    return Summary(
+        ending_mrr=1.0,
+        ending_arr=12.0,
+        ending_customers=1.0,
+        cumulative_cash=1.0,
+        cumulative_revenue=1.0,
+        npv_cash=1.0,
+        nrr_12=None,
+        grr_12=None,
+        break_even_discount=break_even,
+        break_even_discount_revenue=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("discounts", "break_even", "ending"),
+    [
+        (
+            (0.15, None),
+            0.23,
+            "at a 23.0% discount; you offer 15.0%, so annual is worth more to you.",
+        ),
+        ((0.30, None), 0.23, "you offer 30.0%, so the discount gives away more than annual"),
+        ((0.15, 0.30), 0.23, "so annual pays off in some segments and costs you in others."),
+        ((0.23, None), 0.2302, "so the two are worth about the same to you."),
+        ((0.15, None), -0.05, "it would need a 5.0% premium to match"),
+        ((0.15, None), None, "Break-even is not defined here"),
+    ],
+)
+def test_break_even_sentence_cases(
+    discounts: tuple[float, float | None], break_even: float | None, ending: str
+) -> None:
+    scenario = parse_scenario(
+        {
+            "name": "t",
+            "annual_discount": discounts[0],
+            "segments": [
+                {"name": "A", "list_price": 10, "new_customers": 5},
+                {"name": "B", "list_price": 10, "new_customers": 5, "annual_discount": discounts[1]}
+                if discounts[1] is not None
+                else {"name": "B", "list_price": 10, "new_customers": 5},
+            ],
+        }
+    )
+    assert ending in break_even_sentence(scenario, _summary(break_even))
+
+
+def test_break_even_sentence_for_a_scenario_where_monthly_wins() -> None:
+    scenario = parse_scenario(
+        {
+            "name": "leaky annual",
+            "segments": [
+                {
+                    "name": "A",
+                    "list_price": 100,
+                    "new_customers": 50,
+                    "monthly_churn": 0.01,
+                    "annual_churn": 0.9,
+                },
+            ],
+        }
+    )
+    be = summarize(scenario)["break_even_discount"]
+    assert be is not None
+    assert be < 0
+    sentence = break_even_sentence(scenario, summarize(scenario))
+    assert f"{fmt_pct(-be)} premium" in sentence
+    assert "monthly billing is worth more to you at any discount" in sentence

@@ -178,14 +178,15 @@ def fmt_money(value: float | None, currency: str, *, compact: bool = True) -> st
     return f"{sign}{symbol}{amount:,.0f}"
 
 
-def fmt_delta_money(value: float | None, currency: str) -> str:
-    """A signed money difference: '+$12.3k', '-$1.05M', '±$0' when it is (nearly) nothing."""
+def fmt_delta_money(value: float | None, currency: str, *, compact: bool = True) -> str:
+    """A signed money difference: '+$12.3k' (or '+$12,345'), '-$1.05M', '±$0' when it is
+    (nearly) nothing."""
     if _missing(value):
         return "—"
     assert value is not None
     if abs(value) < 0.5:
         return f"±{currency_symbol(currency)}0"
-    return ("+" if value > 0 else "") + fmt_money(value, currency)
+    return ("+" if value > 0 else "") + fmt_money(value, currency, compact=compact)
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:
