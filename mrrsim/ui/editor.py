@@ -294,8 +294,9 @@ def _input(field: Field, key: str, *, disabled: bool = False) -> None:
 
 
 def _errors(lines: list[str]) -> None:
+    """Problems as error boxes; they quote what the user typed, so never as Markdown."""
     for line in lines:
-        st.error(line, icon=":material/error:")
+        st.error(escape_md(line), icon=":material/error:")
 
 
 def _keep_widget_state() -> None:
