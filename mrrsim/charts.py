@@ -27,6 +27,7 @@ __all__ = [
     "movements_chart",
     "mrr_by_segment_term_chart",
     "plan_chart",
+    "plan_gap_chart",
     "quick_ratio_chart",
     "renewal_chart",
 ]
@@ -469,6 +470,41 @@ def renewal_chart(calendar: pl.DataFrame, currency: str) -> alt.Chart:
             ],
         )
         .properties(height=HEIGHT, title="Renewal calendar: annual MRR up for renewal each month")
+    )
+
+
+def plan_gap_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> alt.LayerChart:
+    """Your mix and all-annual minus all-monthly, per month: the gap the lines of
+    ``plan_chart`` are too close to show. Zero (the dashed rule) is all-monthly."""
+    title = measure.upper()
+    baseline = plans.filter(pl.col("plan") == PLAN_ORDER[1]).select(
+        "month", pl.col(measure).alias("baseline")
+    )
+    data = (
+        plans.lazy()
+        .filter(pl.col("plan") != PLAN_ORDER[1])
+        .join(baseline.lazy(), on="month", how="inner")
+        .select("plan", "month", (pl.col(measure) - pl.col("baseline")).alias("gap"))
+        .sort("plan", "month")
+        .collect()
+    )
+    lines = _with_labels(alt.Chart(data).mark_line(strokeWidth=2.5), ["gap"], currency).encode(
+        x=_month_x(data),
+        y=alt.Y("gap:Q", axis=money_axis(f"{title} minus all-monthly", currency)),
+        color=_plan_color(_plans(data)),
+        tooltip=[
+            alt.Tooltip("plan:N", title="Billing"),
+            alt.Tooltip("month:Q", title="Month"),
+            alt.Tooltip("gap_label:N", title=f"{title} vs all-monthly"),
+        ],
+    )
+    zero = (
+        alt.Chart(pl.DataFrame({"y": [0.0], "label": ["All monthly"]}))
+        .mark_rule(strokeDash=[6, 3], color=PLAN_COLORS[1])
+        .encode(y="y:Q", tooltip=[alt.Tooltip("label:N", title="Baseline")])
+    )
+    return alt.layer(lines, zero).properties(
+        height=HEIGHT, title=f"{title} gained or lost against billing everyone monthly"
     )
 
 

@@ -202,10 +202,17 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
 
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     frame = ui.project_cached(scenario)
-    measure = st.radio(
-        "Show", ["MRR", "ARR"], horizontal=True, key="planner.measure", label_visibility="collapsed"
+    view = st.radio(
+        "Show",
+        ["MRR", "ARR", "MRR gained or lost vs all-monthly"],
+        horizontal=True,
+        key="planner.measure",
+        label_visibility="collapsed",
     )
-    ui.show_chart(charts.plan_chart(plan_frame, scenario.currency, measure.lower()))
+    if view.startswith("MRR gained"):
+        ui.show_chart(charts.plan_gap_chart(plan_frame, scenario.currency))
+    else:
+        ui.show_chart(charts.plan_chart(plan_frame, scenario.currency, view.lower()))
     st.caption(
         "All-monthly and all-annual bill every new customer one way; the existing base is the "
         "same in all three. Annual churn only shows at renewal, so annual lines fall in steps."

@@ -135,6 +135,34 @@ def test_break_even_sentence_matches_the_scenario(default_app: AppTest) -> None:
     assert f"at a {fmt_pct(s['break_even_discount'])} discount" in sentence
 
 
+TABS = (
+    "MRR movements",
+    "Cash & revenue",
+    "Deferred revenue",
+    "Customers",
+    "Renewal calendar",
+    "Data & downloads",
+)
+
+
+def test_every_tab_and_chart_choice_draws_without_errors() -> None:
+    at = run_app()
+    for view in ("ARR", "MRR gained or lost vs all-monthly"):
+        at.radio(key="planner.measure").set_value(view).run()
+        assert not at.exception
+    for tab in TABS:
+        at.session_state["planner.tab"] = tab
+        at.run()
+        assert not at.exception, tab
+        assert not at.error, tab
+    # The data tab (the last one) shows the whole projection table.
+    preset = load_preset(DEFAULT_PRESET)
+    assert at.dataframe[0].value.shape == (
+        preset.horizon_months * len(preset.segments) * 2,
+        15,
+    )
+
+
 def test_changing_the_annual_discount_changes_the_figures_to_summarize() -> None:
     at = run_app()
     before = metrics(at)

@@ -80,6 +80,19 @@ def test_plan_chart_arr_is_twelve_times_mrr(plans: pl.DataFrame) -> None:
     assert_series_equal(arr, mrr * 12, check_names=False, rel_tol=1e-12)
 
 
+def test_gap_chart_is_each_plan_minus_all_monthly(scenario: Scenario, plans: pl.DataFrame) -> None:
+    chart = charts.plan_gap_chart(plans, "USD")
+    data = data_of(chart, 0)
+    assert data.height == 2 * scenario.horizon_months
+    assert set(data.get_column("plan")) == {"Your mix", "All annual"}
+    monthly = month_sum(project(all_monthly(scenario)), "mrr")
+    for plan, variant in (("Your mix", scenario), ("All annual", all_annual(scenario))):
+        gap = data.filter(pl.col("plan") == plan).sort("month").get_column("gap")
+        expected = month_sum(project(variant), "mrr") - monthly
+        assert_series_equal(gap, expected, check_names=False, abs_tol=1e-6)
+    assert data_of(chart, 1).get_column("y").to_list() == [0.0]
+
+
 def test_segment_term_chart_stacks_to_total_mrr(
     frame: pl.DataFrame, totals: pl.DataFrame, scenario: Scenario
 ) -> None:
@@ -172,6 +185,7 @@ def test_renewal_chart_splits_renewing_mrr_into_kept_and_lost(scenario: Scenario
 
 ALL = {
     "plan": lambda p, f, t, c: charts.plan_chart(p, "EUR"),
+    "gap": lambda p, f, t, c: charts.plan_gap_chart(p, "EUR", "arr"),
     "segment_term": lambda p, f, t, c: charts.mrr_by_segment_term_chart(f, "EUR"),
     "movements": lambda p, f, t, c: charts.movements_chart(t, "EUR"),
     "quick_ratio": lambda p, f, t, c: charts.quick_ratio_chart(t),
