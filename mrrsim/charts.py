@@ -941,10 +941,17 @@ def _scenario_encodings(labels: Sequence[str]) -> dict[str, alt.Color | alt.Stro
 
 
 def scenario_lines_chart(
-    totals: pl.DataFrame, field: str, title: str, axis_title: str, currency: str
+    totals: pl.DataFrame,
+    field: str,
+    title: str,
+    axis_title: str,
+    currency: str,
+    *,
+    zero: bool = True,
 ) -> alt.Chart:
     """One money line per scenario over its own months (``compare.comparison_totals`` output);
-    scenarios with shorter horizons simply end earlier."""
+    scenarios with shorter horizons simply end earlier. ``zero=False`` lets the y axis start
+    near the data (for close lines such as MRR)."""
     labels = totals.sort("order").get_column("scenario").unique(maintain_order=True).to_list()
     data = totals.select("scenario", "order", "month", pl.col(field).alias("value"))
     base = alt.Chart(data).mark_line(strokeWidth=2.5)
@@ -952,7 +959,7 @@ def scenario_lines_chart(
         _with_labels(base, ["value"], currency)
         .encode(
             x=_month_x(data),
-            y=alt.Y("value:Q", axis=money_axis(axis_title, currency)),
+            y=alt.Y("value:Q", axis=money_axis(axis_title, currency), scale=alt.Scale(zero=zero)),
             **_scenario_encodings(labels),
             order=alt.Order("month:Q"),
             tooltip=[

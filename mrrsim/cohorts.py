@@ -1,0 +1,270 @@
+"""Cohort retention by acquisition month (SPEC section 3 read cohort by cohort), and a worked
+month-1 example of the same formulas.
+
+A cohort acquired in month a >= 1 of one segment and billing term starts with
+n(a) * share customers, n(a) = new_customers * (1 + acquisition_growth)^(a - 1). At age
+k = t - a it has passed e = k billing events on the monthly plan (every month) or e = floor(k / 12)
+renewals on the annual plan, so it holds
+
+    customers = n(a) * share * (1 - churn)^e,   MRR = customers * price * (1 + expansion)^e
+
+with price p (monthly) or p * (1 - d) (annual). With several segments the cohort of month a is
+the sum over segments; retention is that sum over the sum at age 0, so it differs by acquisition
+month when segments grow at different rates. Only new customers form cohorts here: the existing
+base has no acquisition month inside the horizon.
+
+Built in one lazy polars plan: segments x terms crossed with every (cohort, age) pair
+(at most 20 * 2 * 7,260 rows for H = 120), aggregated over segments before anything is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from mrrsim.projection import TERMS, params_frame
+from mrrsim.scenario import Scenario
+
+__all__ = [
+    "COHORT_TERMS",
+    "MONTHLY_COHORTS_UP_TO",
+    "chart_cohorts",
+    "cohort_retention",
+    "first_month_example",
+    "retention_curve",
+    "retention_table",
+]
+
+Term = Literal["monthly", "annual", "all"]
+COHORT_TERMS: tuple[str, ...] = (*TERMS, "all")
+MONTHLY_COHORTS_UP_TO = 36  # horizons up to this show every cohort; longer ones every third
+
+
+def _grid(horizon: int) -> pl.LazyFrame:
+    """Every (cohort, age) pair with cohort in 1..H and age in 0..H - cohort."""
+    return (
+        pl.LazyFrame({"cohort": pl.int_range(1, horizon + 1, eager=True, dtype=pl.Int64)})
+        .with_columns(pl.int_ranges(0, horizon + 1 - pl.col("cohort"), dtype=pl.Int64).alias("age"))
+        .explode("age")
+    )
+
+
+def _cohort_values(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Customers and MRR of each (segment, term, cohort, age) from the SPEC section 3 formulas."""
+    size = pl.col("new0") * pl.col("share") * (1.0 + pl.col("growth")).pow(pl.col("cohort") - 1)
+    events = (pl.col("age") // pl.col("stride")).cast(pl.Float64)
+    customers = size * pl.col("survive").pow(events)
+    return lf.with_columns(
+        customers.alias("customers"),
+        (customers * pl.col("price") * pl.col("grow").pow(events)).alias("mrr"),
+    )
+
+
+def _retention(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Starting size of each cohort and the share of it still there at each age."""
+    keys = ("term", "cohort")
+    start_c = pl.col("customers").filter(pl.col("age") == 0).first().over(keys)
+    start_m = pl.col("mrr").filter(pl.col("age") == 0).first().over(keys)
+    return lf.with_columns(
+        start_c.alias("start_customers"), start_m.alias("start_mrr")
+    ).with_columns(
+        pl.when(pl.col("start_customers") > 0)
+        .then(pl.col("customers") / pl.col("start_customers"))
+        .alias("customers_retention"),
+        pl.when(pl.col("start_mrr") > 0)
+        .then(pl.col("mrr") / pl.col("start_mrr"))
+        .alias("mrr_retention"),
+        (pl.col("cohort") + pl.col("age")).alias("month"),
+    )
+
+
+def cohort_retention(scenario: Scenario) -> pl.DataFrame:
+    """One row per (term, cohort, age), terms ``monthly``, ``annual`` and ``all`` (both summed).
+
+    Columns: term, cohort (acquisition month), age (months since acquisition), month (calendar
+    month = cohort + age), customers, mrr (summed over segments), start_customers, start_mrr
+    (the cohort at age 0), customers_retention, mrr_retention (fractions; null for an empty
+    cohort). Sorted by term (monthly, annual, all), cohort, age.
+    """
+    horizon = scenario.horizon_months
+    per_term = (
+        params_frame([scenario])
+        .lazy()
+        .join(_grid(horizon), how="cross")
+        .pipe(_cohort_values)
+        .group_by("term_idx", "cohort", "age")
+        .agg(pl.col("customers").sum(), pl.col("mrr").sum())
+        .with_columns(
+            pl.col("term_idx")
+            .replace_strict([0, 1], list(TERMS), return_dtype=pl.String)
+            .alias("term")
+        )
+    )
+    both = (
+        per_term.group_by("cohort", "age")
+        .agg(pl.col("customers").sum(), pl.col("mrr").sum())
+        .with_columns(pl.lit("all").alias("term"), pl.lit(2, dtype=pl.UInt8).alias("term_idx"))
+    )
+    columns = ("term_idx", "term", "cohort", "age", "customers", "mrr")
+    return (
+        pl.concat([per_term.select(columns), both.select(columns)])
+        .pipe(_retention)
+        .sort("term_idx", "cohort", "age")
+        .select(
+            "term",
+            "cohort",
+            "age",
+            "month",
+            "customers",
+            "mrr",
+            "start_customers",
+            "start_mrr",
+            "customers_retention",
+            "mrr_retention",
+        )
+        .collect()
+    )
+
+
+def chart_cohorts(horizon: int) -> list[int]:
+    """The cohorts a chart shows: every month up to 36 months, every third (1, 4, 7, …) beyond."""
+    step = 1 if horizon <= MONTHLY_COHORTS_UP_TO else 3
+    return list(range(1, horizon + 1, step))
+
+
+def retention_curve(cohorts: pl.DataFrame) -> pl.DataFrame:
+    """Retention by age over all cohorts old enough to reach it, weighted by cohort size.
+
+    Per (term, age): the customers (MRR) of every cohort that reaches this age inside the
+    horizon, over those cohorts' starting customers (MRR). Null when those cohorts are empty.
+    """
+    order = {term: i for i, term in enumerate(COHORT_TERMS)}
+    return (
+        cohorts.lazy()
+        .group_by("term", "age")
+        .agg(
+            pl.col("customers").sum(),
+            pl.col("mrr").sum(),
+            pl.col("start_customers").sum(),
+            pl.col("start_mrr").sum(),
+            pl.len().alias("cohorts"),
+        )
+        .with_columns(
+            pl.when(pl.col("start_customers") > 0)
+            .then(pl.col("customers") / pl.col("start_customers"))
+            .alias("customers_retention"),
+            pl.when(pl.col("start_mrr") > 0)
+            .then(pl.col("mrr") / pl.col("start_mrr"))
+            .alias("mrr_retention"),
+            pl.col("term")
+            .replace_strict(list(order), list(order.values()), return_dtype=pl.Int32)
+            .alias("term_order"),
+        )
+        .sort("term_order", "age")
+        .drop("term_order")
+        .collect()
+    )
+
+
+def first_month_example(scenario: Scenario, segment: int = 0) -> dict[str, dict[str, float]]:
+    """Month 1 of one segment computed by hand from the SPEC section 3 formulas.
+
+    Returns ``{"inputs": {...}, "monthly": {...}, "annual": {...}}``; the two term dicts hold the
+    projection table's columns for (month 1, segment, term), so they can be checked against
+    ``project()`` row by row. ``annual["opening_deferred"]`` is the month-0 deferred revenue of
+    the existing annual base. Written as plain arithmetic on purpose: it is the audit trail the
+    Methodology page shows, independent of the engine's recurrences.
+    """
+    seg = scenario.segments[segment]
+    p, d = seg.list_price, scenario.discount_for(seg)
+    share, n1 = seg.annual_share, seg.new_customers
+    cm, ca = seg.monthly_churn, seg.annual_churn
+    em, ea = seg.monthly_expansion, seg.annual_expansion
+    base_m, base_a = seg.existing_monthly_customers, seg.existing_annual_customers
+
+    new_m = n1 * (1.0 - share)
+    kept_m = base_m * (1.0 - cm)
+    change_m = kept_m * p * em
+    mrr_m = kept_m * p * (1.0 + em) + new_m * p
+    monthly = {
+        "customers": kept_m + new_m,
+        "new_customers": new_m,
+        "churned_customers": base_m * cm,
+        "mrr": mrr_m,
+        "arr": 12.0 * mrr_m,
+        "new_mrr": new_m * p,
+        "expansion_mrr": max(change_m, 0.0),
+        "contraction_mrr": max(-change_m, 0.0),
+        "churned_mrr": base_m * cm * p,
+        "cash": mrr_m,
+        "revenue": mrr_m,
+        "deferred_revenue": 0.0,
+    }
+
+    pa = p * (1.0 - d)
+    new_a = n1 * share
+    renewing = base_a / 12.0
+    renewed = renewing * (1.0 - ca)
+    change_a = renewed * pa * ea
+    mrr_a = (base_a - renewing) * pa + renewed * pa * (1.0 + ea) + new_a * pa
+    cash_a = 12.0 * (renewed * pa * (1.0 + ea) + new_a * pa)
+    opening = sum(renewing * (r - 1) * pa for r in range(1, 13))
+    annual = {
+        "customers": base_a - renewing * ca + new_a,
+        "new_customers": new_a,
+        "churned_customers": renewing * ca,
+        "mrr": mrr_a,
+        "arr": 12.0 * mrr_a,
+        "new_mrr": new_a * pa,
+        "expansion_mrr": max(change_a, 0.0),
+        "contraction_mrr": max(-change_a, 0.0),
+        "churned_mrr": renewing * ca * pa,
+        "cash": cash_a,
+        "revenue": mrr_a,
+        "deferred_revenue": opening + cash_a - mrr_a,
+        "opening_deferred": opening,
+    }
+    inputs = {
+        "list_price": p,
+        "discount": d,
+        "annual_price": pa,
+        "annual_share": share,
+        "new_customers": n1,
+        "monthly_churn": cm,
+        "annual_churn": ca,
+        "monthly_expansion": em,
+        "annual_expansion": ea,
+        "existing_monthly": base_m,
+        "existing_annual": base_a,
+        "renewing_base": renewing,
+    }
+    return {"inputs": inputs, "monthly": monthly, "annual": annual}
+
+
+def retention_table(cohorts: pl.DataFrame, measure: str, ages: list[int]) -> pl.DataFrame:
+    """The classic cohort table: one row per (term, cohort) (every cohort, even one too young
+    for any of the ages), one column per age in ``ages``
+    ("month 0", "month 3", …) holding the retention fraction of ``measure`` (customers or
+    mrr); null where the cohort has not reached that age inside the horizon."""
+    ret = f"{measure}_retention"
+    order = {term: i for i, term in enumerate(COHORT_TERMS)}
+    wide = (
+        cohorts.filter(pl.col("age").is_in(ages))
+        .select("term", "cohort", pl.format("month {}", "age").alias("age"), ret)
+        .pivot(on="age", index=["term", "cohort"], values=ret)
+    )
+    columns = [f"month {a}" for a in ages]
+    missing = [pl.lit(None, dtype=pl.Float64).alias(c) for c in columns if c not in wide.columns]
+    every = cohorts.select("term", "cohort").unique()
+    return (
+        every.join(wide, on=["term", "cohort"], how="left")
+        .with_columns(
+            *missing,
+            pl.col("term")
+            .replace_strict(list(order), list(order.values()), return_dtype=pl.Int32)
+            .alias("term_order"),
+        )
+        .sort("term_order", "cohort")
+        .select("term", "cohort", *columns)
+    )

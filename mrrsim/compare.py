@@ -1,0 +1,215 @@
+"""Comparing two to four scenarios side by side: tweaked copies of a scenario, monthly totals of
+scenarios with different horizons, and headline figures with their differences from the first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from mrrsim.metrics import SUMMARY_KEYS, Summary, monthly_totals
+from mrrsim.projection import project_many
+from mrrsim.scenario import Scenario, parse_scenario
+
+__all__ = [
+    "Tweak",
+    "apply_tweak",
+    "comparison_totals",
+    "differences_from_first",
+    "headline_differences",
+    "tweak_label",
+    "unique_labels",
+]
+
+_LIMITS = {
+    "monthly_churn": (0.0, 1.0),
+    "annual_churn": (0.0, 1.0),
+    "new_customers": (0.0, 10_000_000.0),
+    "list_price": (0.0, 1_000_000.0),
+}
+
+
+@dataclass(frozen=True)
+class Tweak:
+    """Changes to a few global inputs of a scenario, applied to every segment.
+
+    ``annual_discount`` and ``annual_share`` set a value (None keeps each segment's own);
+    the ``*_change`` fields move each segment's value by a relative amount (-0.2 = 20% lower);
+    ``horizon_months`` sets the horizon (None keeps it).
+    """
+
+    annual_discount: float | None = None
+    annual_share: float | None = None
+    monthly_churn_change: float = 0.0
+    annual_churn_change: float = 0.0
+    new_customers_change: float = 0.0
+    list_price_change: float = 0.0
+    horizon_months: int | None = None
+
+    def is_empty(self) -> bool:
+        """True when the tweak changes nothing."""
+        return self == Tweak()
+
+
+def _moved(value: float, change: float, field: str) -> float:
+    lo, hi = _LIMITS[field]
+    return min(max(value * (1.0 + change), lo), hi)
+
+
+def apply_tweak(scenario: Scenario, tweak: Tweak) -> Scenario:
+    """The scenario with the tweak applied, validated (ScenarioError names any bad value).
+
+    Relative changes are clipped to the valid range (churn stays within 0..100%), so only
+    an invalid set value (e.g. a discount of 100%) or a zero price is refused."""
+    data = scenario.model_dump(mode="python")
+    if tweak.annual_discount is not None:
+        data["annual_discount"] = tweak.annual_discount
+    if tweak.horizon_months is not None:
+        data["horizon_months"] = tweak.horizon_months
+    changes = {
+        "monthly_churn": tweak.monthly_churn_change,
+        "annual_churn": tweak.annual_churn_change,
+        "new_customers": tweak.new_customers_change,
+        "list_price": tweak.list_price_change,
+    }
+    for seg in data["segments"]:
+        if tweak.annual_discount is not None:
+            seg["annual_discount"] = None
+        if tweak.annual_share is not None:
+            seg["annual_share"] = tweak.annual_share
+        for field, change in changes.items():
+            if change:
+                seg[field] = _moved(seg[field], change, field)
+    return parse_scenario(data)
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.4g}%"
+
+
+def _signed_pct(value: float) -> str:
+    sign = "+" if value > 0 else "−"
+    return f"{sign}{abs(value) * 100:.4g}%"
+
+
+def tweak_label(tweak: Tweak) -> str:
+    """A short description: 'annual discount 25%, monthly churn −20%'."""
+    parts = []
+    if tweak.annual_discount is not None:
+        parts.append(f"annual discount {_pct(tweak.annual_discount)}")
+    if tweak.annual_share is not None:
+        parts.append(f"{_pct(tweak.annual_share)} choosing annual")
+    for change, name in (
+        (tweak.monthly_churn_change, "monthly churn"),
+        (tweak.annual_churn_change, "annual non-renewal"),
+        (tweak.new_customers_change, "new customers"),
+        (tweak.list_price_change, "list prices"),
+    ):
+        if change:
+            parts.append(f"{name} {_signed_pct(change)}")
+    if tweak.horizon_months is not None:
+        parts.append(f"{tweak.horizon_months}-month horizon")
+    return ", ".join(parts) or "no changes"
+
+
+def unique_labels(names: Sequence[str]) -> list[str]:
+    """The names, with ' (2)', ' (3)'… added to repeats (case-insensitive) so each is unique."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        label, n = name, 1
+        while label.casefold() in seen:
+            n += 1
+            label = f"{name} ({n})"
+        seen.add(label.casefold())
+        out.append(label)
+    return out
+
+
+def comparison_totals(scenarios: Sequence[Scenario], labels: Sequence[str]) -> pl.DataFrame:
+    """Monthly totals (``metrics.monthly_totals``) of each scenario over its own months 1..H.
+
+    One ``project_many`` pass per distinct horizon. Columns: scenario (label), order (position
+    in the comparison), then the monthly totals; sorted by order and month.
+    """
+    if len(scenarios) != len(labels):
+        raise ValueError("comparison_totals needs one label per scenario")
+    by_horizon: dict[int, list[int]] = defaultdict(list)
+    for i, sc in enumerate(scenarios):
+        by_horizon[sc.horizon_months].append(i)
+    parts = []
+    for idx in by_horizon.values():
+        totals = monthly_totals(project_many([scenarios[i] for i in idx]), by=["variant"])
+        parts.append(
+            totals.with_columns(
+                pl.col("variant")
+                .replace_strict(list(range(len(idx))), idx, return_dtype=pl.Int64)
+                .alias("order")
+            ).drop("variant")
+        )
+    return (
+        pl.concat(parts)
+        .with_columns(
+            pl.col("order")
+            .replace_strict(list(range(len(labels))), list(labels), return_dtype=pl.String)
+            .alias("scenario")
+        )
+        .sort("order", "month")
+        .select("scenario", "order", pl.exclude("scenario", "order"))
+    )
+
+
+def headline_differences(summaries: Sequence[Summary]) -> pl.DataFrame:
+    """Each summary figure of each scenario and its difference from the first scenario.
+
+    Long format: key, order, value, diff (value - first), rel_diff (diff / |first|; null when
+    either is undefined or the first is 0). Sorted by key (summary order), then scenario order.
+    """
+    if not summaries:
+        raise ValueError("headline_differences needs at least one summary")
+    first = summaries[0]
+    rows = []
+    for k, key in enumerate(SUMMARY_KEYS):
+        base = first[key]
+        for order, summ in enumerate(summaries):
+            value = summ[key]
+            diff = None if value is None or base is None else value - base
+            rel = None if diff is None or not base else diff / abs(base)
+            rows.append(
+                {"rank": k, "key": key, "order": order, "value": value, "diff": diff, "rel": rel}
+            )
+    schema = {
+        "rank": pl.Int64,
+        "key": pl.String,
+        "order": pl.Int64,
+        "value": pl.Float64,
+        "diff": pl.Float64,
+        "rel": pl.Float64,
+    }
+    return (
+        pl.DataFrame(rows, schema=schema)
+        .sort("rank", "order")
+        .drop("rank")
+        .rename({"rel": "rel_diff"})
+    )
+
+
+def differences_from_first(totals: pl.DataFrame, fields: Sequence[str]) -> pl.DataFrame:
+    """``comparison_totals`` with each field replaced by its difference from the first scenario
+    in the same month (the first scenario becomes a line at 0). Only months that both
+    scenarios project are kept."""
+    first = totals.filter(pl.col("order") == 0).select(
+        "month", *(pl.col(f).alias(f"{f}__first") for f in fields)
+    )
+    return (
+        totals.lazy()
+        .select("scenario", "order", "month", *fields)
+        .join(first.lazy(), on="month", how="inner")
+        .with_columns((pl.col(f) - pl.col(f"{f}__first")).alias(f) for f in fields)
+        .select("scenario", "order", "month", *fields)
+        .sort("order", "month")
+        .collect()
+    )

@@ -1,0 +1,481 @@
+"""Compare: the current scenario beside up to three others (presets, a YAML file, a share link,
+or the current one with a few inputs changed): headline figures with their differences, and
+MRR / ARR and cumulative cash month by month."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from mrrsim import charts, ui
+from mrrsim.compare import (
+    Tweak,
+    apply_tweak,
+    comparison_totals,
+    differences_from_first,
+    headline_differences,
+    tweak_label,
+    unique_labels,
+)
+from mrrsim.metrics import Summary, summarize_many
+from mrrsim.scenario import Scenario, ScenarioError
+from mrrsim.share import scenario_from_url
+from mrrsim.yamlio import load_preset, loads_scenario, preset_names
+
+MAX_SCENARIOS = 4
+ENTRIES = "compare.entries"  # UI state: the scenarios added to the comparison
+NEXT_ID = "compare.next_id"
+ERRORS = "compare.errors"
+SEEDED = "compare.seeded"
+
+# (summary key, label, kind); kind picks the formatting of values and differences.
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("ending_mrr", "MRR, last month", "money"),
+    ("ending_arr", "ARR, last month", "money"),
+    ("ending_customers", "Customers, last month", "count"),
+    ("cumulative_cash", "Cash collected, whole horizon", "money"),
+    ("cumulative_revenue", "Revenue recognised, whole horizon", "money"),
+    ("npv_cash", "NPV of cash", "money"),
+    ("nrr_12", "NRR, last 12 months", "pct"),
+    ("grr_12", "GRR, last 12 months", "pct"),
+    ("break_even_discount", "Break-even annual discount (NPV of cash)", "pct"),
+    ("break_even_discount_revenue", "Break-even annual discount (revenue)", "pct"),
+)
+
+SOURCES = {
+    "preset": "Preset",
+    "upload": "YAML file",
+    "link": "Share link",
+    "tweak": "Current scenario with changes",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached engine calls, keyed by the scenarios' JSON
+# ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _compare(texts: tuple[str, ...], labels: tuple[str, ...]) -> tuple[pl.DataFrame, list[Summary]]:
+    scenarios = [Scenario.model_validate_json(t) for t in texts]
+    return comparison_totals(scenarios, labels), summarize_many(scenarios)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _preset_titles() -> dict[str, str]:
+    return {name: load_preset(name).name for name in preset_names()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison state (UI state only: which scenarios are compared)
+# ---------------------------------------------------------------------------------------------
+
+
+def _entries() -> list[dict[str, Any]]:
+    ss = st.session_state
+    if ENTRIES not in ss:
+        ss[ENTRIES] = []
+        ss[NEXT_ID] = 0
+    if not ss.get(SEEDED):
+        ss[SEEDED] = True
+        if not ss[ENTRIES]:
+            _add("tweak", Tweak(monthly_churn_change=-0.2))
+    return ss[ENTRIES]
+
+
+def _fail(lines: list[str]) -> None:
+    st.session_state[ERRORS] = lines
+
+
+def _add(source: str, item: Scenario | Tweak) -> bool:
+    entries: list[dict[str, Any]] = st.session_state[ENTRIES]
+    if len(entries) >= MAX_SCENARIOS - 1:
+        _fail([f"A comparison holds at most {MAX_SCENARIOS} scenarios; remove one first."])
+        return False
+    entry_id = st.session_state[NEXT_ID]
+    st.session_state[NEXT_ID] = entry_id + 1
+    st.session_state[ENTRIES] = [*entries, {"id": entry_id, "source": source, "item": item}]
+    st.session_state.pop(ERRORS, None)
+    return True
+
+
+def _on_add_preset() -> None:
+    name = st.session_state.get("compare.preset")
+    if not name:
+        _fail(["Choose a preset first."])
+        return
+    try:
+        _add("preset", load_preset(name))
+    except ScenarioError as exc:
+        _fail([f"Preset {name}: {p}" for p in exc.problems])
+
+
+def _on_add_link() -> None:
+    text = str(st.session_state.get("compare.link") or "").strip()
+    if not text:
+        _fail(["Paste a share link first (it looks like http://…/?s=v1.…)."])
+        return
+    try:
+        scenario = scenario_from_url(text)
+    except ScenarioError as exc:
+        _fail(["This link could not be opened:", *exc.problems])
+        return
+    if _add("link", scenario):
+        st.session_state["compare.link"] = ""
+
+
+def _on_upload() -> None:
+    upload = st.session_state.get("compare.upload")
+    if upload is None:
+        return
+    try:
+        scenario = loads_scenario(upload.getvalue())
+    except ScenarioError as exc:
+        _fail([f"{upload.name} could not be read:", *exc.problems])
+        return
+    _add("upload", scenario)
+
+
+def _pct_or_none(key: str) -> float | None:
+    value = st.session_state.get(key)
+    return None if value is None else float(value) / 100.0
+
+
+def _on_add_tweak() -> None:
+    ss = st.session_state
+    horizon = ss.get("compare.tw.horizon")
+    tweak = Tweak(
+        annual_discount=_pct_or_none("compare.tw.discount"),
+        annual_share=_pct_or_none("compare.tw.share"),
+        monthly_churn_change=_pct_or_none("compare.tw.monthly_churn") or 0.0,
+        annual_churn_change=_pct_or_none("compare.tw.annual_churn") or 0.0,
+        new_customers_change=_pct_or_none("compare.tw.new_customers") or 0.0,
+        list_price_change=_pct_or_none("compare.tw.list_price") or 0.0,
+        horizon_months=None if horizon is None else int(horizon),
+    )
+    if tweak.is_empty():
+        _fail(["Change at least one input to make a different scenario."])
+        return
+    try:
+        apply_tweak(ui.current_scenario(), tweak)
+    except ScenarioError as exc:
+        _fail(["These changes do not make a valid scenario:", *exc.problems])
+        return
+    _add("tweak", tweak)
+
+
+def _on_remove(entry_id: int) -> None:
+    st.session_state[ENTRIES] = [e for e in st.session_state[ENTRIES] if e["id"] != entry_id]
+    st.session_state.pop(ERRORS, None)
+
+
+def _resolve(current: Scenario, entries: list[dict[str, Any]]) -> list[tuple[dict, Scenario, str]]:
+    """(entry, scenario, name) of each added scenario; tweaks follow the current scenario.
+
+    A tweak the current scenario no longer accepts is reported and left out."""
+    out = []
+    for entry in entries:
+        item = entry["item"]
+        if isinstance(item, Tweak):
+            try:
+                scenario = apply_tweak(current, item)
+            except ScenarioError as exc:
+                st.error(
+                    ui.escape_md(
+                        f"“Current with {tweak_label(item)}” no longer makes a valid scenario "
+                        "and is left out: " + "; ".join(exc.problems)
+                    ),
+                    icon=":material/error:",
+                )
+                continue
+            out.append((entry, scenario, f"Current with {tweak_label(item)}"))
+        else:
+            out.append((entry, item, item.name))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------------------------
+
+
+def _value(kind: str, value: float | None, currency: str) -> str:
+    if kind == "money":
+        return ui.fmt_money(value, currency)
+    if kind == "count":
+        return ui.fmt_count(value)
+    return ui.fmt_pct(value)
+
+
+def _rel(rel: float | None) -> str:
+    return "" if rel is None else f" ({rel * 100:+.1f}%)"
+
+
+def _delta(kind: str, diff: float | None, rel: float | None, currency: str) -> str:
+    if diff is None:
+        return "—"
+    if kind == "money":
+        return ui.fmt_delta_money(diff, currency) + _rel(rel)
+    if kind == "count":
+        return ui.fmt_delta_count(diff) + _rel(rel)
+    return ui.fmt_delta_pct(diff)
+
+
+def figures_table(
+    scenarios: list[Scenario], labels: list[str], summaries: list[Summary]
+) -> pl.DataFrame:
+    """Headline figures, one column per scenario and a difference column for each after the
+    first (money and counts with the % change, percentages in percentage points)."""
+    currency = scenarios[0].currency
+    diffs = headline_differences(summaries)
+    raw = ["Figure", labels[0]]
+    for label in labels[1:]:
+        raw += [label, f"Δ {label}"]
+    headers = unique_labels(raw)
+    horizons = [sc.horizon_months for sc in scenarios]
+    horizon_row = ["Horizon", f"{horizons[0]} months"]
+    for h in horizons[1:]:
+        horizon_row += [
+            f"{h} months",
+            f"{h - horizons[0]:+d} months" if h != horizons[0] else "±0 months",
+        ]
+    rows = [horizon_row]
+    for key, label, kind in FIGURES:
+        part = diffs.filter(pl.col("key") == key).sort("order").to_dicts()
+        cells = [label]
+        for i, row in enumerate(part):
+            cells.append(_value(kind, row["value"], scenarios[i].currency))
+            if i > 0:
+                cells.append(_delta(kind, row["diff"], row["rel_diff"], currency))
+        rows.append(cells)
+    return pl.DataFrame(rows, schema=headers, orient="row")
+
+
+# ---------------------------------------------------------------------------------------------
+# Page sections
+# ---------------------------------------------------------------------------------------------
+
+
+def scenario_list(labels: list[str], resolved: list[tuple[dict, Scenario, str]]) -> None:
+    """The scenarios in the comparison, each removable except the current one."""
+    first = st.columns([6, 3, 2], vertical_alignment="center")
+    first[0].markdown(f"**1\\.** {ui.escape_md(labels[0])}")
+    first[1].caption("Current scenario (edit it in the sidebar)")
+    for n, ((entry, _, _), label) in enumerate(zip(resolved, labels[1:], strict=True), start=2):
+        row = st.columns([6, 3, 2], vertical_alignment="center")
+        row[0].markdown(f"**{n}\\.** {ui.escape_md(label)}")
+        row[1].caption(SOURCES[entry["source"]])
+        row[2].button(
+            "Remove",
+            key=f"compare.remove.{entry['id']}",
+            on_click=_on_remove,
+            args=(entry["id"],),
+            icon=":material/close:",
+        )
+
+
+def add_controls(full: bool, expanded: bool) -> None:
+    """Four ways to add a scenario: preset, share link, YAML file, current with changes."""
+    with st.expander("Add a scenario to the comparison", expanded=expanded, icon=":material/add:"):
+        if full:
+            st.caption(f"The comparison is full ({MAX_SCENARIOS} scenarios); remove one first.")
+        tabs = st.tabs(["Current with changes", "Preset", "Share link", "YAML file"])
+        with tabs[0], st.form("compare.tweak", border=False):
+            st.caption(
+                "A copy of the current scenario with a few inputs changed for every segment. "
+                "It follows the sidebar: edit the current scenario and the copy changes too. "
+                "Leave a box empty (or at 0) to keep that input as it is."
+            )
+            cols = st.columns(4)
+            cols[0].number_input(
+                "Annual discount, every segment (%)",
+                min_value=0.0,
+                max_value=99.0,
+                value=None,
+                step=1.0,
+                key="compare.tw.discount",
+                placeholder="keep",
+            )
+            cols[1].number_input(
+                "New customers choosing annual (%)",
+                min_value=0.0,
+                max_value=100.0,
+                value=None,
+                step=5.0,
+                key="compare.tw.share",
+                placeholder="keep",
+            )
+            cols[2].number_input(
+                "Monthly churn: change (%)",
+                min_value=-100.0,
+                max_value=500.0,
+                value=-20.0,
+                step=5.0,
+                key="compare.tw.monthly_churn",
+                help="Relative change: -20 turns 4% a month into 3.2% a month.",
+            )
+            cols[3].number_input(
+                "Annual non-renewal: change (%)",
+                min_value=-100.0,
+                max_value=500.0,
+                value=0.0,
+                step=5.0,
+                key="compare.tw.annual_churn",
+                help="Relative change: -20 turns 15% per renewal into 12%.",
+            )
+            cols = st.columns(4)
+            cols[0].number_input(
+                "New customers: change (%)",
+                min_value=-100.0,
+                max_value=1000.0,
+                value=0.0,
+                step=5.0,
+                key="compare.tw.new_customers",
+            )
+            cols[1].number_input(
+                "List prices: change (%)",
+                min_value=-99.0,
+                max_value=1000.0,
+                value=0.0,
+                step=5.0,
+                key="compare.tw.list_price",
+            )
+            cols[2].number_input(
+                "Horizon (months)",
+                min_value=1,
+                max_value=120,
+                value=None,
+                step=1,
+                key="compare.tw.horizon",
+                placeholder="keep",
+            )
+            st.form_submit_button(
+                "Add this variant", on_click=_on_add_tweak, disabled=full, icon=":material/add:"
+            )
+        with tabs[1]:
+            titles = _preset_titles()
+            cols = st.columns([4, 1], vertical_alignment="bottom")
+            cols[0].selectbox(
+                "Preset",
+                list(titles),
+                format_func=lambda n: titles.get(n, n),
+                key="compare.preset",
+            )
+            cols[1].button(
+                "Add preset",
+                key="compare.add_preset",
+                on_click=_on_add_preset,
+                disabled=full,
+                width="stretch",
+            )
+        with tabs[2]:
+            cols = st.columns([4, 1], vertical_alignment="bottom")
+            cols[0].text_input(
+                "Share link",
+                key="compare.link",
+                placeholder="https://…/?s=v1.…",
+                help="A link from 'Share this scenario' (or just its v1.… part).",
+            )
+            cols[1].button(
+                "Add link",
+                key="compare.add_link",
+                on_click=_on_add_link,
+                disabled=full,
+                width="stretch",
+            )
+        with tabs[3]:
+            st.file_uploader(
+                "Scenario file (YAML)",
+                type=["yaml", "yml", "json"],
+                key="compare.upload",
+                on_change=_on_upload,
+                disabled=full,
+                help="A scenario as written by the planner's YAML download or `python -m mrrsim`.",
+            )
+
+
+def main() -> None:
+    current = ui.current_scenario()
+    ui.page_header(
+        "Compare",
+        current,
+        "Up to four scenarios side by side. Each is projected over its own horizon; ending "
+        "figures are for each scenario's last month.",
+    )
+    entries = _entries()
+    resolved = _resolve(current, entries)
+    scenarios = [current, *(sc for _, sc, _ in resolved)]
+    labels = unique_labels([current.name, *(name for _, _, name in resolved)])
+
+    scenario_list(labels, resolved)
+    add_controls(full=len(entries) >= MAX_SCENARIOS - 1, expanded=not entries)
+    errors = st.session_state.get(ERRORS)
+    if errors:
+        st.error(
+            "\n".join([ui.escape_md(errors[0]), *(f"- {ui.escape_md(e)}" for e in errors[1:])]),
+            icon=":material/error:",
+        )
+
+    totals, summaries = _compare(tuple(sc.model_dump_json() for sc in scenarios), tuple(labels))
+    st.subheader("Headline figures")
+    table = figures_table(scenarios, labels, summaries)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=35 * (table.height + 1) + 3,
+        column_config={"Figure": st.column_config.TextColumn(width=290, pinned=True)},
+    )
+    currencies = {sc.currency for sc in scenarios}
+    note = (
+        f"Δ columns: difference from the first scenario, {ui.escape_md(labels[0])}, with the "
+        "% change; percentages differ in percentage points (pp)."
+    )
+    if len(currencies) > 1:
+        note += " The scenarios use different currencies; amounts are not converted."
+    st.caption(note)
+
+    if len(scenarios) < 2:
+        st.info("Add a scenario above to compare it with the current one.", icon=":material/add:")
+    currency = current.currency
+    cols = st.columns([1, 3], vertical_alignment="center")
+    measure = cols[0].radio(
+        "Show", ["MRR", "ARR"], horizontal=True, key="compare.measure", label_visibility="collapsed"
+    )
+    as_diff = cols[1].toggle(
+        f"Show as the difference from {ui.escape_md(labels[0])}",
+        key="compare.as_diff",
+        disabled=len(scenarios) < 2,
+    )
+    field = measure.lower()
+    diff = bool(as_diff) and len(scenarios) > 1
+    data = differences_from_first(totals, [field, "cumulative_cash"]) if diff else totals
+    versus = ": difference from the first scenario" if diff else ""
+    ui.show_chart(
+        charts.scenario_lines_chart(
+            data,
+            field,
+            f"{measure} by month{versus}",
+            f"Δ {measure}" if diff else measure,
+            currency,
+            zero=diff,
+        )
+    )
+    ui.show_chart(
+        charts.scenario_lines_chart(
+            data,
+            "cumulative_cash",
+            f"Cumulative cash collected{versus}",
+            "Δ cumulative cash" if diff else "Cumulative cash",
+            currency,
+        )
+    )
+    st.caption(
+        "Annual plans collect a year of cash at signing and at each renewal, so their cash runs "
+        "ahead of MRR; a scenario with a shorter horizon ends earlier."
+    )
+
+
+main()

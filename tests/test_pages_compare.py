@@ -1,0 +1,305 @@
+"""The Compare page driven in process with AppTest: its headline figures equal ``summarize`` of
+every scenario compared (with their differences from the first), scenarios with other horizons
+work, bad share links and files are reported while the page keeps working, and the comparison
+survives switching pages. Also the pure engine side (mrrsim.compare)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import make
+from streamlit.testing.v1 import AppTest
+
+from mrrsim import share
+from mrrsim.compare import (
+    Tweak,
+    apply_tweak,
+    comparison_totals,
+    differences_from_first,
+    headline_differences,
+    tweak_label,
+    unique_labels,
+)
+from mrrsim.metrics import monthly_totals, summarize
+from mrrsim.projection import project
+from mrrsim.scenario import Scenario, ScenarioError
+from mrrsim.ui import escape_md, fmt_count, fmt_delta_money, fmt_delta_pct, fmt_money, fmt_pct
+from mrrsim.yamlio import DEFAULT_PRESET, dump_scenario, load_preset
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+PAGE = str(ROOT / "pages" / "compare.py")
+# Run app.py from an entry script outside the repo (see tests/test_app.py for why); pages are
+# then switched to by absolute path, which AppTest resolves against the registered pages.
+ENTRY = (
+    f"import runpy, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
+)
+
+
+def open_compare(token: str | None = None) -> AppTest:
+    at = AppTest.from_string(ENTRY, default_timeout=60)
+    if token is not None:
+        at.query_params[share.QUERY_KEY] = token
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def table(at: AppTest) -> pl.DataFrame:
+    """The headline figures table as shown (all text), keyed by its 'Figure' column."""
+    return pl.from_pandas(at.dataframe[0].value)
+
+
+def column(at: AppTest, header: str) -> dict[str, str]:
+    frame = table(at)
+    return dict(zip(frame["Figure"], frame[header], strict=True))
+
+
+def expected_column(scenario: Scenario) -> dict[str, str]:
+    s = summarize(scenario)
+    cur = scenario.currency
+    return {
+        "Horizon": f"{scenario.horizon_months} months",
+        "MRR, last month": fmt_money(s["ending_mrr"], cur),
+        "ARR, last month": fmt_money(s["ending_arr"], cur),
+        "Customers, last month": fmt_count(s["ending_customers"]),
+        "Cash collected, whole horizon": fmt_money(s["cumulative_cash"], cur),
+        "Revenue recognised, whole horizon": fmt_money(s["cumulative_revenue"], cur),
+        "NPV of cash": fmt_money(s["npv_cash"], cur),
+        "NRR, last 12 months": fmt_pct(s["nrr_12"]),
+        "GRR, last 12 months": fmt_pct(s["grr_12"]),
+        "Break-even annual discount (NPV of cash)": fmt_pct(s["break_even_discount"]),
+        "Break-even annual discount (revenue)": fmt_pct(s["break_even_discount_revenue"]),
+    }
+
+
+def error_text(at: AppTest) -> str:
+    """The error messages as the user reads them (Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))
+
+
+def entries(at: AppTest) -> list[dict]:
+    return at.session_state["compare.entries"]
+
+
+DEFAULT = load_preset(DEFAULT_PRESET)
+TWEAKED = apply_tweak(DEFAULT, Tweak(monthly_churn_change=-0.2))
+
+
+@pytest.fixture(scope="module")
+def default_compare() -> AppTest:
+    return open_compare()
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def test_opens_with_the_current_scenario_and_a_lower_churn_copy(default_compare: AppTest) -> None:
+    at = default_compare
+    assert not at.exception
+    assert not at.error
+    assert at.title[0].value == "Compare"
+    frame = table(at)
+    label = "Current with monthly churn −20%"
+    assert frame.columns == ["Figure", DEFAULT.name, label, f"Δ {label}"]
+    assert column(at, DEFAULT.name) == expected_column(DEFAULT)
+    assert column(at, label) == expected_column(TWEAKED)
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_differences_are_formatted_from_summarize(default_compare: AppTest) -> None:
+    a, b = summarize(DEFAULT), summarize(TWEAKED)
+    deltas = column(default_compare, "Δ Current with monthly churn −20%")
+    mrr = b["ending_mrr"] - a["ending_mrr"]
+    assert deltas["MRR, last month"] == (
+        f"{fmt_delta_money(mrr, 'USD')} ({mrr / a['ending_mrr'] * 100:+.1f}%)"
+    )
+    customers = b["ending_customers"] - a["ending_customers"]
+    assert deltas["Customers, last month"].startswith(f"{customers:+,.0f} (")
+    assert deltas["NRR, last 12 months"] == fmt_delta_pct(b["nrr_12"] - a["nrr_12"])
+    assert deltas["Horizon"] == "±0 months"
+    assert mrr > 0  # lower churn keeps more MRR
+
+
+def test_a_preset_with_another_horizon_is_compared_over_its_own_months() -> None:
+    at = open_compare()
+    at.selectbox(key="compare.preset").set_value("enterprise-annual").run()
+    at.button(key="compare.add_preset").click().run()
+    assert not at.exception
+    assert not at.error
+    preset = load_preset("enterprise-annual")
+    assert preset.horizon_months == 60
+    assert column(at, preset.name) == expected_column(preset)
+    assert column(at, f"Δ {preset.name}")["Horizon"] == "+24 months"
+    assert column(at, DEFAULT.name) == expected_column(DEFAULT)
+
+
+def test_a_bad_share_link_shows_an_error_and_the_page_keeps_working() -> None:
+    at = open_compare()
+    before = table(at)
+    at.text_input(key="compare.link").set_value("https://x.test/?s=v1.AZcDtJ2V226CQBCGX8ULTd").run()
+    at.button(key="compare.add_link").click().run()
+    assert not at.exception
+    assert "This link could not be opened" in error_text(at)
+    assert "damaged" in error_text(at) or "truncated" in error_text(at)
+    assert table(at).equals(before)
+    assert len(entries(at)) == 1
+    # the page still works: a good link is added next
+    good = load_preset("three-tier-pricing")
+    at.text_input(key="compare.link").set_value(share.share_url(good)).run()
+    at.button(key="compare.add_link").click().run()
+    assert not at.error
+    assert column(at, good.name) == expected_column(good)
+    assert at.text_input(key="compare.link").value == ""
+
+
+def test_a_bad_yaml_file_is_reported_and_a_good_one_added() -> None:
+    at = open_compare()
+    at.file_uploader(key="compare.upload").set_value(("oops.yaml", b"name: [", "text/yaml")).run()
+    assert not at.exception
+    assert "oops.yaml could not be read" in error_text(at)
+    assert "not valid YAML" in error_text(at)
+    assert len(entries(at)) == 1
+    other = load_preset("self-serve-smb")
+    text = dump_scenario(other).encode()
+    at.file_uploader(key="compare.upload").set_value(("smb.yaml", text, "text/yaml")).run()
+    assert not at.error
+    assert column(at, other.name) == expected_column(other)  # a 24-month horizon
+    assert column(at, f"Δ {other.name}")["Horizon"] == "-12 months"
+
+
+def test_a_tweaked_copy_follows_the_form() -> None:
+    at = open_compare()
+    at.number_input(key="compare.tw.discount").set_value(25.0)
+    at.number_input(key="compare.tw.monthly_churn").set_value(0.0)
+    at.button(key="FormSubmitter:compare.tweak-Add this variant").click().run()
+    assert not at.exception
+    assert not at.error
+    expected = apply_tweak(DEFAULT, Tweak(annual_discount=0.25))
+    assert all(expected.discount_for(seg) == 0.25 for seg in expected.segments)
+    assert column(at, "Current with annual discount 25%") == expected_column(expected)
+
+
+def test_an_empty_tweak_is_refused_with_a_message() -> None:
+    at = open_compare()
+    at.number_input(key="compare.tw.monthly_churn").set_value(0.0)
+    at.button(key="FormSubmitter:compare.tweak-Add this variant").click().run()
+    assert "Change at least one input" in error_text(at)
+    assert len(entries(at)) == 1
+
+
+def test_the_comparison_survives_switching_pages_and_a_removal() -> None:
+    at = open_compare()
+    at.selectbox(key="compare.preset").set_value("usage-expansion").run()
+    at.button(key="compare.add_preset").click().run()
+    kept = list(entries(at))
+    at.switch_page(str(ROOT / "pages" / "planner.py")).run()
+    assert at.title[0].value == "Planner"
+    at.switch_page(PAGE).run()
+    assert entries(at) == kept
+    assert load_preset("usage-expansion").name in table(at).columns
+    at.button(key=f"compare.remove.{kept[0]['id']}").click().run()
+    assert table(at).columns == [
+        "Figure",
+        DEFAULT.name,
+        kept[1]["item"].name,
+        f"Δ {kept[1]['item'].name}",
+    ]
+
+
+def test_at_most_four_scenarios() -> None:
+    at = open_compare()
+    for preset in ("usage-expansion", "three-tier-pricing"):
+        at.selectbox(key="compare.preset").set_value(preset).run()
+        at.button(key="compare.add_preset").click().run()
+    assert len(table(at).columns) == 1 + 4 + 3
+    assert at.button(key="compare.add_preset").disabled
+
+
+def test_the_current_scenario_follows_the_sidebar_and_names_are_text() -> None:
+    at = open_compare()
+    at.text_input(key="ed.name").set_value("**Bold** :red[x]").run()
+    assert not at.exception
+    assert "**Bold** :red[x]" in table(at).columns
+    assert any(escape_md("**Bold** :red[x]") in m.value for m in at.markdown)
+    at.number_input(key="ed.annual_discount").set_value(25.0).run()
+    current = at.session_state["mrrsim.valid"]
+    assert current.annual_discount == 0.25
+    assert column(at, current.name) == expected_column(current)
+    tweaked = apply_tweak(current, Tweak(monthly_churn_change=-0.2))
+    assert column(at, "Current with monthly churn −20%") == expected_column(tweaked)
+
+
+def test_a_damaged_link_in_the_url_still_opens_the_page() -> None:
+    at = open_compare("v1.AZcDtJ2V226CQBCGX8ULTdoEiKxs")
+    assert not at.exception
+    assert "could not be opened" in error_text(at)
+    assert column(at, DEFAULT.name) == expected_column(DEFAULT)
+
+
+# --- the engine side ---------------------------------------------------------------------------
+
+
+def test_apply_tweak_moves_rates_relatively_and_clips() -> None:
+    sc = make(
+        [
+            {"name": "A", "list_price": 100, "new_customers": 10, "monthly_churn": 0.6},
+            {"name": "B", "list_price": 50, "monthly_churn": 0.05, "annual_discount": 0.3},
+        ]
+    )
+    out = apply_tweak(
+        sc,
+        Tweak(
+            monthly_churn_change=1.0, list_price_change=-0.1, annual_share=0.5, horizon_months=12
+        ),
+    )
+    assert [s.monthly_churn for s in out.segments] == [1.0, 0.1]  # 1.2 clipped to 1
+    assert [s.list_price for s in out.segments] == [pytest.approx(90), pytest.approx(45)]
+    assert [s.annual_share for s in out.segments] == [0.5, 0.5]
+    assert out.horizon_months == 12
+    assert out.segments[1].annual_discount == 0.3  # discount untouched when not set
+    assert apply_tweak(sc, Tweak(annual_discount=0.1)).segments[1].annual_discount is None
+    with pytest.raises(ScenarioError, match="list_price"):
+        apply_tweak(sc, Tweak(list_price_change=-1.0))
+
+
+def test_tweak_labels() -> None:
+    assert tweak_label(Tweak(annual_discount=0.25, monthly_churn_change=-0.2)) == (
+        "annual discount 25%, monthly churn −20%"
+    )
+    assert tweak_label(Tweak(new_customers_change=0.1, horizon_months=48)) == (
+        "new customers +10%, 48-month horizon"
+    )
+    assert tweak_label(Tweak()) == "no changes"
+
+
+def test_unique_labels() -> None:
+    assert unique_labels(["A", "a", "B", "A"]) == ["A", "a (2)", "B", "A (3)"]
+
+
+def test_comparison_totals_keep_each_horizon() -> None:
+    short = apply_tweak(DEFAULT, Tweak(horizon_months=12))
+    totals = comparison_totals([DEFAULT, short, TWEAKED], ["a", "b", "c"])
+    assert totals.group_by("scenario").agg(pl.len()).sort("scenario").to_dicts() == [
+        {"scenario": "a", "len": 36},
+        {"scenario": "b", "len": 12},
+        {"scenario": "c", "len": 36},
+    ]
+    mine = totals.filter(scenario="b").drop("scenario", "order")
+    assert mine.equals(monthly_totals(project(short)))
+    diff = differences_from_first(totals, ["mrr"])
+    assert diff.filter(scenario="a")["mrr"].abs().max() == 0
+    first_12 = totals.filter(scenario="a", month=12)["mrr"].item()
+    assert diff.filter(scenario="b", month=12)["mrr"].item() == pytest.approx(
+        totals.filter(scenario="b", month=12)["mrr"].item() - first_12
+    )
+
+
+def test_headline_differences_by_hand() -> None:
+    a, b = summarize(DEFAULT), summarize(TWEAKED)
+    frame = headline_differences([a, b]).filter(key="ending_mrr")
+    assert frame["diff"].to_list() == [0.0, pytest.approx(b["ending_mrr"] - a["ending_mrr"])]
+    assert frame["rel_diff"][1] == pytest.approx(b["ending_mrr"] / a["ending_mrr"] - 1)
