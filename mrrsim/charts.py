@@ -549,7 +549,13 @@ def fan_chart(
         title=None,
         scale=alt.Scale(domain=list(FAN_SERIES), range=[band_color, line_color, "#555555"]),
         legend=alt.Legend(
-            orient="top", title=None, symbolOpacity=1.0, symbolSize=60, columnPadding=8
+            orient="top-left",
+            direction="vertical",
+            title=None,
+            symbolOpacity=1.0,
+            symbolSize=60,
+            fillColor="rgba(255, 255, 255, 0.85)",
+            padding=4,
         ),
     )
     axis = money_axis(title, currency)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -170,10 +171,10 @@ def spread_table(
                 "MRR median": ui.fmt_money(mrr[plan]["p50"], currency),
                 "MRR P90": ui.fmt_money(mrr[plan]["p90"], currency),
                 "MRR spread": ui.fmt_pct(spread(mrr[plan])),
-                "Cash P10": ui.fmt_money(cash[plan]["p10"], currency),
-                "Cash median": ui.fmt_money(cash[plan]["p50"], currency),
-                "Cash P90": ui.fmt_money(cash[plan]["p90"], currency),
-                "Cash spread": ui.fmt_pct(spread(cash[plan])),
+                "Cash collected P10": ui.fmt_money(cash[plan]["p10"], currency),
+                "Cash collected median": ui.fmt_money(cash[plan]["p50"], currency),
+                "Cash collected P90": ui.fmt_money(cash[plan]["p90"], currency),
+                "Cash collected spread": ui.fmt_pct(spread(cash[plan])),
                 "Chance of reaching target": "—"
                 if target is None
                 else ui.fmt_pct(reach_probability(ending[plan], target), 0),
@@ -205,19 +206,47 @@ def spread_sentence(scenario: Scenario, fan: pl.DataFrame) -> str:
     )
 
 
-def fan_section(scenario: Scenario, fan: pl.DataFrame) -> None:
+@st.cache_data(max_entries=16, show_spinner=False)
+def fan_specs(text: str, paths: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+    """The six fan charts' Vega-Lite specs (per metric, one per plan), cached with the
+    simulation so that moving the target or the shock does not rebuild them."""
+    scenario = Scenario.model_validate_json(text)
+    fan, _ = simulation(text, paths, seed)
     projection = ui.plan_comparison_cached(scenario)
-    currency = scenario.currency
-    for metric, heading in (("mrr", "MRR"), ("cumulative_cash", "Cumulative cash collected")):
-        st.markdown(f"**{heading} by month: likely range (P10–P90) and median**")
+    specs: dict[str, list[dict[str, Any]]] = {}
+    for metric in FAN_METRICS:
         part = fan.filter(pl.col("metric") == metric)
         top = max(float(part.get_column("p90").max() or 0.0), 1.0)
         top = max(top, float(projection.get_column(metric).max() or 0.0)) * 1.05
-        for col, plan in zip(st.columns(3), PLANS, strict=True):
+        specs[metric] = [
+            charts.fan_chart(
+                fan, plan, metric, scenario.currency, projection=projection, y_max=top
+            ).to_dict(validate=False)
+            for plan in PLANS
+        ]
+    return specs
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def signal_spec(text: str, factor: float, start: int, existing_base: bool, measure: str) -> dict:
+    """The signal-speed chart's Vega-Lite spec, cached."""
+    monthly, _ = signal_cached(text, factor, start, existing_base)
+    currency = Scenario.model_validate_json(text).currency
+    return charts.signal_chart(monthly, start, currency, measure).to_dict(validate=False)
+
+
+def show_spec(spec: dict[str, Any]) -> None:
+    """A cached chart spec at full width (what ``ui.show_chart`` does with a fresh chart)."""
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
+    specs = fan_specs(scenario.model_dump_json(), paths, seed)
+    for metric, heading in (("mrr", "MRR"), ("cumulative_cash", "Cumulative cash collected")):
+        st.markdown(f"**{heading} by month: likely range (P10–P90) and median**")
+        for col, spec in zip(st.columns(3), specs[metric], strict=True):
             with col:
-                ui.show_chart(
-                    charts.fan_chart(fan, plan, metric, currency, projection=projection, y_max=top)
-                )
+                show_spec(spec)
 
 
 def signal_sentence(summary: pl.DataFrame) -> str:
@@ -256,7 +285,8 @@ def signal_section(scenario: Scenario) -> None:
         "Suppose churn suddenly rises (by the factor below, from the start month on) for every "
         "customer. Monthly customers can leave any month; annual customers only at renewal. "
         "The chart shows how much of the shock's first-12-month effect on MRR is visible month "
-        "by month."
+        "by month; each plan is measured against its own effect, whose size is in the table "
+        "below (switch to 'MRR lost' to compare sizes)."
     )
     horizon = scenario.horizon_months
     cols = st.columns([1, 1, 1.4])
@@ -294,9 +324,7 @@ def signal_section(scenario: Scenario) -> None:
     if whole_start is None:
         st.error(problem, icon=":material/error:")
         return
-    monthly, summary = signal_cached(
-        scenario.model_dump_json(), float(factor), whole_start, not new_only
-    )
+    _, summary = signal_cached(scenario.model_dump_json(), float(factor), whole_start, not new_only)
     if summary.filter(pl.col("effect_12") != 0.0).is_empty():
         st.info(
             "This shock changes nothing here (no churn to scale, or no customers exposed).",
@@ -304,7 +332,9 @@ def signal_section(scenario: Scenario) -> None:
         )
         return
     key = "visible_share" if measure.startswith("Share") else "gap_pct"
-    ui.show_chart(charts.signal_chart(monthly, whole_start, scenario.currency, key))
+    show_spec(
+        signal_spec(scenario.model_dump_json(), float(factor), whole_start, not new_only, key)
+    )
     st.info(signal_sentence(summary), icon=":material/speed:")
     table = summary.select(
         pl.col("plan").alias("Billing"),
@@ -378,7 +408,7 @@ def main() -> None:
                 f"{scenario.horizon_months} is at least {ui.fmt_money(target, scenario.currency)}"
                 f". {paths:,} futures per plan, seed {seed}; the plans share their random shocks."
             )
-        fan_section(scenario, fan)
+        fan_section(scenario, paths, seed)
     st.divider()
     signal_section(scenario)
 

@@ -4,6 +4,8 @@ break-even discount and your own position marked)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -26,6 +28,35 @@ def tornado_cached(text: str, delta: float, metric: str, top: int | None) -> pl.
 def grid_cached(text: str) -> pl.DataFrame:
     """``sensitivity.discount_share_grid`` over 0–40% discount x 0–100% annual share, cached."""
     return sensitivity.discount_share_grid(Scenario.model_validate_json(text))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def tornado_spec(text: str, delta: float, metric: str, top: int | None) -> dict[str, Any]:
+    """The tornado chart's Vega-Lite spec, cached (building Altair charts costs more than
+    the tornado itself)."""
+    frame = tornado_cached(text, delta, metric, top)
+    currency = Scenario.model_validate_json(text).currency
+    return charts.tornado_chart(frame, metric, delta, currency).to_dict(validate=False)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def heatmap_specs(text: str) -> list[dict[str, Any]]:
+    """The two heatmaps' Vega-Lite specs (NPV of cash, ending ARR), cached."""
+    scenario = Scenario.model_validate_json(text)
+    grid = grid_cached(text)
+    break_even = ui.summary_cached(scenario)["break_even_discount"]
+    point = current_point(scenario)
+    return [
+        charts.grid_heatmap(
+            grid, value, scenario.currency, break_even=break_even, point=point
+        ).to_dict(validate=False)
+        for value in ("npv_cash", "ending_arr")
+    ]
+
+
+def show_spec(spec: dict[str, Any]) -> None:
+    """A cached chart spec at full width (what ``ui.show_chart`` does with a fresh chart)."""
+    st.vega_lite_chart(spec, width="stretch")
 
 
 def current_point(scenario: Scenario) -> tuple[float, float]:
@@ -85,7 +116,7 @@ def tornado_section(scenario: Scenario) -> None:
     frame = tornado_cached(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label])
     st.markdown(top_sentence(frame, metric, delta, scenario.currency))
     if not frame.is_empty():
-        ui.show_chart(charts.tornado_chart(frame, metric, delta, scenario.currency))
+        show_spec(tornado_spec(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label]))
     st.caption(
         "Bars run from the figure with your inputs (black line) to the figure with one input "
         "moved; sorted by the larger of the two swings. Moved values stay within each input's "
@@ -101,13 +132,9 @@ def grid_section(scenario: Scenario) -> None:
     summary = ui.summary_cached(scenario)
     break_even = summary["break_even_discount"]
     point = current_point(scenario)
-    currency = scenario.currency
-    cols = st.columns(2)
-    for col, value in zip(cols, ("npv_cash", "ending_arr"), strict=True):
+    for col, spec in zip(st.columns(2), heatmap_specs(scenario.model_dump_json()), strict=True):
         with col:
-            ui.show_chart(
-                charts.grid_heatmap(grid, value, currency, break_even=break_even, point=point)
-            )
+            show_spec(spec)
     max_discount = float(grid.get_column("annual_discount").max() or 0.0)
     if break_even is None:
         where = "There is no break-even discount: the scenario acquires no new customers."

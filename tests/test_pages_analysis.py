@@ -112,8 +112,10 @@ def test_spread_figures_equal_the_monte_carlo_engine(
         assert rows[plan]["MRR spread"] == expected
         assert rows[plan]["MRR P10"] == fmt_money(mrr["p10"], "USD")
         assert rows[plan]["MRR median"] == fmt_money(mrr["p50"], "USD")
-        assert rows[plan]["Cash P90"] == fmt_money(cash["p90"], "USD")
-        assert rows[plan]["Cash spread"] == fmt_pct((cash["p90"] - cash["p10"]) / cash["p50"])
+        assert rows[plan]["Cash collected P90"] == fmt_money(cash["p90"], "USD")
+        assert rows[plan]["Cash collected spread"] == fmt_pct(
+            (cash["p90"] - cash["p10"]) / cash["p50"]
+        )
     # a real range: with 25% churn and 20% acquisition uncertainty the spread is wide
     mix = horizon_row(engine_fan, PLANS[0], "mrr", preset.horizon_months)
     assert 0.2 < (mix["p90"] - mix["p10"]) / mix["p50"] < 0.8
@@ -373,3 +375,33 @@ def test_grid_heatmap_marks_break_even_and_your_point(preset: Scenario) -> None:
     assert chart.layer[-1].data.get_column("s").to_list() == [0.25]
     outside = charts.grid_heatmap(grid, "ending_arr", "USD", break_even=0.9, point=None)
     assert len(outside.layer) == 1  # a break-even beyond the map is described, not drawn
+
+
+def test_signal_chart_shows_the_engines_first_twelve_months(preset: Scenario) -> None:
+    monthly, _ = signal.signal_speed(preset, 1.5, 13)
+    chart = charts.signal_chart(monthly, 13, "USD")
+    data = chart.layer[0].data
+    assert data.get_column("since").unique().sort().to_list() == list(range(1, 13))
+    mix = data.filter(pl.col("plan") == "Your mix").sort("month")
+    expected = monthly.filter((pl.col("plan") == "Your mix") & pl.col("month").is_between(13, 24))
+    assert (
+        mix.get_column("visible_share").to_list() == expected.get_column("visible_share").to_list()
+    )
+    assert mix.get_column("visible_share").to_list()[-1] == pytest.approx(1.0)
+
+
+def test_every_new_chart_spec_validates(preset: Scenario, engine_fan: pl.DataFrame) -> None:
+    """The UI sends specs unvalidated (for speed), so the builders' specs are validated here."""
+    monthly, _ = signal.signal_speed(preset, 1.5, 13)
+    frame = sensitivity.tornado(preset, 0.2, metric="ending_arr", top=12)
+    grid = sensitivity.discount_share_grid(preset)
+    built = [
+        charts.fan_chart(engine_fan, "Your mix", "cumulative_cash", "EUR", y_max=4e7),
+        charts.signal_chart(monthly, 13, "USD"),
+        charts.signal_chart(monthly, 13, "USD", "gap_pct"),
+        charts.tornado_chart(frame, "ending_arr", 0.2, "USD"),
+        charts.grid_heatmap(grid, "npv_cash", "USD", break_even=0.34, point=(0.15, 0.23)),
+    ]
+    for chart in built:
+        spec = chart.to_dict()  # validates against the Vega-Lite schema
+        assert spec["title"]
