@@ -26,7 +26,7 @@ HEADLINES: tuple[tuple[str, str, str, str], ...] = (
         "cumulative_cash",
         "Cash collected",
         "money",
-        "All cash collected over the horizon (annual plans pay a year up front).",
+        "All cash collected in months 1 to the horizon (annual plans pay a year up front).",
     ),
     (
         "npv_cash",
@@ -78,12 +78,13 @@ def _delta(
     return ui.fmt_delta_pct(diff)
 
 
-def _label(key: str, label: str, horizon: int) -> str:
-    """A figure's name with the period it covers: 'MRR, month 36', 'NRR, 12 mo'."""
+def _label(key: str, label: str, horizon: int, *, short: bool = False) -> str:
+    """A figure's name with the period it covers: 'MRR, month 36', 'NRR, 12 mo' (metric cards
+    are narrow, so there the cash total's period is left to its help text)."""
     if key in ("ending_mrr", "ending_arr", "ending_customers"):
         return f"{label}, month {horizon}"
     if key == "cumulative_cash":
-        return f"{label}, months 1–{horizon}"
+        return label if short else f"{label}, months 1–{horizon}"
     if key in ("nrr_12", "grr_12"):
         return f"{label}, 12 mo"
     return label
@@ -97,7 +98,7 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
         for col, (key, label, kind, help_text) in zip(st.columns(4), row, strict=True):
             same = key == "break_even_discount"
             col.metric(
-                _label(key, label, scenario.horizon_months),
+                _label(key, label, scenario.horizon_months, short=True),
                 _value(kind, mine[key], currency),
                 delta=None if same else _delta(kind, mine[key], monthly[key], currency),
                 delta_description=None if same else "vs all-monthly",
