@@ -55,10 +55,12 @@ __all__ = [
     "ending_distribution",
     "existing_annual_spread",
     "multiplier",
+    "plan_paths",
     "prob_reaching",
     "simulate",
     "simulate_paths",
     "simulate_plans",
+    "summarize_paths",
 ]
 
 METRICS = ("mrr", "arr", "customers", "cash", "cumulative_cash")
@@ -160,35 +162,36 @@ def _annual_term(
 
     Cohort column c holds customers acquired in month a = c - 11; the existing base fills
     columns 0..11 (first renewals in months 1..12). A cohort renews in months a + 12, a + 24, ...
-    Only renewing and new cohorts change, so the totals are updated by their differences.
+    Only renewing and new cohorts change, so whole-customer counts by renewals passed (k, which
+    fixes the price) are updated in place and MRR is recomputed from them every month.
     """
     paths, horizon = new.shape
-    base_price = seg.list_price * (1.0 - discount)
-    step = 1.0 + seg.annual_expansion
-    spread = existing_annual_spread(seg.existing_annual_customers)
+    price = (
+        seg.list_price
+        * (1.0 - discount)
+        * (1.0 + seg.annual_expansion) ** np.arange(horizon // 12 + 2)
+    )
     cohorts = np.zeros((paths, horizon + 12), dtype=np.int64)
-    cohorts[:, :12] = spread
-    price = np.full(horizon + 12, base_price)
-    count = np.full(paths, sum(spread), dtype=np.int64)
-    value = np.full(paths, base_price * sum(spread))
+    cohorts[:, :12] = existing_annual_spread(seg.existing_annual_customers)
+    by_renewals = np.zeros((paths, price.size), dtype=np.int64)
+    by_renewals[:, 0] = cohorts[:, :12].sum(axis=1)
     customers = np.empty((paths, horizon), dtype=np.int64)
     mrr = np.empty((paths, horizon), dtype=np.float64)
     cash = np.empty((paths, horizon), dtype=np.float64)
     column = survive[:, None]
     for t in range(1, horizon + 1):
         renewing = slice((t - 1) % 12, t, 12)
+        renewals = (t + 11 - np.arange(horizon + 12)[renewing]) // 12
         before = cohorts[:, renewing].copy()
         after = rng.binomial(before, column)
         cohorts[:, renewing] = after
-        old_price = price[renewing].copy()
-        price[renewing] *= step
         cohorts[:, t + 11] = new[:, t - 1]
-        billed = after @ price[renewing] + base_price * new[:, t - 1]
-        count += after.sum(axis=1) - before.sum(axis=1) + new[:, t - 1]
-        value += billed - before @ old_price
-        customers[:, t - 1] = count
-        mrr[:, t - 1] = value
-        cash[:, t - 1] = 12.0 * billed
+        by_renewals[:, renewals - 1] -= before
+        by_renewals[:, renewals] += after
+        by_renewals[:, 0] += new[:, t - 1]
+        customers[:, t - 1] = by_renewals.sum(axis=1)
+        mrr[:, t - 1] = by_renewals @ price
+        cash[:, t - 1] = 12.0 * (after @ price[renewals] + price[0] * new[:, t - 1])
     return customers, mrr, cash
 
 
@@ -291,20 +294,28 @@ def _stats(metric: str) -> pl.Expr:
     ).alias(metric)
 
 
-def _summarise(lf: pl.LazyFrame, keys: tuple[str, ...] = ()) -> pl.LazyFrame:
-    """Mean and p10/p50/p90 over paths for every (keys..., month, metric).
+def _summarise(lf: pl.LazyFrame, by_plan: bool) -> pl.LazyFrame:
+    """Mean and p10/p50/p90 over paths for every ([plan,] month, metric).
 
     Aggregating per month first and reshaping the small result afterwards is several times
     faster than unpivoting every path's values into one long column.
     """
+    keys = ["plan"] if by_plan else []
+    order = [pl.col("plan").cast(pl.Enum(PLANS))] if by_plan else []
     return (
         lf.group_by(*keys, "month")
         .agg(_stats(metric) for metric in METRICS)
         .unpivot(index=[*keys, "month"], on=list(METRICS), variable_name="metric")
         .unnest("value")
-        .sort(*keys, pl.col("metric").cast(pl.Enum(METRICS)), "month")
+        .sort(*order, pl.col("metric").cast(pl.Enum(METRICS)), "month")
         .select(*keys, "month", "metric", "mean", *(name for name, _ in QUANTILES))
     )
+
+
+def summarize_paths(frame: pl.DataFrame) -> pl.DataFrame:
+    """The ``simulate`` table of a ``simulate_paths`` frame, or the ``simulate_plans`` table of a
+    ``plan_paths`` frame (when it has a ``plan`` column): draw once, summarise and query both."""
+    return _summarise(frame.lazy(), by_plan="plan" in frame.columns).collect()
 
 
 def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
@@ -313,21 +324,27 @@ def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFra
     Columns ``month, metric, mean, p10, p50, p90``; metrics in the order mrr, arr, customers,
     cash, cumulative_cash, each for months 1..H. Raises ValueError on bad paths or seed.
     """
-    return _summarise(_paths_lazy(scenario, paths, seed)).collect()
+    return _summarise(_paths_lazy(scenario, paths, seed), by_plan=False).collect()
+
+
+def _plan_paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
+    frames = [
+        _paths_lazy(variant, paths, seed).select(pl.lit(plan).alias("plan"), pl.all())
+        for plan, variant in zip(PLANS, plan_variants(scenario), strict=True)
+    ]
+    return pl.concat(frames)
+
+
+def plan_paths(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+    """``simulate_paths`` of your mix, all-monthly and all-annual under a leading ``plan`` column
+    (PLANS order). One seed for all three, so the plans share their per-path shocks."""
+    return _plan_paths_lazy(scenario, paths, seed).collect()
 
 
 def simulate_plans(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
     """``simulate`` for your mix, all-monthly and all-annual, stacked under a leading ``plan``
     column (PLANS order). One seed for all three, so the plans share their per-path shocks."""
-    frames = [
-        _paths_lazy(variant, paths, seed).with_columns(pl.lit(plan).alias("plan"))
-        for plan, variant in zip(PLANS, plan_variants(scenario), strict=True)
-    ]
-    return (
-        _summarise(pl.concat(frames), keys=("plan",))
-        .sort(pl.col("plan").cast(pl.Enum(PLANS)), pl.col("metric").cast(pl.Enum(METRICS)), "month")
-        .collect()
-    )
+    return _summarise(_plan_paths_lazy(scenario, paths, seed), by_plan=True).collect()
 
 
 def ending_distribution(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:

@@ -19,10 +19,12 @@ from mrrsim.montecarlo import (
     ending_distribution,
     existing_annual_spread,
     multiplier,
+    plan_paths,
     prob_reaching,
     simulate,
     simulate_paths,
     simulate_plans,
+    summarize_paths,
 )
 from mrrsim.projection import project
 from mrrsim.scenario import Scenario
@@ -173,6 +175,7 @@ def test_annual_base_of_25_renews_3_then_2_a_month() -> None:
     expected = [25 - 3 - 2 * (t - 1) for t in range(1, 13)] + [0]
     for _, group in lost.group_by("path"):
         assert group.sort("month")["customers"].to_list() == expected
+    assert set(lost.filter(pl.col("month") == 13)["mrr"].to_list()) == {0.0}
     # Churn 0: cash = 12 * 85 per renewing customer, 3 in months 1 and 13, else 2.
     kept = simulate_paths(make([seg], horizon_months=13), paths=5, seed=1)
     per = 12 * 100 * 0.85
@@ -313,6 +316,17 @@ def test_simulate_plans_stacks_the_three_plans() -> None:
     month1 = plans.filter((pl.col("metric") == "cash") & (pl.col("month") == 1))
     by_plan = dict(zip(month1["plan"], month1["mean"], strict=True))
     assert by_plan["All annual"] > by_plan["Your mix"] > by_plan["All monthly"]
+
+
+def test_draw_once_then_summarise_and_query() -> None:
+    sc = with_uncertainty(CONVERGE, 0.3, 0.2)
+    drawn = plan_paths(sc, paths=150, seed=3)
+    assert drawn.columns == ["plan", "path", "month", *METRICS]
+    assert drawn.height == 3 * 150 * sc.horizon_months
+    assert summarize_paths(drawn).equals(simulate_plans(sc, paths=150, seed=3))
+    mix = drawn.filter(pl.col("plan") == "Your mix").drop("plan")
+    assert mix.equals(simulate_paths(sc, paths=150, seed=3))
+    assert summarize_paths(mix).equals(simulate(sc, paths=150, seed=3))
 
 
 def test_ending_distribution_and_probability_of_a_target() -> None:
