@@ -16,6 +16,7 @@ from mrrsim.projection import (
     FLOAT_COLUMNS,
     all_annual,
     all_monthly,
+    common_horizon,
     params_frame,
     project_lazy,
     project_many,
@@ -33,6 +34,7 @@ __all__ = [
     "renewal_calendar",
     "summarize",
     "summarize_many",
+    "variant_metrics",
 ]
 
 PLANS = ("Your mix", "All monthly", "All annual")
@@ -85,9 +87,9 @@ def break_even_variants(scenario: Scenario) -> list[Scenario]:
     return [monthly, annual.model_copy(update={"annual_discount": 0.0})]
 
 
-def _discount_factor() -> pl.Expr:
-    """(1 + cost_of_capital)^(-(t-1)/12): cash of month 1 is not discounted."""
-    return (1.0 + pl.col("coc")).pow(-(pl.col("month") - 1) / 12.0)
+def _npv_cash() -> pl.Expr:
+    """sum_t cash[t] * (1 + cost_of_capital)^(-(t-1)/12): month 1's cash is not discounted."""
+    return (pl.col("cash") * (1.0 + pl.col("coc")).pow(-(pl.col("month") - 1) / 12.0)).sum()
 
 
 def _retention_factors() -> list[pl.Expr]:
@@ -119,7 +121,7 @@ def _summary_aggregates(horizon: int) -> list[pl.Expr]:
         _at(horizon, pl.col("customers")).alias("ending_customers"),
         pl.col("cash").sum().alias("cumulative_cash"),
         pl.col("revenue").sum().alias("cumulative_revenue"),
-        (pl.col("cash") * _discount_factor()).sum().alias("npv_cash"),
+        _npv_cash().alias("npv_cash"),
         _at(base, mrr).alias("base_mrr_12"),
         _at(base, mrr * pl.col("nrr_factor")).alias("kept_mrr_12"),
         _at(base, mrr * pl.col("grr_factor")).alias("gross_mrr_12"),
@@ -166,6 +168,26 @@ def _summaries_one_horizon(scenarios: Sequence[Scenario], horizon: int) -> list[
             )
         )
     return out
+
+
+def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
+    """ending_arr, npv_cash and cumulative_cash of every variant (one horizon), in one pass.
+
+    The batch path of the tornado and the discount x share grid: one row per variant, in input
+    order, each NPV at its variant's own cost of capital.
+    """
+    horizon = common_horizon(scenarios)
+    return (
+        project_lazy(params_frame(scenarios), horizon)
+        .group_by("variant")
+        .agg(
+            (_at(horizon, pl.col("mrr")) * 12.0).alias("ending_arr"),
+            _npv_cash().alias("npv_cash"),
+            pl.col("cash").sum().alias("cumulative_cash"),
+        )
+        .sort("variant")
+        .collect()
+    )
 
 
 def summarize_many(scenarios: Sequence[Scenario]) -> list[Summary]:

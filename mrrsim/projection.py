@@ -35,6 +35,7 @@ __all__ = [
     "TERMS",
     "all_annual",
     "all_monthly",
+    "common_horizon",
     "params_frame",
     "project",
     "project_lazy",
@@ -261,14 +262,17 @@ def project_lazy(params: pl.DataFrame, horizon: int) -> pl.LazyFrame:
     )
 
 
-def project_many(scenarios: Sequence[Scenario]) -> pl.DataFrame:
-    """Projections of several scenarios sharing one horizon, tagged by a ``variant`` index."""
-    if not scenarios:
-        raise ValueError("project_many needs at least one scenario")
+def common_horizon(scenarios: Sequence[Scenario]) -> int:
+    """The one horizon a batch of variants shares (a batch is one frame of equal-length groups)."""
     horizons = {sc.horizon_months for sc in scenarios}
     if len(horizons) != 1:
-        raise ValueError("project_many needs scenarios with one horizon")
-    lf = project_lazy(params_frame(scenarios), horizons.pop())
+        raise ValueError("a batch needs at least one scenario, all with one horizon")
+    return horizons.pop()
+
+
+def project_many(scenarios: Sequence[Scenario]) -> pl.DataFrame:
+    """Projections of several scenarios sharing one horizon, tagged by a ``variant`` index."""
+    lf = project_lazy(params_frame(scenarios), common_horizon(scenarios))
     return lf.select("variant", *COLUMNS).collect()
 
 

@@ -2,8 +2,8 @@
 
 Every analysis here builds its scenario variants up front, projects them all in ONE polars pass
 (the ``project_many`` plan, kept lazy) and aggregates per variant in the same plan
-(``variant_metrics``), so a tornado of a three-segment scenario or a 21 x 21 discount/share grid
-costs one projection pass, not hundreds.
+(``mrrsim.metrics.variant_metrics``), so a tornado of a three-segment scenario or a 21 x 21
+discount/share grid costs one projection pass, not hundreds.
 
 Tornado rule (``tornado``): each input is moved by a relative amount, low = v - delta*|v| and
 high = v + delta*|v| (so -20% / +20% by default, also for negative growth or expansion rates).
@@ -26,7 +26,7 @@ from typing import Literal
 
 import polars as pl
 
-from mrrsim.projection import params_frame, project_lazy
+from mrrsim.metrics import variant_metrics
 from mrrsim.scenario import Scenario, Segment
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "break_even_from_grid",
     "discount_share_grid",
     "tornado",
-    "variant_metrics",
 ]
 
 Metric = Literal["ending_arr", "npv_cash"]
@@ -92,36 +91,6 @@ _RANGES: dict[str, tuple[float, float]] = {
 _ZERO = 1e-12  # relative to the grid's NPVs: a difference this small is rounding, not a gap
 DEFAULT_DISCOUNTS: tuple[float, ...] = tuple(i / 50 for i in range(21))
 DEFAULT_SHARES: tuple[float, ...] = tuple(i / 20 for i in range(21))
-
-
-def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
-    """ending_arr, npv_cash and cumulative_cash of every scenario (one horizon), in one pass.
-
-    This is ``project_many`` kept lazy (``project_lazy`` over one ``params_frame``), so polars
-    computes and keeps only the month, mrr and cash it needs before aggregating. NPV follows
-    SPEC section 5 with each variant's own cost of capital:
-    sum_t cash[t] * (1 + cost_of_capital)^(-(t - 1) / 12).
-    One row per variant, in input order.
-    """
-    if not scenarios:
-        raise ValueError("variant_metrics needs at least one scenario")
-    horizons = {sc.horizon_months for sc in scenarios}
-    if len(horizons) != 1:
-        raise ValueError("variant_metrics needs scenarios with one horizon")
-    horizon = horizons.pop()
-    month = pl.col("month").cast(pl.Float64)
-    discount = (1.0 + pl.col("coc")).pow(-(month - 1.0) / 12.0)
-    return (
-        project_lazy(params_frame(scenarios), horizon)
-        .group_by("variant")
-        .agg(
-            (pl.col("mrr").filter(pl.col("month") == horizon).sum() * 12.0).alias("ending_arr"),
-            (pl.col("cash") * discount).sum().alias("npv_cash"),
-            pl.col("cash").sum().alias("cumulative_cash"),
-        )
-        .sort("variant")
-        .collect()
-    )
 
 
 # --- tornado ----------------------------------------------------------------------------------

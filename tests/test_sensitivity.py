@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import reference_summary
 
-from mrrsim.metrics import summarize
+from mrrsim.metrics import summarize, variant_metrics
 from mrrsim.projection import project
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.sensitivity import (
@@ -19,7 +19,6 @@ from mrrsim.sensitivity import (
     break_even_from_grid,
     discount_share_grid,
     tornado,
-    variant_metrics,
 )
 
 
