@@ -22,12 +22,15 @@ Existing counts are rounded to whole customers with round-half-to-even (Python's
 Exact shortcuts, equal in distribution to the per-cohort draws above: when monthly_expansion is 0
 every monthly customer has the same MRR, so the whole monthly term survives as one Binomial on its
 total (a sum of independent binomials with one rate is a binomial of the sum); otherwise survivors
-are drawn per age, as an array of shape (paths, ages).
+are drawn per age, as an array of shape (paths, ages). Annual cohorts are always kept apart.
+Cost: about paths * H^2 / 2 binomial draws per segment with monthly expansion (this dominates),
+paths * H without.
 
 Randomness: ``np.random.default_rng(seed)`` first draws the two standard normals per path behind
-the multipliers, then spawns one child stream per segment (in scenario order). So the same seed
-gives the same numbers, and the three plans simulated with one seed share their per-path shocks
-(common random numbers), which makes their ranges directly comparable.
+the multipliers, then spawns one child stream per segment (scenario order) and from each one
+stream per chunk of CHUNK paths. So the same seed gives the same numbers whatever the number of
+threads that run the chunks, and the three plans simulated with one seed share their per-path
+shocks (common random numbers), which makes their ranges directly comparable.
 
 Quantiles (p10, p50, p90) are computed over paths by polars with linear interpolation (the same
 rule as numpy's default). numpy is used only inside the draw loop; everything after is polars.
