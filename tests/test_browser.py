@@ -1,0 +1,298 @@
+"""The real app in a real browser: ``streamlit run app.py`` driven by headless Chromium.
+
+A share link opens with every input and headline figure of its scenario (the figures equal
+``summarize()`` formatted as the planner formats them); switching pages keeps the scenario; an
+edit in the sidebar updates the URL's share link and the figures; a damaged link shows a clear
+message and the default scenario, never a traceback. Every page visited is saved as a full-page
+screenshot in ``artifacts/screenshots/`` for people to look at, and the server's output in
+``artifacts/browser-server.log`` (``$MRRSIM_ARTIFACTS`` moves both).
+
+One server and one browser serve the whole module. Without Chromium these tests are skipped,
+except under CI (``CI`` set), where that is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from browser_util import (
+    CHROMIUM,
+    ROOT,
+    VIEWPORT,
+    chromium_available,
+    full_page_screenshot,
+    launch_browser,
+    query_token,
+    start_server,
+    wait_until_idle,
+)
+
+from mrrsim import share
+from mrrsim.metrics import summarize
+from mrrsim.scenario import Scenario, parse_scenario
+from mrrsim.ui import fmt_count, fmt_money, fmt_pct
+from mrrsim.yamlio import DEFAULT_PRESET, load_preset
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(os.environ.get("MRRSIM_ARTIFACTS", ROOT / "artifacts"))
+SHOTS = ARTIFACTS / "screenshots"
+SERVER_LOG = ARTIFACTS / "browser-server.log"
+WAIT_MS = 60_000
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not chromium_available():
+        reason = f"headless Chromium is not available ({CHROMIUM} or the playwright package)"
+        if _in_ci():
+            pytest.fail(f"{reason}; CI must run the browser tests (.ci/run installs it)")
+        pytest.skip(reason)
+    with launch_browser() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def server(browser: Browser) -> Iterator[str]:
+    """The base URL of one app server shared by the module (started after the browser check)."""
+    with start_server(log_path=SERVER_LOG) as (url, _process):
+        yield url
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (own session) whose uncaught JavaScript errors are recorded."""
+    context = browser.new_context(viewport=VIEWPORT)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.js_errors = errors  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+
+
+# --- what the app should show ----------------------------------------------------------------
+
+
+def shared_scenario() -> Scenario:
+    """A non-default scenario: a preset with another discount, currency and name."""
+    data = load_preset("three-tier-pricing").to_dict()
+    data.update(annual_discount=0.22, currency="EUR", name="Three tiers at 22% off (EUR)")
+    return parse_scenario(data)
+
+
+def edited(scenario: Scenario, **changes: Any) -> Scenario:
+    return parse_scenario({**scenario.to_dict(), **changes})
+
+
+def expected_metrics(scenario: Scenario) -> dict[str, str]:
+    """The planner's headline figures for a scenario: summarize(), formatted by mrrsim.ui."""
+    s = summarize(scenario)
+    cur = scenario.currency
+    return {
+        "MRR": fmt_money(s["ending_mrr"], cur),
+        "ARR": fmt_money(s["ending_arr"], cur),
+        "Customers": fmt_count(s["ending_customers"]),
+        "Cash collected": fmt_money(s["cumulative_cash"], cur),
+        "NPV of cash": fmt_money(s["npv_cash"], cur),
+        "NRR": fmt_pct(s["nrr_12"]),
+        "GRR": fmt_pct(s["grr_12"]),
+        "Break-even annual discount": fmt_pct(s["break_even_discount"]),
+    }
+
+
+def expected_inputs(scenario: Scenario) -> dict[str, str]:
+    """Sidebar widget keys and the text their inputs must show (formats of mrrsim.ui)."""
+    shown = {
+        "ed.name": scenario.name,
+        "ed.horizon_months": str(scenario.horizon_months),
+        "ed.annual_discount": f"{scenario.annual_discount * 100:.2f}",
+        "ed.cost_of_capital": f"{scenario.cost_of_capital * 100:.2f}",
+        "ed.currency": scenario.currency,
+    }
+    for i, seg in enumerate(scenario.segments):
+        shown |= {
+            f"ed.seg.{i}.name": seg.name,
+            f"ed.seg.{i}.list_price": f"{seg.list_price:.2f}",
+            f"ed.seg.{i}.annual_share": f"{seg.annual_share * 100:.2f}",
+            f"ed.seg.{i}.monthly_churn": f"{seg.monthly_churn * 100:.2f}",
+            f"ed.seg.{i}.annual_churn": f"{seg.annual_churn * 100:.2f}",
+        }
+    return shown
+
+
+# --- what the browser shows --------------------------------------------------------------------
+
+
+def key_selector(key: str) -> str:
+    """CSS for the input of the widget with Streamlit key ``key`` (class ``st-key-…``)."""
+    return f".st-key-{re.sub(r'[^a-zA-Z0-9_-]', '-', key)} input"
+
+
+def shown_metrics(page: Page) -> dict[str, str]:
+    """Headline metric values by label, the label cut at its first comma ('MRR, month 36')."""
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')].map(m => [
+            m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+            m.querySelector('[data-testid="stMetricValue"]').innerText.trim()])"""
+    )
+    return {label.split(",")[0]: value for label, value in pairs}
+
+
+def open_expander(page: Page, expander: Locator) -> None:
+    """Open a sidebar expander unless it is open (collapsed ones may hold no inputs yet)."""
+    details = expander.locator("details").first
+    if details.get_attribute("open") is None:
+        details.locator("summary").first.click()
+    expander.locator("details[open] input").first.wait_for(timeout=WAIT_MS)
+
+
+def open_editor(page: Page, segments: int) -> None:
+    """Open the sidebar's General section and the first ``segments`` segments' sections."""
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    open_expander(page, sidebar.locator('[data-testid="stExpander"]', has_text="General"))
+    for i in range(segments):
+        open_expander(page, page.locator(f".st-key-ed-seg-{i}-box"))
+    wait_until_idle(page, WAIT_MS)
+
+
+def shown_inputs(page: Page, keys: list[str]) -> dict[str, str]:
+    return {key: page.locator(key_selector(key)).input_value() for key in keys}
+
+
+def shown_scenario(page: Page) -> Scenario:
+    """The scenario in the address bar's share link."""
+    token = query_token(page.url)
+    assert token is not None, f"no ?s= share link in {page.url}"
+    return share.decode(token)
+
+
+def main_text(page: Page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def assert_no_crash(page: Page) -> None:
+    """No Streamlit exception box, no Python traceback text, no uncaught JavaScript error."""
+    if page.locator('[data-testid="stException"]').count():
+        log = SERVER_LOG.read_text(errors="replace")[-3000:]
+        pytest.fail(f"exception on {page.url}:\n{main_text(page)[:1000]}\nserver log:\n{log}")
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text
+    assert not re.search(r'File ".*", line \d+', text)
+    assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def open_and_wait(page: Page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded", timeout=WAIT_MS)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=WAIT_MS)
+    wait_until_idle(page, WAIT_MS)
+
+
+def nav_links(page: Page) -> dict[str, str]:
+    """The sidebar navigation: page title -> link path ('/' for the default page)."""
+    pairs = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
+            .map(a => [a.innerText.trim().split('\\n').pop().trim(), new URL(a.href).pathname])"""
+    )
+    return dict(pairs)
+
+
+def shot(page: Page, name: str) -> None:
+    full_page_screenshot(page, SHOTS / f"{name}.png")
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+def test_a_share_link_opens_its_scenario_with_every_input_and_figure(
+    server: str, page: Page
+) -> None:
+    scenario = shared_scenario()
+    open_and_wait(page, share.share_url(scenario, base_url=server))
+    shot(page, "planner-shared-link")
+    assert_no_crash(page)
+    assert shown_metrics(page) == expected_metrics(scenario)
+    assert shown_metrics(page)["MRR"].startswith("€")
+    wanted = expected_inputs(scenario)
+    open_editor(page, len(scenario.segments))
+    assert shown_inputs(page, list(wanted)) == wanted
+    assert scenario.name in main_text(page)
+    assert shown_scenario(page) == scenario
+    sentence = page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
+    assert fmt_pct(summarize(scenario)["break_even_discount"]) in sentence
+
+
+def test_switching_pages_keeps_the_scenario(server: str, page: Page) -> None:
+    scenario = shared_scenario()
+    open_and_wait(page, share.share_url(scenario, base_url=server))
+    links = nav_links(page)
+    page_files = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+    if len(page_files) < 2:
+        pytest.skip("only the planner page exists, there is no other page to switch to")
+    assert len(links) == len(page_files), f"navigation {links} vs page files {page_files}"
+    planner = next(title for title, path in links.items() if path == "/")
+    for title, path in links.items():
+        if path == "/":
+            continue
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).click()
+        page.wait_for_url(re.compile(rf"{re.escape(path)}(\?|$)"), timeout=WAIT_MS)
+        wait_until_idle(page, WAIT_MS)
+        shot(page, f"page-{path.strip('/')}")
+        assert_no_crash(page)
+        assert shown_scenario(page) == scenario, title
+        assert scenario.name in main_text(page), f"{title} does not show the scenario's name"
+        assert page.locator(key_selector("ed.annual_discount")).input_value() == "22.00"
+    page.locator('[data-testid="stSidebarNav"] a', has_text=planner).click()
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=WAIT_MS)
+    wait_until_idle(page, WAIT_MS)
+    assert shown_metrics(page) == expected_metrics(scenario)
+    assert shown_scenario(page) == scenario
+
+
+def test_editing_the_discount_updates_the_link_and_the_figures(server: str, page: Page) -> None:
+    scenario = shared_scenario()
+    open_and_wait(page, share.share_url(scenario, base_url=server))
+    before_token, before = query_token(page.url), shown_metrics(page)
+    open_editor(page, 0)
+    field = page.locator(key_selector("ed.annual_discount"))
+    field.fill("27.5")
+    field.press("Enter")
+    page.wait_for_function(
+        "token => new URLSearchParams(location.search).get('s') !== token",
+        arg=before_token,
+        timeout=WAIT_MS,
+    )
+    wait_until_idle(page, WAIT_MS)
+    shot(page, "planner-edited-discount")
+    assert_no_crash(page)
+    expected = edited(scenario, annual_discount=0.275)
+    assert shown_scenario(page) == expected
+    assert field.input_value() == "27.50"
+    assert shown_metrics(page) == expected_metrics(expected)
+    assert shown_metrics(page) != before
+
+
+def test_a_damaged_link_shows_a_message_and_the_default_scenario(server: str, page: Page) -> None:
+    open_and_wait(page, f"{server}?s=v1.garbage")
+    shot(page, "planner-damaged-link")
+    assert_no_crash(page)
+    errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+    message = " ".join(errors)
+    assert "This link could not be opened, so the default scenario is shown instead" in message
+    assert "share link" in message
+    default = load_preset(DEFAULT_PRESET)
+    assert shown_metrics(page) == expected_metrics(default)
+    assert page.locator(key_selector("ed.name")).input_value() == default.name
+    assert shown_scenario(page) == default
