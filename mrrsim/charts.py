@@ -553,9 +553,11 @@ def fan_chart(
             direction="vertical",
             title=None,
             symbolOpacity=1.0,
-            symbolSize=60,
+            symbolSize=50,
+            labelFontSize=11,
+            rowPadding=1,
             fillColor="rgba(255, 255, 255, 0.85)",
-            padding=4,
+            padding=2,
         ),
     )
     axis = money_axis(title, currency)
@@ -789,6 +791,7 @@ def tornado_chart(
     height = max(SMALL_HEIGHT, 34 * len(order) + 110)  # the whole chart, title and axes included
     return alt.layer(bars, *labels, rule).properties(
         height=height,
+        padding={"left": 16, "right": 8, "top": 5, "bottom": 5},
         title=f"{title}: each input moved −{pct} and +{pct} (base "
         f"{_money_text(base_value, currency)})",
     )

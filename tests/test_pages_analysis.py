@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from mrrsim import charts, montecarlo, sensitivity, share, signal
 from mrrsim.metrics import PLANS, plan_variants, summarize
-from mrrsim.scenario import Scenario
+from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import fmt_delta_money, fmt_money, fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
@@ -405,3 +405,40 @@ def test_every_new_chart_spec_validates(preset: Scenario, engine_fan: pl.DataFra
     for chart in built:
         spec = chart.to_dict()  # validates against the Vega-Lite schema
         assert spec["title"]
+
+
+def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
+    scenario = parse_scenario(
+        {
+            "name": "Base only",
+            "horizon_months": 6,
+            "currency": "EUR",
+            "segments": [
+                {
+                    "name": "A",
+                    "list_price": 50,
+                    "existing_monthly_customers": 100,
+                    "existing_annual_customers": 30,
+                    "monthly_churn": 0.05,
+                    "annual_churn": 0.2,
+                }
+            ],
+        }
+    )
+    token = share.encode(scenario)
+    for page in (PREDICTABILITY, SENSITIVITY):
+        at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT)
+        at.query_params[share.QUERY_KEY] = token
+        at.run().switch_page(page)
+        at.session_state["pred.paths"] = PATHS
+        at.run()
+        assert not at.exception
+        assert not at.main.error
+        assert shown_scenario(at) == scenario
+        if page == PREDICTABILITY:
+            assert at.number_input(key="pred.shock_start").value == 6  # the last month, not 13
+            assert charts_on(at) == 7
+        else:
+            texts = " ".join(m.value for m in at.markdown)
+            assert "There is no break-even discount" in texts
+            assert charts_on(at) == 3
