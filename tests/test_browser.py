@@ -252,6 +252,7 @@ def test_switching_pages_keeps_the_scenario(server: str, page: Page) -> None:
         shot(page, f"page-{path.strip('/')}")
         assert_no_crash(page)
         assert shown_scenario(page) == scenario, title
+        assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == title
         assert scenario.name in main_text(page), f"{title} does not show the scenario's name"
         assert page.locator(key_selector("ed.annual_discount")).input_value() == "22.00"
     page.locator('[data-testid="stSidebarNav"] a', has_text=planner).click()
