@@ -136,7 +136,7 @@ def test_default_target_is_the_projection_rounded_and_its_chance_equals_the_engi
 def test_changing_the_target_does_not_rerun_the_simulation(
     monkeypatch: pytest.MonkeyPatch, preset: Scenario
 ) -> None:
-    calls = {"simulate_plans": 0, "ending_distribution": 0}
+    calls = {"plan_paths": 0}
 
     def counted(name: str) -> Callable[..., pl.DataFrame]:
         original = getattr(montecarlo, name)
@@ -150,10 +150,10 @@ def test_changing_the_target_does_not_rerun_the_simulation(
     for name in calls:
         monkeypatch.setattr(montecarlo, name, counted(name))
     at = open_predictability(seed=4242)  # a seed no other test uses: the cache is cold
-    assert calls == {"simulate_plans": 1, "ending_distribution": 3}
+    assert calls == {"plan_paths": 1}
     at.number_input(key="pred.target").set_value(900_000.0).run()
     assert not at.exception
-    assert calls == {"simulate_plans": 1, "ending_distribution": 3}
+    assert calls == {"plan_paths": 1}
     rows = {r["Billing"]: r for r in table(at, 0)}
     for plan, variant in zip(PLANS, plan_variants(preset), strict=True):
         expected = montecarlo.ending_distribution(variant, PATHS, 4242)
@@ -161,7 +161,7 @@ def test_changing_the_target_does_not_rerun_the_simulation(
         assert rows[plan]["Chance of reaching target"] == fmt_pct(share_reaching, 0)
     # a new seed is a new simulation
     at.number_input(key="pred.seed").set_value(4243).run()
-    assert calls["simulate_plans"] == 2
+    assert calls["plan_paths"] == 2
 
 
 def test_uncertainty_inputs_edit_the_scenario_and_the_share_link(preset: Scenario) -> None:
