@@ -128,42 +128,57 @@ def stop_server(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=10)
 
 
+def _spawn(port: int, log: IO[str]) -> subprocess.Popen[str]:
+    """Start the server in a new session (its own process group), output to ``log``."""
+    return subprocess.Popen(
+        server_command(port),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _await_health(url: str, process: subprocess.Popen[str], log: IO[str], timeout: float) -> None:
+    """Return once ``url`` is healthy and served by ``process``; ServerError otherwise."""
+    deadline = time.monotonic() + timeout
+    while not _healthy(url) or process.poll() is not None:
+        if process.poll() is not None:
+            raise ServerError(f"streamlit exited with {process.returncode}:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            raise ServerError(f"no healthy server at {url} after {timeout:.0f} s:\n{_tail(log)}")
+        time.sleep(0.2)
+
+
 @contextmanager
 def start_server(
     port: int | None = None, timeout: float = SERVER_TIMEOUT_S, log_path: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Run the app on ``port`` (a free one by default) and yield (base URL, process).
 
-    Waits until ``/_stcore/health`` answers ``ok`` from this very process (a server that exits,
-    say because the port is taken, fails at once) and stops the process group on exit. The
-    server's output goes to ``log_path`` when given (the place to look for a page's traceback),
-    else to a temporary file."""
-    port = port or free_port()
-    url = f"http://127.0.0.1:{port}/"
+    Waits until ``/_stcore/health`` answers ``ok`` from this very process (a server that exits
+    fails at once; with a port of our choosing, taken meanwhile by someone else, it tries
+    another) and stops the process group on exit. The server's output goes to ``log_path``
+    when given (the place to look for a page's traceback), else to a temporary file."""
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
+    attempts = 1 if port else 3
     with open(log_path, "w+") if log_path else tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(
-            server_command(port),
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+        for attempt in range(1, attempts + 1):
+            chosen = port or free_port()
+            url = f"http://127.0.0.1:{chosen}/"
+            process = _spawn(chosen, log)
+            try:
+                _await_health(url, process, log, timeout)
+                break
+            except ServerError:
+                exited = process.poll() is not None
+                stop_server(process)
+                if attempt == attempts or not exited:
+                    raise
         try:
-            deadline = time.monotonic() + timeout
-            while not _healthy(url):
-                if process.poll() is not None:
-                    raise ServerError(f"streamlit exited with {process.returncode}:\n{_tail(log)}")
-                if time.monotonic() > deadline:
-                    raise ServerError(
-                        f"no healthy server at {url} after {timeout:.0f} s:\n{_tail(log)}"
-                    )
-                time.sleep(0.2)
-            if process.poll() is not None:
-                raise ServerError(f"streamlit exited with {process.returncode}:\n{_tail(log)}")
             yield url, process
         finally:
             stop_server(process)
