@@ -7,7 +7,10 @@ with every chart on view drawn. Three cases, after the server is up:
 - cold: the very first visit (the server imports the app and fills its caches);
 - default, warm: new visitors opening the app on the default scenario;
 - new share link: new visitors opening a link to a scenario not computed before (the engine
-  really runs: each link has another annual discount).
+  really runs: each link has another annual discount);
+- bare page (floor): the same, warm, for a minimal Streamlit page of eight metrics and no
+  charts on its own server: what any Streamlit page costs on this machine, to read the others
+  against when the machine is busy.
 
 Also prints the CPU seconds the server and Chromium spent per visit (medians; less sensitive
 to other load on the machine than wall time) and the load average.
@@ -21,6 +24,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +40,13 @@ from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
 TARGET_S = 4.0
+BARE_APP = """import streamlit as st
+st.set_page_config(layout="wide")
+st.sidebar.header("Scenario")
+st.title("Floor")
+for i, col in enumerate(st.columns(4) * 2):
+    col.metric(f"Figure {i}", f"${i}.00M", delta="+1", border=True)
+"""
 METRIC = '[data-testid="stMetricValue"]'
 TIMEOUT_MS = 90_000
 
@@ -108,6 +119,16 @@ def visit(browser: Browser, url: str, server_pid: int) -> tuple[float, float, fl
         context.close()
 
 
+def bare_visits(browser: Browser, runs: int) -> list[tuple[float, float, float, float]]:
+    """Warm first visits of a minimal Streamlit page (after one discarded cold visit)."""
+    with tempfile.TemporaryDirectory(prefix="mrrsim-bare-") as folder:
+        app = Path(folder) / "bare.py"
+        app.write_text(BARE_APP)
+        with start_server(app=app) as (url, process):
+            visit(browser, url, process.pid)
+            return [visit(browser, url, process.pid) for _ in range(runs)]
+
+
 def variant(i: int) -> Scenario:
     """The default preset with an annual discount no other run uses."""
     data = load_preset(DEFAULT_PRESET).to_dict()
@@ -135,6 +156,7 @@ def main() -> int:
             visit(browser, share.share_url(variant(i), base_url=url), process.pid)
             for i in range(runs)
         ]
+        bare = bare_visits(browser, runs)
     print("Planner first render in headless Chromium, fresh context per visit (seconds)")
     print(
         f"{'case':<22} {'runs':>4} {'metrics':>9} {'idle med':>9} {'min':>7} {'max':>7} "
@@ -144,6 +166,7 @@ def main() -> int:
         ("cold (first visit)", cold),
         ("default, warm", warm),
         ("new share link", links),
+        ("bare page (floor)", bare),
     ):
         print(row(name, samples))
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")

@@ -83,12 +83,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(port: int) -> list[str]:
-    """The command line of a headless app server on 127.0.0.1:``port``."""
+def server_command(port: int, app: Path = APP) -> list[str]:
+    """The command line of a headless server of ``app`` on 127.0.0.1:``port``."""
     return [
         str(STREAMLIT),
         "run",
-        str(APP),
+        str(app),
         "--server.headless",
         "true",
         "--server.port",
@@ -128,10 +128,10 @@ def stop_server(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=10)
 
 
-def _spawn(port: int, log: IO[str]) -> subprocess.Popen[str]:
+def _spawn(port: int, log: IO[str], app: Path) -> subprocess.Popen[str]:
     """Start the server in a new session (its own process group), output to ``log``."""
     return subprocess.Popen(
-        server_command(port),
+        server_command(port, app),
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         stdout=log,
@@ -154,9 +154,13 @@ def _await_health(url: str, process: subprocess.Popen[str], log: IO[str], timeou
 
 @contextmanager
 def start_server(
-    port: int | None = None, timeout: float = SERVER_TIMEOUT_S, log_path: Path | None = None
+    port: int | None = None,
+    timeout: float = SERVER_TIMEOUT_S,
+    log_path: Path | None = None,
+    app: Path = APP,
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """Run the app on ``port`` (a free one by default) and yield (base URL, process).
+    """Run the app (``app.py``, or another script) on ``port`` (a free one by default) and
+    yield (base URL, process).
 
     Waits until ``/_stcore/health`` answers ``ok`` from this very process (a server that exits
     fails at once; with a port of our choosing, taken meanwhile by someone else, it tries
@@ -169,7 +173,7 @@ def start_server(
         for attempt in range(1, attempts + 1):
             chosen = port or free_port()
             url = f"http://127.0.0.1:{chosen}/"
-            process = _spawn(chosen, log)
+            process = _spawn(chosen, log, app)
             try:
                 _await_health(url, process, log, timeout)
                 break
