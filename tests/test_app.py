@@ -27,10 +27,11 @@ from mrrsim.yamlio import DEFAULT_PRESET, dump_scenario, load_preset
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
-# AppTest re-detects a ``pages/`` folder next to the main script before every run and then
-# runs the last page's file alone (Streamlit's old multipage mode), skipping app.py's frame on
-# reruns. Running app.py from a one-line entry script elsewhere avoids that; the real server
-# does not have the problem (st.navigation switches the old mode off for good).
+# Streamlit (and AppTest before every run) switches to its old pages/-folder mode when a
+# pages/ folder sits next to the main script; then a page file runs alone, outside app.py's
+# frame, until ``ui.current_scenario`` switches the mode off and reruns (see
+# ``test_pages_run_inside_the_frame_even_in_page_folder_mode``). Running app.py from a
+# one-line entry script elsewhere keeps AppTest out of that mode, so each run is one run.
 ENTRY = (
     f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
     f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
@@ -104,6 +105,15 @@ def test_app_opens_on_the_default_preset_with_its_summary(default_app: AppTest) 
     assert metrics(default_app) == expected_metrics(preset)
     assert default_app.title[0].value == "Planner"
     assert not default_app.error
+
+
+def test_pages_run_inside_the_frame_even_in_page_folder_mode() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.run()  # the rerun lands on the planner's own file first, as on a fresh server
+    assert not at.exception
+    assert at.number_input(key="ed.annual_discount").value == 15.0
+    assert at.title[0].value == "Planner"
+    assert metrics(at) == expected_metrics(load_preset(DEFAULT_PRESET))
 
 
 def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> None:

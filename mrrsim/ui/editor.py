@@ -152,11 +152,29 @@ def _ensure_state() -> None:
         load_scenario_into_editor(st.session_state[_VALID])
 
 
+def _leave_page_folder_mode() -> None:
+    """Make sure pages run inside app.py's frame.
+
+    When the first request a fresh server gets opens a page's URL (a shared ``/compare?s=…``
+    link), Streamlit runs that page file on its own in its old ``pages/``-folder mode, which
+    only ``st.navigation`` in app.py switches off: no editor, no share link, a raw file menu.
+    Switch the mode off (Streamlit's own flag; no public API for it) and rerun through app.py.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the old mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", None):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_scenario() -> Scenario:
     """The scenario the app is showing: the last valid state of the sidebar editor.
 
     At a session's start it comes from the share link in the URL (``?s=``) or, without one or
     when the link is bad, from the default preset."""
+    _leave_page_folder_mode()
     _ensure_state()
     return st.session_state[_VALID]
 
