@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -53,6 +54,12 @@ def _number(value: Any) -> Any:
         raise PydanticCustomError(
             "not_a_number", "must be a number (got {got})", {"got": repr(value)}
         )
+    if isinstance(value, int) and abs(value) > 1e300:  # beyond float range (e.g. 10**400)
+        raise PydanticCustomError(
+            "not_finite",
+            "must be a finite number (got a number of {n} digits)",
+            {"n": f"{len(str(abs(value))):,}" if value.bit_length() < 14_000 else "over 4,000"},
+        )
     if not math.isfinite(value):
         raise PydanticCustomError(
             "not_finite", "must be a finite number (got {got})", {"got": repr(value)}
@@ -93,10 +100,17 @@ def _whole(value: Any) -> Any:
     return int(value)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _text(max_len: int, *, required: bool) -> Any:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise PydanticCustomError("not_text", "must be text (got {got})", {"got": repr(value)})
+        if _SURROGATE.search(value):  # half a character: it could not be saved, shown or shared
+            raise PydanticCustomError(
+                "not_unicode", "must be valid Unicode text (it holds half of a character)", {}
+            )
         stripped = value.strip()
         if required and not stripped:
             raise PydanticCustomError("empty", "must not be empty", {})
