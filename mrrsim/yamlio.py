@@ -99,7 +99,22 @@ def loads_scenario(data: bytes | str) -> Scenario:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError([f"scenario is not valid YAML: {_yaml_problem(exc)}"]) from None
-    return parse_scenario(raw)
+    except (ValueError, OverflowError) as exc:  # a value Python cannot build: 2020-02-30, 10**5000
+        problem = str(exc).split(";")[0]
+        raise ScenarioError([f"scenario has a value that cannot be read: {problem}"]) from None
+    return parse_scenario(_join_surrogates(raw))
+
+
+def _join_surrogates(value: Any) -> Any:
+    """JSON writes characters beyond U+FFFF as escaped surrogate pairs (``"\\ud83d\\ude00"``),
+    which PyYAML reads as two halves: join each pair back into one character."""
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if isinstance(value, dict):
+        return {_join_surrogates(k): _join_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_join_surrogates(v) for v in value]
+    return value
 
 
 def preset_names() -> list[str]:
