@@ -102,7 +102,10 @@ def existing_annual_spread(count: float) -> list[int]:
 
 @dataclass(frozen=True)
 class _Totals:
-    """Per-path totals over segments and terms, shape (paths, horizon), months 1..H."""
+    """Per-path totals over segments and terms, shape (horizon, paths): row t - 1 is month t.
+
+    Months (and cohorts) are rows so that every per-month step works on contiguous memory.
+    """
 
     mrr: np.ndarray
     customers: np.ndarray
@@ -112,10 +115,10 @@ class _Totals:
 def _new_customers(
     seg: Segment, index: int, horizon: int, acq: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(monthly, annual) new customers per path and month, shape (paths, horizon) each."""
+    """(monthly, annual) new customers per month and path, shape (horizon, paths) each."""
     months = np.arange(horizon, dtype=np.float64)
     expected = seg.new_customers * (1.0 + seg.acquisition_growth) ** months
-    lam = acq[:, None] * expected[None, :]
+    lam = expected[:, None] * acq[None, :]
     peak = float(lam.max(initial=0.0))
     if peak > MAX_NEW_PER_MONTH:
         raise ValueError(
@@ -130,27 +133,30 @@ def _new_customers(
 def _monthly_term(
     seg: Segment, new: np.ndarray, survive: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(customers, mrr) of the month-to-month term per path and month."""
-    paths, horizon = new.shape
-    customers = np.empty((paths, horizon), dtype=np.int64)
+    """(customers, mrr) of the month-to-month term, shape (horizon, paths) each.
+
+    Row a of ``cohorts`` holds the customers acquired in month a (row 0: the existing base);
+    in month t cohort a has age t - a and pays p * (1 + monthly_expansion)^(t - a).
+    """
+    horizon, paths = new.shape
+    customers = np.empty((horizon, paths), dtype=np.int64)
     base = round(seg.existing_monthly_customers)
     if seg.monthly_expansion == 0:
         count = np.full(paths, base, dtype=np.int64)
         for t in range(horizon):
-            count = rng.binomial(count, survive) + new[:, t]
-            customers[:, t] = count
+            count = rng.binomial(count, survive) + new[t]
+            customers[t] = count
         return customers, seg.list_price * customers
     price = seg.list_price * (1.0 + seg.monthly_expansion) ** np.arange(horizon + 1)
-    mrr = np.empty((paths, horizon), dtype=np.float64)
-    by_age = np.zeros((paths, horizon + 1), dtype=np.int64)
-    by_age[:, 0] = base
-    column = survive[:, None]
+    mrr = np.empty((horizon, paths), dtype=np.float64)
+    cohorts = np.zeros((horizon + 1, paths), dtype=np.int64)
+    cohorts[0] = base
     for t in range(1, horizon + 1):
-        by_age[:, 1 : t + 1] = rng.binomial(by_age[:, :t], column)
-        by_age[:, 0] = new[:, t - 1]
-        alive = by_age[:, : t + 1]
-        customers[:, t - 1] = alive.sum(axis=1)
-        mrr[:, t - 1] = alive @ price[: t + 1]
+        cohorts[:t] = rng.binomial(cohorts[:t], survive)
+        cohorts[t] = new[t - 1]
+        alive = cohorts[: t + 1]
+        customers[t - 1] = alive.sum(axis=0)
+        mrr[t - 1] = price[t::-1] @ alive
     return customers, mrr
 
 
@@ -161,40 +167,40 @@ def _annual_term(
     survive: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(customers, mrr, cash) of the annual prepaid term per path and month.
+    """(customers, mrr, cash) of the annual prepaid term, shape (horizon, paths) each.
 
-    Cohort column c holds customers acquired in month a = c - 11; the existing base fills
-    columns 0..11 (first renewals in months 1..12). A cohort renews in months a + 12, a + 24, ...
+    Row c of ``cohorts`` holds customers acquired in month a = c - 11; the existing base fills
+    rows 0..11 (first renewals in months 1..12). A cohort renews in months a + 12, a + 24, ...
     Only renewing and new cohorts change, so whole-customer counts by renewals passed (k, which
     fixes the price) are updated in place and MRR is recomputed from them every month.
     """
-    paths, horizon = new.shape
+    horizon, paths = new.shape
     price = (
         seg.list_price
         * (1.0 - discount)
         * (1.0 + seg.annual_expansion) ** np.arange(horizon // 12 + 2)
     )
-    cohorts = np.zeros((paths, horizon + 12), dtype=np.int64)
-    cohorts[:, :12] = existing_annual_spread(seg.existing_annual_customers)
-    by_renewals = np.zeros((paths, price.size), dtype=np.int64)
-    by_renewals[:, 0] = cohorts[:, :12].sum(axis=1)
-    customers = np.empty((paths, horizon), dtype=np.int64)
-    mrr = np.empty((paths, horizon), dtype=np.float64)
-    cash = np.empty((paths, horizon), dtype=np.float64)
-    column = survive[:, None]
+    spread = existing_annual_spread(seg.existing_annual_customers)
+    cohorts = np.zeros((horizon + 12, paths), dtype=np.int64)
+    cohorts[:12] = np.array(spread, dtype=np.int64)[:, None]
+    by_renewals = np.zeros((price.size, paths), dtype=np.int64)
+    by_renewals[0] = sum(spread)
+    customers = np.empty((horizon, paths), dtype=np.int64)
+    mrr = np.empty((horizon, paths), dtype=np.float64)
+    cash = np.empty((horizon, paths), dtype=np.float64)
     for t in range(1, horizon + 1):
         renewing = slice((t - 1) % 12, t, 12)
         renewals = (t + 11 - np.arange(horizon + 12)[renewing]) // 12
-        before = cohorts[:, renewing].copy()
-        after = rng.binomial(before, column)
-        cohorts[:, renewing] = after
-        cohorts[:, t + 11] = new[:, t - 1]
-        by_renewals[:, renewals - 1] -= before
-        by_renewals[:, renewals] += after
-        by_renewals[:, 0] += new[:, t - 1]
-        customers[:, t - 1] = by_renewals.sum(axis=1)
-        mrr[:, t - 1] = by_renewals @ price
-        cash[:, t - 1] = 12.0 * (after @ price[renewals] + price[0] * new[:, t - 1])
+        before = cohorts[renewing].copy()
+        after = rng.binomial(before, survive)
+        cohorts[renewing] = after
+        cohorts[t + 11] = new[t - 1]
+        by_renewals[renewals - 1] -= before
+        by_renewals[renewals] += after
+        by_renewals[0] += new[t - 1]
+        customers[t - 1] = by_renewals.sum(axis=0)
+        mrr[t - 1] = price @ by_renewals
+        cash[t - 1] = 12.0 * (price[renewals] @ after + price[0] * new[t - 1])
     return customers, mrr, cash
 
 
@@ -207,9 +213,9 @@ def _draw_chunk(
     """Totals over segments for one chunk of paths, each segment on its own stream."""
     horizon = scenario.horizon_months
     paths = churn_mult.shape[0]
-    mrr = np.zeros((paths, horizon), dtype=np.float64)
-    customers = np.zeros((paths, horizon), dtype=np.int64)
-    cash = np.zeros((paths, horizon), dtype=np.float64)
+    mrr = np.zeros((horizon, paths), dtype=np.float64)
+    customers = np.zeros((horizon, paths), dtype=np.int64)
+    cash = np.zeros((horizon, paths), dtype=np.float64)
     for index, (seg, rng) in enumerate(zip(scenario.segments, streams, strict=True)):
         new_monthly, new_annual = _new_customers(seg, index, horizon, acq_mult, rng)
         m_survive = 1.0 - np.clip(seg.monthly_churn * churn_mult, 0.0, 1.0)
@@ -253,9 +259,9 @@ def _draw(scenario: Scenario, paths: int, seed: int) -> _Totals:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             parts = list(pool.map(lambda job: _draw_chunk(*job), jobs))
     return _Totals(
-        mrr=np.concatenate([part.mrr for part in parts]),
-        customers=np.concatenate([part.customers for part in parts]),
-        cash=np.concatenate([part.cash for part in parts]),
+        mrr=np.concatenate([part.mrr for part in parts], axis=1),
+        customers=np.concatenate([part.customers for part in parts], axis=1),
+        cash=np.concatenate([part.cash for part in parts], axis=1),
     )
 
 
@@ -269,9 +275,9 @@ def _paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
             {
                 "path": np.repeat(np.arange(paths, dtype=np.int64), horizon),
                 "month": np.tile(np.arange(1, horizon + 1, dtype=np.int64), paths),
-                "mrr": totals.mrr.ravel(),
-                "customers": totals.customers.ravel(),
-                "cash": totals.cash.ravel(),
+                "mrr": totals.mrr.ravel(order="F"),
+                "customers": totals.customers.ravel(order="F"),
+                "cash": totals.cash.ravel(order="F"),
             }
         )
         .with_columns(

@@ -65,6 +65,30 @@ def test_pinned_paths_of_a_halving_base() -> None:
     assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [50.0, 90.0, 100.0]
 
 
+def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
+    # Base 4 and Poisson(2) new a month, churn 1/2, price 10 * 1.1^age: 10, 11, 12.1 by age.
+    # Every MRR must decompose into those prices, e.g. path 1 month 3 (5 customers):
+    # 3 new at 10 + 1 aged 1 at 11 + 1 aged 2 at 12.1 = 53.1; path 2 month 1: 3 new + 1 base.
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 10,
+                "existing_monthly_customers": 4,
+                "new_customers": 2,
+                "monthly_churn": 0.5,
+                "monthly_expansion": 0.1,
+            },
+        ],
+        horizon_months=3,
+    )
+    paths = simulate_paths(sc, paths=3, seed=5)
+    assert paths["customers"].to_list() == [2, 2, 2, 1, 3, 5, 4, 3, 2]
+    expected = [21.0, 20.0, 20.0, 10.0, 31.0, 53.1, 41.0, 31.0, 21.0]
+    assert paths["mrr"].to_list() == pytest.approx(expected, rel=1e-12)
+    assert paths["cash"].to_list() == paths["mrr"].to_list()
+
+
 def test_pinned_quantiles_use_linear_interpolation() -> None:
     # Month-1 customers of the four paths above are 5, 3, 5, 2 -> sorted 2, 3, 5, 5.
     # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 2 + 0.3 * (3 - 2) = 2.3,
