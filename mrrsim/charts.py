@@ -927,6 +927,7 @@ __all__ += ["tornado_long"]
 SCENARIO_COLORS = ("#1f4e99", "#e07b39", "#2e8b57", "#8e44ad")
 SCENARIO_DASHES = ([1, 0], [7, 3], [2, 2], [8, 3, 2, 3])
 COHORT_TERM_LABELS = {"monthly": "Monthly plan", "annual": "Annual plan", "all": "Both plans"}
+_HEATMAP_CHROME = 150  # px of title, legend and axes: Streamlit fits the whole chart in the height
 
 
 def _scenario_encodings(labels: Sequence[str]) -> dict[str, alt.Color | alt.StrokeDash]:
@@ -941,7 +942,14 @@ def _scenario_encodings(labels: Sequence[str]) -> dict[str, alt.Color | alt.Stro
             title="Scenario",
             sort=domain,
             scale=alt.Scale(domain=domain, range=colors),
-            legend=alt.Legend(orient="top", title=None, labelLimit=360, symbolStrokeWidth=3),
+            legend=alt.Legend(
+                orient="top",
+                title=None,
+                labelLimit=420,
+                symbolStrokeWidth=3,
+                symbolSize=300,
+                **({"columns": 2} if n > 2 else {}),
+            ),
         ),
         "strokeDash": alt.StrokeDash(
             "scenario:N", sort=domain, scale=alt.Scale(domain=domain, range=dashes), legend=None
@@ -1049,7 +1057,7 @@ def cohort_heatmap(
                 *amounts,
             ],
         )
-        .properties(height=min(max(12 * len(cohorts), 220), 480), title=title)
+        .properties(height=_HEATMAP_CHROME + min(max(11 * len(cohorts), 180), 400), title=title)
     )
 
 

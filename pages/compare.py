@@ -223,34 +223,43 @@ def _delta(kind: str, diff: float | None, rel: float | None, currency: str) -> s
     return ui.fmt_delta_pct(diff)
 
 
-def figures_table(
+def figures_tables(
     scenarios: list[Scenario], labels: list[str], summaries: list[Summary]
-) -> pl.DataFrame:
-    """Headline figures, one column per scenario and a difference column for each after the
-    first (money and counts with the % change, percentages in percentage points)."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Headline figures, one column per scenario; and their differences from the first
+    scenario, one column per other scenario (money and counts with the % change, percentages
+    in percentage points)."""
     currency = scenarios[0].currency
     diffs = headline_differences(summaries)
-    raw = ["Figure", labels[0]]
-    for label in labels[1:]:
-        raw += [label, f"Δ {label}"]
-    headers = unique_labels(raw)
     horizons = [sc.horizon_months for sc in scenarios]
-    horizon_row = ["Horizon", f"{horizons[0]} months"]
-    for h in horizons[1:]:
-        horizon_row += [
-            f"{h} months",
-            f"{h - horizons[0]:+d} months" if h != horizons[0] else "±0 months",
+    values = [["Horizon", *(f"{h} months" for h in horizons)]]
+    deltas = [
+        [
+            "Horizon",
+            *(
+                f"{h - horizons[0]:+d} months" if h != horizons[0] else "±0 months"
+                for h in horizons[1:]
+            ),
         ]
-    rows = [horizon_row]
+    ]
     for key, label, kind in FIGURES:
         part = diffs.filter(pl.col("key") == key).sort("order").to_dicts()
-        cells = [label]
-        for i, row in enumerate(part):
-            cells.append(_value(kind, row["value"], scenarios[i].currency))
-            if i > 0:
-                cells.append(_delta(kind, row["diff"], row["rel_diff"], currency))
-        rows.append(cells)
-    return pl.DataFrame(rows, schema=headers, orient="row")
+        values.append(
+            [
+                label,
+                *(
+                    _value(kind, r["value"], sc.currency)
+                    for r, sc in zip(part, scenarios, strict=True)
+                ),
+            ]
+        )
+        deltas.append(
+            [label, *(_delta(kind, r["diff"], r["rel_diff"], currency) for r in part[1:])]
+        )
+    return (
+        pl.DataFrame(values, schema=unique_labels(["Figure", *labels]), orient="row"),
+        pl.DataFrame(deltas, schema=unique_labels(["Figure", *labels[1:]]), orient="row"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,9 +285,14 @@ def scenario_list(labels: list[str], resolved: list[tuple[dict, Scenario, str]])
         )
 
 
-def add_controls(full: bool, expanded: bool) -> None:
+def add_controls(full: bool) -> None:
     """Four ways to add a scenario: preset, share link, YAML file, current with changes."""
-    with st.expander("Add a scenario to the comparison", expanded=expanded, icon=":material/add:"):
+    with st.expander(
+        "Add a scenario to the comparison",
+        expanded=False,
+        icon=":material/add:",
+        key="compare.add_box",
+    ):
         if full:
             st.caption(f"The comparison is full ({MAX_SCENARIOS} scenarios); remove one first.")
         tabs = st.tabs(["Current with changes", "Preset", "Share link", "YAML file"])
@@ -396,6 +410,22 @@ def add_controls(full: bool, expanded: bool) -> None:
             )
 
 
+def _table(frame: pl.DataFrame) -> None:
+    """A text table that fits the page: every row shown, columns sized to share the width."""
+    others = frame.columns[1:]
+    width = max(150, min(300, 660 // max(1, len(others))))
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        height=35 * (frame.height + 1) + 3,
+        column_config={
+            "Figure": st.column_config.TextColumn(width=250, pinned=True),
+            **{c: st.column_config.TextColumn(width=width) for c in others},
+        },
+    )
+
+
 def main() -> None:
     current = ui.current_scenario()
     ui.page_header(
@@ -410,7 +440,7 @@ def main() -> None:
     labels = unique_labels([current.name, *(name for _, _, name in resolved)])
 
     scenario_list(labels, resolved)
-    add_controls(full=len(entries) >= MAX_SCENARIOS - 1, expanded=not entries)
+    add_controls(full=len(entries) >= MAX_SCENARIOS - 1)
     errors = st.session_state.get(ERRORS)
     if errors:
         st.error(
@@ -420,22 +450,15 @@ def main() -> None:
 
     totals, summaries = _compare(tuple(sc.model_dump_json() for sc in scenarios), tuple(labels))
     st.subheader("Headline figures")
-    table = figures_table(scenarios, labels, summaries)
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        height=35 * (table.height + 1) + 3,
-        column_config={"Figure": st.column_config.TextColumn(width=290, pinned=True)},
-    )
-    currencies = {sc.currency for sc in scenarios}
-    note = (
-        f"Δ columns: difference from the first scenario, {ui.escape_md(labels[0])}, with the "
-        "% change; percentages differ in percentage points (pp)."
-    )
-    if len(currencies) > 1:
-        note += " The scenarios use different currencies; amounts are not converted."
-    st.caption(note)
+    values, deltas = figures_tables(scenarios, labels, summaries)
+    _table(values)
+    if len(scenarios) > 1:
+        st.markdown(f"**Difference from the first scenario, {ui.escape_md(labels[0])}**")
+        _table(deltas)
+        note = "With the % change; percentages differ in percentage points (pp)."
+        if len({sc.currency for sc in scenarios}) > 1:
+            note += " The scenarios use different currencies; amounts are not converted."
+        st.caption(note)
 
     if len(scenarios) < 2:
         st.info("Add a scenario above to compare it with the current one.", icon=":material/add:")
@@ -475,6 +498,7 @@ def main() -> None:
     st.caption(
         "Annual plans collect a year of cash at signing and at each renewal, so their cash runs "
         "ahead of MRR; a scenario with a shorter horizon ends earlier."
+        + (" Differences cover the months both scenarios project." if diff else "")
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from conftest import make, scenarios
 from hypothesis import given
 
+from mrrsim import charts
 from mrrsim.cohorts import (
     chart_cohorts,
     cohort_retention,
@@ -206,3 +207,28 @@ def test_retention_table_has_every_cohort_and_the_asked_ages() -> None:
     assert table["month 30"].null_count() == table.height  # beyond the horizon
     annual = table.filter(term="annual")
     assert annual.filter(cohort=1)["month 12"].item() == pytest.approx(0.8)
+
+
+def test_heatmap_draws_only_the_cohorts_given_with_room_for_its_legend() -> None:
+    sc = load_preset("enterprise-annual")
+    frame = cohort_retention(sc)
+    cells = frame.filter(pl.col("cohort").is_in(chart_cohorts(60)), term="annual")
+    spec = charts.cohort_heatmap(cells, "mrr", "month", sc.currency, domain_max=1.5).to_dict()
+    data = next(iter(spec["datasets"].values()))
+    assert sorted({row["cohort"] for row in data}) == chart_cohorts(60)
+    assert len(data) == cells.height
+    assert spec["encoding"]["x"]["field"] == "month"
+    assert spec["encoding"]["color"]["scale"]["domain"] == [0, 1.5]
+    assert spec["height"] >= 150 + 11 * 20  # the plot keeps ~11 px a cohort row
+    titles = {t["title"] for t in spec["encoding"]["tooltip"]}
+    assert {"Acquired in month", "Calendar month", "MRR now", "Starting MRR"} <= titles
+
+
+def test_retention_curve_chart_leaves_out_an_empty_plan() -> None:
+    sc = one_segment(monthly_churn=0.1)  # nobody chooses annual
+    curve = retention_curve(cohort_retention(sc))
+    spec = charts.retention_curve_chart(curve, "customers").to_dict()
+    lines = spec["layer"][1]
+    assert lines["encoding"]["color"]["scale"]["domain"] == ["Monthly plan", "Both plans"]
+    data = spec["datasets"][lines["data"]["name"]]
+    assert {row["plan"] for row in data} == {"Monthly plan", "Both plans"}
