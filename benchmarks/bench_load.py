@@ -1,0 +1,352 @@
+"""Many users at once: N concurrent browser sessions against one ``streamlit run app.py``.
+
+Each session is its own Playwright context in one headless Chromium (Debian's, never
+Playwright's own), opens a DIFFERENT share link (its own name, annual discount and churn), then,
+for ``--seconds``, keeps changing the annual discount in the sidebar and waits until its own
+headline figures equal ``summarize()`` of its own edited scenario, formatted by the app's own
+formatters. Every rerun also checks that the page shows this session's scenario name and that
+the address bar's share link decodes to exactly this session's scenario; figures, names or links
+of another session count as cross-session leaks.
+
+Reported: sessions, reruns, reruns per second, rerun latency p50/p95/max (from the Enter key
+that commits the new discount to the moment all eight figures show the new values), time to
+open a link, the server's resident memory (``/proc/<pid>/status``), errors and leaks.
+Goal: 50 sessions, p95 <= 1 s, no errors. Only loopback traffic; every loop is bounded; the
+server's process group and the browser are always stopped at the end.
+
+Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 60``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_util import CHROMIUM, CHROMIUM_ARGS, query_token, start_server  # noqa: E402
+
+from mrrsim import share  # noqa: E402
+from mrrsim.metrics import summarize  # noqa: E402
+from mrrsim.scenario import Scenario, parse_scenario  # noqa: E402
+from mrrsim.ui import fmt_count, fmt_money, fmt_pct  # noqa: E402
+from mrrsim.yamlio import DEFAULT_PRESET, load_preset  # noqa: E402
+
+GOAL_SESSIONS = 50
+GOAL_P95_S = 1.0
+OPEN_TIMEOUT_MS = 180_000  # opening a link while 50 others open theirs
+RERUN_TIMEOUT_MS = 60_000
+OPEN_AT_ONCE = 6  # links opened concurrently during the ramp-up
+VIEWPORT = {"width": 1280, "height": 800}
+DISCOUNT_INPUT = ".st-key-ed-annual_discount input"
+
+_SHOWN_JS = """() => ({
+  metrics: [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')]
+    .map(m => [m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() ?? '',
+               m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim() ?? '']),
+  name: document.querySelector('[data-testid="stMain"] [data-testid="stText"]')?.innerText
+    .trim() ?? null,
+  exceptions: document.querySelectorAll('[data-testid="stException"]').length,
+})"""
+
+_MATCH_JS = """(expected) => {
+  const shown = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')]
+    .map(m => (m.querySelector('[data-testid="stMetricValue"]')?.innerText ?? '').trim());
+  return shown.length === expected.length && shown.every((v, i) => v === expected[i]);
+}"""
+
+LABELS = (
+    ("ending_mrr", "money"),
+    ("ending_arr", "money"),
+    ("ending_customers", "count"),
+    ("cumulative_cash", "money"),
+    ("npv_cash", "money"),
+    ("nrr_12", "pct"),
+    ("grr_12", "pct"),
+    ("break_even_discount", "pct"),
+)
+
+
+def session_scenario(session: int, discount_pct: float) -> Scenario:
+    """Session ``session``'s scenario: the default preset with its own name, segment churn and
+    (``discount_pct`` per cent, as typed into the sidebar) annual discount."""
+    data = load_preset(DEFAULT_PRESET).model_dump(mode="python")
+    data["name"] = f"Load session {session:03d}"
+    data["annual_discount"] = round(discount_pct / 100.0, 12)  # as the editor converts it
+    data["segments"][0]["monthly_churn"] = round(0.02 + 0.0004 * session, 6)
+    return parse_scenario(data)
+
+
+def discount_for(session: int, step: int) -> float:
+    """The discount (per cent, two decimals) a session types at a step: never the same twice in
+    a row, and different from every other session's at the same step."""
+    return round(8.0 + (step % 8) * 2.5 + (session % 50) * 0.02, 2)
+
+
+def expected_values(scenario: Scenario) -> list[str]:
+    """The eight headline figures as the planner formats them, in page order."""
+    summary = summarize(scenario)
+    out = []
+    for key, kind in LABELS:
+        value = summary[key]
+        if kind == "money":
+            out.append(fmt_money(value, scenario.currency))
+        elif kind == "count":
+            out.append(fmt_count(value))
+        else:
+            out.append(fmt_pct(value))
+    return out
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB, from /proc (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Result:
+    """What a load run measured."""
+
+    sessions: int
+    opened: int = 0
+    seconds: float = 0.0
+    reruns: int = 0
+    latencies_s: list[float] = field(default_factory=list)
+    open_s: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+
+    @property
+    def reruns_per_s(self) -> float:
+        return self.reruns / self.seconds if self.seconds else 0.0
+
+    def quantile(self, values: list[float], q: float) -> float | None:
+        if not values:
+            return None
+        if len(values) == 1:
+            return values[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+    def summary(self) -> dict[str, Any]:
+        lat = self.latencies_s
+        return {
+            "sessions": self.sessions,
+            "sessions_opened": self.opened,
+            "measured_s": round(self.seconds, 1),
+            "reruns": self.reruns,
+            "reruns_per_s": round(self.reruns_per_s, 2),
+            "rerun_p50_s": _r(self.quantile(lat, 0.50)),
+            "rerun_p95_s": _r(self.quantile(lat, 0.95)),
+            "rerun_max_s": _r(max(lat) if lat else None),
+            "open_p50_s": _r(self.quantile(self.open_s, 0.50)),
+            "open_p95_s": _r(self.quantile(self.open_s, 0.95)),
+            "server_rss_start_mib": _r(self.rss_mib[0] if self.rss_mib else None, 0),
+            "server_rss_peak_mib": _r(max(self.rss_mib) if self.rss_mib else None, 0),
+            "server_rss_end_mib": _r(self.rss_mib[-1] if self.rss_mib else None, 0),
+            "errors": len(self.errors),
+            "leaks": len(self.leaks),
+        }
+
+
+def _r(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class Session:
+    """One simulated user: a browser context with its own share link."""
+
+    def __init__(self, index: int, base_url: str, result: Result) -> None:
+        self.index = index
+        self.base_url = base_url
+        self.result = result
+        self.step = 0
+        self.scenario = session_scenario(index, discount_for(index, 0))
+        self.page: Any = None
+
+    def _fail(self, what: str) -> None:
+        self.result.errors.append(f"session {self.index}, step {self.step}: {what}")
+
+    async def open(self, browser: Any) -> bool:
+        context = await browser.new_context(viewport=VIEWPORT)
+        self.page = await context.new_page()
+        self.page.on("pageerror", lambda exc: self._fail(f"JavaScript error: {exc}"))
+        started = time.monotonic()
+        try:
+            await self.page.goto(share.share_url(self.scenario, self.base_url))
+            await self.page.wait_for_function(
+                _MATCH_JS,
+                arg=expected_values(self.scenario),
+                polling=50,
+                timeout=OPEN_TIMEOUT_MS,
+            )
+            self.result.open_s.append(time.monotonic() - started)
+            await self._check_own()
+            await self._open_general()
+        except Exception as exc:  # a session that cannot open is an error, not a crash
+            self._fail(f"could not open its link: {type(exc).__name__}: {exc}")
+            return False
+        self.result.opened += 1
+        return True
+
+    async def _open_general(self) -> None:
+        """Open the sidebar's General section (where the discount is) unless it is open."""
+        section = self.page.locator(
+            '[data-testid="stSidebar"] [data-testid="stExpander"]', has_text="General"
+        )
+        details = section.locator("details").first
+        if await details.get_attribute("open") is None:
+            await details.locator("summary").first.click()
+        await section.locator("details[open] " + DISCOUNT_INPUT).wait_for(timeout=OPEN_TIMEOUT_MS)
+
+    async def _check_own(self) -> None:
+        """The page shows this session's name and figures, and its link is this scenario."""
+        shown = await self.page.evaluate(_SHOWN_JS)
+        if shown["exceptions"]:
+            self._fail("the page shows an exception")
+        if shown["name"] != self.scenario.name:
+            self.result.leaks.append(f"session {self.index} shows scenario name {shown['name']!r}")
+        values = [value for _, value in shown["metrics"]]
+        if values != expected_values(self.scenario):
+            self.result.leaks.append(f"session {self.index} shows figures {values}")
+        token = None
+        for _ in range(100):  # the URL is updated at the end of the run; allow it to land
+            token = query_token(self.page.url)
+            if token and share.decode(token) == self.scenario:
+                return
+            await asyncio.sleep(0.05)
+        decoded = share.decode(token).name if token else None
+        self.result.leaks.append(f"session {self.index}: its link holds {decoded!r}, not its own")
+
+    async def rerun(self) -> None:
+        """Type a new discount, commit it with Enter, and time until the figures are new."""
+        self.step += 1
+        pct = discount_for(self.index, self.step)
+        self.scenario = session_scenario(self.index, pct)
+        expected = expected_values(self.scenario)
+        field = self.page.locator(DISCOUNT_INPUT)
+        await field.fill(f"{pct:.2f}")
+        started = time.monotonic()
+        await field.press("Enter")
+        try:
+            await self.page.wait_for_function(
+                _MATCH_JS, arg=expected, polling=20, timeout=RERUN_TIMEOUT_MS
+            )
+        except Exception as exc:
+            self._fail(f"figures not updated: {type(exc).__name__}")
+            return
+        self.result.latencies_s.append(time.monotonic() - started)
+        self.result.reruns += 1
+        await self._check_own()
+
+    async def run_until(self, deadline: float) -> None:
+        while time.monotonic() < deadline and len(self.result.errors) < 200:
+            await self.rerun()
+
+
+async def _sample_memory(pid: int, result: Result, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        result.rss_mib.append(rss_mib(pid))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.5)
+    result.rss_mib.append(rss_mib(pid))
+
+
+async def _drive(base_url: str, pid: int, sessions: int, seconds: float) -> Result:
+    from playwright.async_api import async_playwright
+
+    result = Result(sessions=sessions)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_sample_memory(pid, result, stop))
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
+        try:
+            users = [Session(i, base_url, result) for i in range(sessions)]
+            gate = asyncio.Semaphore(OPEN_AT_ONCE)
+
+            async def open_one(user: Session) -> bool:
+                async with gate:
+                    return await user.open(browser)
+
+            opened = await asyncio.gather(*(open_one(u) for u in users))
+            live = [u for u, ok in zip(users, opened, strict=True) if ok]
+            started = time.monotonic()
+            deadline = started + seconds
+            await asyncio.gather(*(u.run_until(deadline) for u in live))
+            result.seconds = time.monotonic() - started
+        finally:
+            await browser.close()
+            stop.set()
+            await sampler
+    return result
+
+
+def run(sessions: int, seconds: float) -> Result:
+    """Start the app, drive ``sessions`` concurrent users for ``seconds``, stop everything."""
+    with start_server() as (url, process):
+        return asyncio.run(_drive(url, process.pid, sessions, seconds))
+
+
+def report(result: Result) -> str:
+    s = result.summary()
+    rows = [
+        ("sessions (opened)", f"{s['sessions']} ({s['sessions_opened']})"),
+        ("measured", f"{s['measured_s']} s"),
+        ("reruns", f"{s['reruns']}"),
+        ("reruns per second", f"{s['reruns_per_s']}"),
+        ("rerun latency p50", f"{s['rerun_p50_s']} s"),
+        ("rerun latency p95", f"{s['rerun_p95_s']} s  (goal <= {GOAL_P95_S} s)"),
+        ("rerun latency max", f"{s['rerun_max_s']} s"),
+        ("open a link p50 / p95", f"{s['open_p50_s']} s / {s['open_p95_s']} s"),
+        (
+            "server RSS start / peak / end",
+            f"{s['server_rss_start_mib']} / {s['server_rss_peak_mib']} / "
+            f"{s['server_rss_end_mib']} MiB",
+        ),
+        ("errors", f"{s['errors']}"),
+        ("cross-session leaks", f"{s['leaks']}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
+    lines += [f"  error: {e}" for e in result.errors[:10]]
+    lines += [f"  leak: {e}" for e in result.leaks[:10]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=GOAL_SESSIONS)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800:
+        parser.error("--sessions must be 1..200 and --seconds 1..1800")
+    print(f"load: {args.sessions} sessions for {args.seconds:g} s on {os.cpu_count()} CPUs")
+    result = run(args.sessions, args.seconds)
+    print(report(result))
+    if args.json:
+        data = {**result.summary(), "error_list": result.errors, "leak_list": result.leaks}
+        Path(args.json).write_text(json.dumps(data, indent=2))
+    return 0 if not result.errors and not result.leaks else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
