@@ -912,7 +912,7 @@ def grid_heatmap(
             )
         )
     return alt.layer(*layers).properties(
-        height=HEIGHT + 120, title=f"{title} by annual discount and share choosing annual"
+        height=HEIGHT + 120, title=f"{title} by discount and annual share"
     )
 
 

@@ -49,7 +49,7 @@ HEADLINES: tuple[tuple[str, str, str, str], ...] = (
     ),
     (
         "break_even_discount",
-        "Break-even annual discount",
+        "Break-even discount",
         "pct",
         "The annual discount at which all-annual and all-monthly billing collect the same NPV "
         "of cash from new customers.",

@@ -109,7 +109,7 @@ def expected_metrics(scenario: Scenario) -> dict[str, str]:
         "NPV of cash": fmt_money(s["npv_cash"], cur),
         "NRR": fmt_pct(s["nrr_12"]),
         "GRR": fmt_pct(s["grr_12"]),
-        "Break-even annual discount": fmt_pct(s["break_even_discount"]),
+        "Break-even discount": fmt_pct(s["break_even_discount"]),
     }
 
 
