@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -119,6 +120,37 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes, in seconds, from /proc (gone ones count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (children, grandchildren, ...)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 @dataclass
 class Result:
     """What a load run measured."""
@@ -132,6 +164,10 @@ class Result:
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     rss_mib: list[float] = field(default_factory=list)
+    think_s: float = 0.0
+    server_cpu_s: float = 0.0
+    browser_cpu_s: float = 0.0
+    machine_load: float = 0.0
 
     @property
     def reruns_per_s(self) -> float:
@@ -160,6 +196,14 @@ class Result:
             "server_rss_start_mib": _r(self.rss_mib[0] if self.rss_mib else None, 0),
             "server_rss_peak_mib": _r(max(self.rss_mib) if self.rss_mib else None, 0),
             "server_rss_end_mib": _r(self.rss_mib[-1] if self.rss_mib else None, 0),
+            "think_s": self.think_s,
+            "server_cpu_s": round(self.server_cpu_s, 1),
+            "server_cpu_ms_per_rerun": _r(
+                1000 * self.server_cpu_s / self.reruns if self.reruns else None, 0
+            ),
+            "server_cpu_share": _r(self.server_cpu_s / self.seconds if self.seconds else None, 2),
+            "browser_cpu_s": round(self.browser_cpu_s, 1),
+            "load_average_1min": round(self.machine_load, 1),
             "errors": len(self.errors),
             "leaks": len(self.leaks),
         }
@@ -172,8 +216,9 @@ def _r(value: float | None, digits: int = 3) -> float | None:
 class Session:
     """One simulated user: a browser context with its own share link."""
 
-    def __init__(self, index: int, base_url: str, result: Result) -> None:
+    def __init__(self, index: int, base_url: str, result: Result, think_s: float = 0.0) -> None:
         self.index = index
+        self.think_s = think_s
         self.base_url = base_url
         self.result = result
         self.step = 0
@@ -189,7 +234,9 @@ class Session:
         self.page.on("pageerror", lambda exc: self._fail(f"JavaScript error: {exc}"))
         started = time.monotonic()
         try:
-            await self.page.goto(share.share_url(self.scenario, self.base_url))
+            await self.page.goto(
+                share.share_url(self.scenario, self.base_url), timeout=OPEN_TIMEOUT_MS
+            )
             await self.page.wait_for_function(
                 _MATCH_JS,
                 arg=expected_values(self.scenario),
@@ -256,8 +303,15 @@ class Session:
         await self._check_own()
 
     async def run_until(self, deadline: float) -> None:
+        """Edit, wait for the new figures, think (0.5x to 1.5x ``think_s``), again."""
+        pause = random.Random(self.index)
+        if self.think_s:  # spread the sessions' first edits over one think time
+            await asyncio.sleep(pause.uniform(0, self.think_s))
         while time.monotonic() < deadline and len(self.result.errors) < 200:
             await self.rerun()
+            if self.think_s:
+                left = deadline - time.monotonic()
+                await asyncio.sleep(max(0.0, min(left, self.think_s * pause.uniform(0.5, 1.5))))
 
 
 async def _sample_memory(pid: int, result: Result, stop: asyncio.Event) -> None:
@@ -268,10 +322,10 @@ async def _sample_memory(pid: int, result: Result, stop: asyncio.Event) -> None:
     result.rss_mib.append(rss_mib(pid))
 
 
-async def _drive(base_url: str, pid: int, sessions: int, seconds: float) -> Result:
+async def _drive(base_url: str, pid: int, sessions: int, seconds: float, think_s: float) -> Result:
     from playwright.async_api import async_playwright
 
-    result = Result(sessions=sessions)
+    result = Result(sessions=sessions, think_s=think_s)
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(pid, result, stop))
     async with async_playwright() as playwright:
@@ -279,7 +333,7 @@ async def _drive(base_url: str, pid: int, sessions: int, seconds: float) -> Resu
             executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
         )
         try:
-            users = [Session(i, base_url, result) for i in range(sessions)]
+            users = [Session(i, base_url, result, think_s) for i in range(sessions)]
             gate = asyncio.Semaphore(OPEN_AT_ONCE)
 
             async def open_one(user: Session) -> bool:
@@ -288,10 +342,15 @@ async def _drive(base_url: str, pid: int, sessions: int, seconds: float) -> Resu
 
             opened = await asyncio.gather(*(open_one(u) for u in users))
             live = [u for u, ok in zip(users, opened, strict=True) if ok]
+            browser_pids = [p for p in descendants(os.getpid()) if p != pid]
+            server_cpu, browser_cpu = cpu_seconds([pid]), cpu_seconds(browser_pids)
             started = time.monotonic()
             deadline = started + seconds
             await asyncio.gather(*(u.run_until(deadline) for u in live))
             result.seconds = time.monotonic() - started
+            result.server_cpu_s = cpu_seconds([pid]) - server_cpu
+            result.browser_cpu_s = cpu_seconds(browser_pids) - browser_cpu
+            result.machine_load = os.getloadavg()[0]
         finally:
             await browser.close()
             stop.set()
@@ -299,10 +358,11 @@ async def _drive(base_url: str, pid: int, sessions: int, seconds: float) -> Resu
     return result
 
 
-def run(sessions: int, seconds: float) -> Result:
-    """Start the app, drive ``sessions`` concurrent users for ``seconds``, stop everything."""
+def run(sessions: int, seconds: float, think_s: float = 0.0) -> Result:
+    """Start the app, drive ``sessions`` concurrent users for ``seconds`` (each pausing about
+    ``think_s`` between edits; 0 = back to back), stop everything."""
     with start_server() as (url, process):
-        return asyncio.run(_drive(url, process.pid, sessions, seconds))
+        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s))
 
 
 def report(result: Result) -> str:
@@ -321,6 +381,14 @@ def report(result: Result) -> str:
             f"{s['server_rss_start_mib']} / {s['server_rss_peak_mib']} / "
             f"{s['server_rss_end_mib']} MiB",
         ),
+        ("think time between edits", f"{s['think_s']} s (0 = back to back)"),
+        (
+            "server CPU (share of 1 core)",
+            f"{s['server_cpu_s']} s ({s['server_cpu_share']}), "
+            f"{s['server_cpu_ms_per_rerun']} ms per rerun",
+        ),
+        ("browser + driver CPU", f"{s['browser_cpu_s']} s"),
+        ("machine load average (1 min)", f"{s['load_average_1min']}"),
         ("errors", f"{s['errors']}"),
         ("cross-session leaks", f"{s['leaks']}"),
     ]
@@ -335,12 +403,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=GOAL_SESSIONS)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--think", type=float, default=0.0, metavar="S", help="pause between a user's edits"
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
-    if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800:
-        parser.error("--sessions must be 1..200 and --seconds 1..1800")
-    print(f"load: {args.sessions} sessions for {args.seconds:g} s on {os.cpu_count()} CPUs")
-    result = run(args.sessions, args.seconds)
+    if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800 or not 0 <= args.think <= 600:
+        parser.error("--sessions must be 1..200, --seconds 1..1800 and --think 0..600")
+    print(
+        f"load: {args.sessions} sessions for {args.seconds:g} s, think {args.think:g} s, "
+        f"on {os.cpu_count()} CPUs"
+    )
+    result = run(args.sessions, args.seconds, args.think)
     print(report(result))
     if args.json:
         data = {**result.summary(), "error_list": result.errors, "leak_list": result.leaks}
