@@ -52,7 +52,7 @@ def _number(value: Any) -> Any:
     """Refuse booleans, text and non-finite numbers before pydantic's lax coercion sees them."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PydanticCustomError(
-            "not_a_number", "must be a number (got {got})", {"got": repr(value)}
+            "not_a_number", "must be a number (got {got})", {"got": _clip(repr(value))}
         )
     if isinstance(value, int) and abs(value) > 1e300:  # beyond float range (e.g. 10**400)
         raise PydanticCustomError(
@@ -62,7 +62,7 @@ def _number(value: Any) -> Any:
         )
     if not math.isfinite(value):
         raise PydanticCustomError(
-            "not_finite", "must be a finite number (got {got})", {"got": repr(value)}
+            "not_finite", "must be a finite number (got {got})", {"got": _clip(repr(value))}
         )
     return value
 
@@ -95,7 +95,7 @@ def _whole(value: Any) -> Any:
     value = _number(value)
     if not float(value).is_integer():
         raise PydanticCustomError(
-            "not_whole", "must be a whole number (got {got})", {"got": repr(value)}
+            "not_whole", "must be a whole number (got {got})", {"got": _clip(repr(value))}
         )
     return int(value)
 
@@ -106,7 +106,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _text(max_len: int, *, required: bool) -> Any:
     def check(value: Any) -> str:
         if not isinstance(value, str):
-            raise PydanticCustomError("not_text", "must be text (got {got})", {"got": repr(value)})
+            raise PydanticCustomError(
+                "not_text", "must be text (got {got})", {"got": _clip(repr(value))}
+            )
         if _SURROGATE.search(value):  # half a character: it could not be saved, shown or shared
             raise PydanticCustomError(
                 "not_unicode", "must be valid Unicode text (it holds half of a character)", {}
@@ -234,7 +236,7 @@ def _path(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{_clip(str(part))}" if out else _clip(str(part))
     return out
 
 
@@ -277,8 +279,12 @@ def format_errors(exc: ValidationError) -> list[str]:
 
 
 def _short(err: Any) -> str:
-    text = repr(err.get("input"))
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clip(repr(err.get("input")))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """Echoed input cut to ``limit`` characters, so a huge value gives a short message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def parse_scenario(data: Any) -> Scenario:
@@ -288,7 +294,9 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError([f"scenario: must be a mapping of fields (got {kind})"])
     bad_keys = [k for k in data if not isinstance(k, str)]
     if bad_keys:
-        raise ScenarioError([f"scenario: field names must be text (got {bad_keys[0]!r})"])
+        raise ScenarioError(
+            [f"scenario: field names must be text (got {_clip(repr(bad_keys[0]))})"]
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
