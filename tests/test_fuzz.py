@@ -71,12 +71,16 @@ def time_limit(seconds: float = HANG_S) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+MAX_PROBLEM_CHARS = 400  # a huge input gives a short message, not a copy of itself
+
+
 def assert_clean_problems(exc: ScenarioError) -> None:
-    """A refusal names its problems: a non-empty list of non-empty text lines."""
+    """A refusal names its problems: a non-empty list of short, non-empty text lines."""
     assert exc.problems
     for problem in exc.problems:
         assert isinstance(problem, str)
         assert problem.strip()
+        assert len(problem) <= MAX_PROBLEM_CHARS, problem[:200]
 
 
 def outcome(fn: Callable[..., Scenario], *args: Any) -> Scenario | ScenarioError:
@@ -384,6 +388,24 @@ def test_integers_beyond_float_range_are_refused_by_name(field: str, value: int)
     problem = info.value.problems[0]
     assert problem.startswith(f"{field}: must be a finite number")
     assert len(problem) < 200  # the 400-digit value is not echoed back in full
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("horizon_months", "a" * 100_000, "horizon_months: must be a number (got 'aaa"),
+        ("name", ["a" * 100_000], "name: must be text (got ['aaa"),
+        ("currency", {"k": "€" * 100_000}, "currency: must be text (got {'k': '€€€"),
+        ("b" * 100_000, 1, "bbbbbbbbbb"),
+    ],
+)
+def test_huge_wrong_values_give_short_messages(field: str, value: Any, message: str) -> None:
+    data = {"name": "x", "segments": [{"name": "a", "list_price": 1}], field: value}
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data)
+    (problem,) = info.value.problems
+    assert problem.startswith(message)
+    assert len(problem) < 150
 
 
 @pytest.mark.parametrize(
