@@ -14,7 +14,12 @@ open a link, the server's resident memory (``/proc/<pid>/status``), errors and l
 Goal: 50 sessions, p95 <= 1 s, no errors. Only loopback traffic; every loop is bounded; the
 server's process group and the browser are always stopped at the end.
 
-Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 60``.
+Each user pauses about ``--think`` seconds between edits (20 s by default: change an input, read
+the figures, change the next); ``--think 0`` edits back to back, the stress case. Also reported:
+CPU seconds of the server and of the browser (with Playwright's driver) during the measured
+window, and the machine's load average, to show what the latency is spent on.
+
+Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 90 [--think 20]``.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from mrrsim.yamlio import DEFAULT_PRESET, load_preset  # noqa: E402
 
 GOAL_SESSIONS = 50
 GOAL_P95_S = 1.0
+DEFAULT_THINK_S = 20.0  # a planner changes an input, reads the figures, changes the next one
 OPEN_TIMEOUT_MS = 180_000  # opening a link while 50 others open theirs
 RERUN_TIMEOUT_MS = 60_000
 OPEN_AT_ONCE = 6  # links opened concurrently during the ramp-up
@@ -404,7 +410,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=GOAL_SESSIONS)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument(
-        "--think", type=float, default=0.0, metavar="S", help="pause between a user's edits"
+        "--think",
+        type=float,
+        default=DEFAULT_THINK_S,
+        metavar="S",
+        help="a user's pause between edits, 0.5x to 1.5x (0: back to back, the stress case)",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
