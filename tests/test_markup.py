@@ -334,3 +334,25 @@ def test_the_upload_limit_is_what_streamlit_enforces() -> None:
     uploaders = [n for n in nodes(at._tree) if getattr(n, "type", "") == "file_uploader"]
     assert uploaders
     assert {u.proto.max_upload_size_mb for u in uploaders} == {1}
+
+
+# --- the code --------------------------------------------------------------------------------
+
+RAW_HTML = re.compile(
+    r"unsafe_allow_html|st\.html\(|streamlit\.components|components\.v1|st\.write\("
+)
+
+
+def test_the_app_never_renders_raw_html() -> None:
+    """No raw HTML outlet anywhere in the app (``st.write`` is banned too: it renders strings as
+    Markdown, so user text would need escaping at every call)."""
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+    files += sorted((ROOT / "mrrsim").rglob("*.py"))
+    assert len(files) > 5
+    hits = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in files
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if RAW_HTML.search(line)
+    ]
+    assert hits == []
