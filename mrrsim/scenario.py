@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -127,6 +128,20 @@ def _text(max_len: int, *, required: bool) -> Any:
     return BeforeValidator(check)
 
 
+def _currency_text(value: str) -> str:
+    """A currency is a code or symbol (USD, EUR, US$, €, CHF): letters, digits, currency signs,
+    spaces, dots and hyphens only. It prefixes every money figure, so nothing in it may read as
+    markup."""
+    allowed = all(ch.isalnum() or ch in " .-" or unicodedata.category(ch) == "Sc" for ch in value)
+    if not allowed:
+        raise PydanticCustomError(
+            "currency_chars",
+            "must be a currency code or symbol: letters, digits and signs like $ € £ (got {got})",
+            {"got": _clip(repr(value))},
+        )
+    return value
+
+
 def Num(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> Any:  # noqa: N802
     """A bounded float field type with a friendly message."""
     return Annotated[
@@ -175,7 +190,7 @@ class Scenario(_Model):
     horizon_months: Annotated[int, BeforeValidator(_whole), _between(1, 120)] = 36
     annual_discount: Discount = 0.15  # type: ignore[valid-type]
     cost_of_capital: Share = 0.10  # type: ignore[valid-type]
-    currency: Annotated[str, _text(12, required=True)] = "USD"
+    currency: Annotated[str, _text(12, required=True), AfterValidator(_currency_text)] = "USD"
     segments: Annotated[tuple[Segment, ...], Field(min_length=1, max_length=20)]
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 

@@ -148,9 +148,17 @@ def _read_file(path: Path) -> Scenario:
 def load_scenario(source: str | Path) -> Scenario:
     """Load a scenario from a YAML path or, when no such file exists, a preset name."""
     path = Path(source)
-    if isinstance(source, str) and not path.exists() and _PRESET_NAME.match(source):
+    if isinstance(source, str) and _PRESET_NAME.match(source) and not _exists(path):
         return load_preset(source)
     return _read_file(path)
+
+
+def _exists(path: Path) -> bool:
+    """Whether a file is there; a name the system cannot even look up (too long) is not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def dump_scenario(scenario: Scenario) -> str:

@@ -236,13 +236,22 @@ names = st.text(min_size=1, max_size=80).map(str.strip).filter(bool)
 
 @st.composite
 def named_scenarios(draw: st.DrawFn) -> Scenario:
-    """Valid scenarios whose names, segment names, description and currency are any text."""
+    """Valid scenarios whose names, segment names and description are any text, and whose
+    currency is any code or symbol the model accepts."""
     seg_names = draw(st.lists(names, min_size=1, max_size=5, unique_by=str.casefold))
     return parse_scenario(
         {
             "name": draw(names),
             "description": draw(st.text(max_size=300).map(str.strip)),
-            "currency": draw(st.text(min_size=1, max_size=12).map(str.strip).filter(bool)),
+            "currency": draw(
+                st.text(
+                    st.characters(categories=["L", "Nd", "Sc"], include_characters=" .-"),
+                    min_size=1,
+                    max_size=12,
+                )
+                .map(str.strip)
+                .filter(bool)
+            ),
             "segments": [{"name": n, "list_price": 10 + i} for i, n in enumerate(seg_names)],
         }
     )

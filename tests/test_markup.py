@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from mrrsim import share
 from mrrsim.metrics import summarize
 from mrrsim.projection import project
-from mrrsim.scenario import Scenario, parse_scenario
+from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
 from mrrsim.ui import escape_md
 from mrrsim.yamlio import dump_scenario, loads_scenario
 
@@ -271,18 +271,13 @@ def test_charts_take_user_text_as_data_and_plain_titles(planner: AppTest) -> Non
     assert seen  # the segment names are in the chart data
 
 
-def test_markup_in_the_currency_is_not_rendered() -> None:
-    """The currency is free text (at most 12 characters) and is shown in every money figure."""
-    at = run_page(share.encode(hostile_scenario(currency="**€**")))
-    assert not at.exception
-    problems = markup_problems(at)
-    metrics_with_markup = [p for p in problems if p[0] == "metric"]
-    if metrics_with_markup:
-        pytest.xfail(
-            "st.metric renders its value as Markdown and the planner passes fmt_money(...) "
-            f"with the raw currency, e.g. {metrics_with_markup[0][1]!r}"
-        )
-    assert problems == []
+def test_markup_in_the_currency_is_refused_by_the_model() -> None:
+    """The currency prefixes every money figure (metrics, tables, sentences), so the model only
+    accepts codes and symbols; a link carrying markup there is refused like any bad link."""
+    with pytest.raises(ScenarioError, match=r"currency: must be a currency code or symbol"):
+        hostile_scenario(currency="**€**")
+    for fine in ("USD", "US$", "€", "CHF", "R$", "kr."):
+        assert hostile_scenario(currency=fine).currency == fine
 
 
 def test_problems_in_the_editor_are_shown_escaped() -> None:

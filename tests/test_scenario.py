@@ -222,3 +222,16 @@ def test_wrong_shapes(data, message):
 def test_with_segments_changes_every_segment():
     sc = make([SEG, {**SEG, "name": "B"}]).with_segments(annual_share=1.0)
     assert [s.annual_share for s in sc.segments] == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR", "US$", "€", "£", "CHF", "kr.", "R$"])
+def test_currency_codes_and_symbols_are_accepted(currency):
+    assert make([SEG], currency=currency).currency == currency
+
+
+@pytest.mark.parametrize("currency", ["**€**", "<b>", "[a](b)", "$x$_"])
+def test_currency_with_markup_is_refused(currency):
+    assert problems({"name": "x", "segments": [SEG], "currency": currency}) == [
+        "currency: must be a currency code or symbol: letters, digits and signs like $ € £ "
+        f"(got {currency!r})"
+    ]

@@ -108,3 +108,9 @@ def test_dump_is_readable():
     text = dump_scenario(make([{"name": "Pro", "list_price": 99, "annual_discount": 0.2}]))
     assert "list_price: 99\n" in text and "annual_discount: 0.2\n" in text
     assert text.startswith("name: test\n")
+
+
+def test_a_name_too_long_for_the_file_system_is_a_clean_refusal():
+    """Found by fuzzing the CLI: Path.exists() raised on a 400-character argument."""
+    with pytest.raises(ScenarioError, match="File name too long"):
+        load_scenario("v1." + "a" * 400)
