@@ -14,6 +14,7 @@ import polars as pl
 
 from mrrsim.projection import (
     FLOAT_COLUMNS,
+    PLAN_AS_WRITTEN,
     all_annual,
     all_monthly,
     common_horizon,
@@ -140,7 +141,7 @@ def _summaries_one_horizon(scenarios: Sequence[Scenario], horizon: int) -> list[
         .group_by("variant")
         .agg(_summary_aggregates(horizon))
         .sort("variant")
-        .collect()
+        .collect(optimizations=PLAN_AS_WRITTEN)
         .to_dicts()
     )
     out = []
@@ -186,7 +187,7 @@ def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
             pl.col("cash").sum().alias("cumulative_cash"),
         )
         .sort("variant")
-        .collect()
+        .collect(optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -236,7 +237,7 @@ def monthly_totals(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ()) -
             _running("cash", by).alias("cumulative_cash"),
             _running("revenue", by).alias("cumulative_revenue"),
         )
-        .collect()
+        .collect(optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -271,5 +272,5 @@ def renewal_calendar(scenario: Scenario) -> pl.DataFrame:
         )
         .sort("month", "seg_idx")
         .drop("seg_idx")
-        .collect()
+        .collect(optimizations=PLAN_AS_WRITTEN)
     )

@@ -32,6 +32,7 @@ from mrrsim.scenario import Scenario
 __all__ = [
     "COLUMNS",
     "FLOAT_COLUMNS",
+    "PLAN_AS_WRITTEN",
     "TERMS",
     "all_annual",
     "all_monthly",
@@ -59,6 +60,9 @@ FLOAT_COLUMNS = (
     "deferred_revenue",
 )
 COLUMNS = ("month", "segment", "term", *FLOAT_COLUMNS)
+# The plan is already minimal (every column is used), so polars' optimiser passes only add time:
+# they took a third of project() on the ten-segment benchmark (9.5 ms vs 6.5 ms without).
+PLAN_AS_WRITTEN = pl.QueryOptFlags.none()
 
 
 def all_monthly(scenario: Scenario) -> Scenario:
@@ -273,9 +277,10 @@ def common_horizon(scenarios: Sequence[Scenario]) -> int:
 def project_many(scenarios: Sequence[Scenario]) -> pl.DataFrame:
     """Projections of several scenarios sharing one horizon, tagged by a ``variant`` index."""
     lf = project_lazy(params_frame(scenarios), common_horizon(scenarios))
-    return lf.select("variant", *COLUMNS).collect()
+    return lf.select("variant", *COLUMNS).collect(optimizations=PLAN_AS_WRITTEN)
 
 
 def project(scenario: Scenario) -> pl.DataFrame:
     """The projection table of SPEC section 4: one row per (month, segment, term)."""
-    return project_lazy(params_frame([scenario]), scenario.horizon_months).select(COLUMNS).collect()
+    lf = project_lazy(params_frame([scenario]), scenario.horizon_months)
+    return lf.select(COLUMNS).collect(optimizations=PLAN_AS_WRITTEN)
