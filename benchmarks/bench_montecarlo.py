@@ -15,66 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common import three_tiers
+
 from mrrsim.montecarlo import _draw, simulate, simulate_paths, simulate_plans
-from mrrsim.scenario import Scenario, parse_scenario
 
 PATHS = 10_000
 HORIZON = 60
 RUNS = 5
 TARGET_S = 2.0
-
-
-def scenario(monthly_expansion: bool = True) -> Scenario:
-    """Three tiers with an existing base, a 40/60 mix and uncertainty on churn and acquisition."""
-    grow = 1.0 if monthly_expansion else 0.0
-    return parse_scenario(
-        {
-            "name": "bench",
-            "horizon_months": HORIZON,
-            "uncertainty": {"churn": 0.25, "acquisition": 0.15},
-            "segments": [
-                {
-                    "name": "Starter",
-                    "list_price": 29,
-                    "new_customers": 300,
-                    "acquisition_growth": 0.02,
-                    "annual_share": 0.25,
-                    "monthly_churn": 0.05,
-                    "annual_churn": 0.25,
-                    "monthly_expansion": 0.002 * grow,
-                    "annual_expansion": 0.03,
-                    "existing_monthly_customers": 2500,
-                    "existing_annual_customers": 800,
-                },
-                {
-                    "name": "Pro",
-                    "list_price": 99,
-                    "new_customers": 120,
-                    "acquisition_growth": 0.015,
-                    "annual_share": 0.4,
-                    "monthly_churn": 0.035,
-                    "annual_churn": 0.18,
-                    "monthly_expansion": 0.006 * grow,
-                    "annual_expansion": 0.05,
-                    "existing_monthly_customers": 600,
-                    "existing_annual_customers": 300,
-                },
-                {
-                    "name": "Enterprise",
-                    "list_price": 990,
-                    "new_customers": 15,
-                    "acquisition_growth": 0.01,
-                    "annual_share": 0.8,
-                    "monthly_churn": 0.015,
-                    "annual_churn": 0.08,
-                    "monthly_expansion": 0.01 * grow,
-                    "annual_expansion": 0.07,
-                    "existing_monthly_customers": 40,
-                    "existing_annual_customers": 110,
-                },
-            ],
-        }
-    )
 
 
 def timings(fn: Callable[[], object], runs: int = RUNS) -> tuple[list[float], list[float]]:
@@ -94,8 +42,8 @@ def timings(fn: Callable[[], object], runs: int = RUNS) -> tuple[list[float], li
 
 
 def main() -> None:
-    with_exp = scenario(monthly_expansion=True)
-    flat = scenario(monthly_expansion=False)
+    with_exp = three_tiers(HORIZON, monthly_expansion=True)
+    flat = three_tiers(HORIZON, monthly_expansion=False)
     cases: list[tuple[str, Callable[[], object]]] = [
         ("simulate (monthly_expansion != 0)", lambda: simulate(with_exp, PATHS, 0)),
         ("simulate (monthly_expansion = 0)", lambda: simulate(flat, PATHS, 0)),

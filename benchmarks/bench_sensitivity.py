@@ -15,63 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mrrsim.scenario import Scenario, parse_scenario
+from common import three_tiers
+
 from mrrsim.sensitivity import discount_share_grid, tornado
 from mrrsim.signal import signal_speed
 
 RUNS = 7
-
-
-def scenario(horizon: int) -> Scenario:
-    """Three tiers with existing bases, a mixed billing split and every rate non-zero."""
-    return parse_scenario(
-        {
-            "name": "bench",
-            "horizon_months": horizon,
-            "segments": [
-                {
-                    "name": "Starter",
-                    "list_price": 29,
-                    "new_customers": 300,
-                    "acquisition_growth": 0.02,
-                    "annual_share": 0.25,
-                    "monthly_churn": 0.05,
-                    "annual_churn": 0.25,
-                    "monthly_expansion": 0.002,
-                    "annual_expansion": 0.03,
-                    "existing_monthly_customers": 2500,
-                    "existing_annual_customers": 800,
-                },
-                {
-                    "name": "Pro",
-                    "list_price": 99,
-                    "new_customers": 120,
-                    "acquisition_growth": 0.015,
-                    "annual_share": 0.4,
-                    "annual_discount": 0.2,
-                    "monthly_churn": 0.035,
-                    "annual_churn": 0.18,
-                    "monthly_expansion": 0.006,
-                    "annual_expansion": 0.05,
-                    "existing_monthly_customers": 600,
-                    "existing_annual_customers": 300,
-                },
-                {
-                    "name": "Enterprise",
-                    "list_price": 990,
-                    "new_customers": 15,
-                    "acquisition_growth": 0.01,
-                    "annual_share": 0.8,
-                    "monthly_churn": 0.015,
-                    "annual_churn": 0.08,
-                    "monthly_expansion": 0.01,
-                    "annual_expansion": 0.07,
-                    "existing_monthly_customers": 40,
-                    "existing_annual_customers": 110,
-                },
-            ],
-        }
-    )
 
 
 def timings(fn: Callable[[], object], runs: int = RUNS) -> list[float]:
@@ -86,7 +35,7 @@ def timings(fn: Callable[[], object], runs: int = RUNS) -> list[float]:
 
 
 def main() -> None:
-    s36, s120 = scenario(36), scenario(120)
+    s36, s120 = three_tiers(36), three_tiers(120)
     bars = tornado(s36, top=None).height
     cases: list[tuple[str, Callable[[], object], float | None]] = [
         (f"tornado, 36 months ({bars} bars)", lambda: tornado(s36), 0.5),

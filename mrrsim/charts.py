@@ -61,6 +61,16 @@ _SYMBOLS = {
 }
 
 
+def compact_amount(amount: float) -> str:
+    """A non-negative amount as a leader reads it: 1.23M, 45.6k, 950 (three significant digits)."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= size * 0.9995:
+            scaled = amount / size
+            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
+            return f"{scaled:,.{digits}f}{suffix}"
+    return f"{amount:,.0f}"
+
+
 def currency_symbol(currency: str) -> str:
     """A short prefix for amounts: '$' for USD, '€' for EUR, else the code and a space."""
     code = currency.strip()
@@ -688,14 +698,8 @@ def _input_value_text(field: str, value: float | None, currency: str) -> str:
 
 def _money_text(value: float, currency: str, *, signed: bool = False) -> str:
     """Compact money for bar labels: '$1.23M', '+$45.6k', '−$950'."""
-    amount = abs(value)
     sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else "−" if value < 0 else ""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= size * 0.9995:
-            scaled = amount / size
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            return f"{sign}{currency_symbol(currency)}{scaled:,.{digits}f}{suffix}"
-    return f"{sign}{currency_symbol(currency)}{amount:,.0f}"
+    return f"{sign}{currency_symbol(currency)}{compact_amount(abs(value))}"
 
 
 def tornado_long(tornado: pl.DataFrame, metric: str, delta: float, currency: str) -> pl.DataFrame:

@@ -7,22 +7,10 @@ from __future__ import annotations
 
 import math
 
+from mrrsim.projection import FLOAT_COLUMNS
 from mrrsim.scenario import Scenario
 
-COLS = (
-    "customers",
-    "new_customers",
-    "churned_customers",
-    "mrr",
-    "arr",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "cash",
-    "revenue",
-    "deferred_revenue",
-)
+COLS = FLOAT_COLUMNS  # the column names are the contract; everything else is recomputed
 
 
 def _cohorts(sc: Scenario, seg, term: str) -> list[tuple[int, float]]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mrrsim.charts import currency_symbol
+from mrrsim.charts import compact_amount, currency_symbol
 from mrrsim.metrics import Summary
 from mrrsim.scenario import Scenario
 
@@ -168,14 +168,8 @@ def fmt_money(value: float | None, currency: str, *, compact: bool = True) -> st
     sign = "-" if value < 0 else ""
     symbol = currency_symbol(currency)
     amount = abs(value)
-    if not compact or amount < 1_000:
-        return f"{sign}{symbol}{amount:,.0f}"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= size * 0.9995:
-            scaled = amount / size
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            return f"{sign}{symbol}{scaled:,.{digits}f}{suffix}"
-    return f"{sign}{symbol}{amount:,.0f}"
+    shown = compact_amount(amount) if compact and amount >= 1_000 else f"{amount:,.0f}"
+    return f"{sign}{symbol}{shown}"
 
 
 def fmt_delta_money(value: float | None, currency: str, *, compact: bool = True) -> str:

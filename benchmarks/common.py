@@ -1,0 +1,66 @@
+"""The scenarios the benchmarks share: three tiers with existing bases and every rate set."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mrrsim.scenario import Scenario, parse_scenario
+
+
+def three_tiers(horizon: int, *, monthly_expansion: bool = True) -> Scenario:
+    """Three tiers with existing bases, a mixed billing split, uncertainty on churn and
+    acquisition, and every rate non-zero (monthly expansion optional: the Monte Carlo
+    has a faster exact path without it)."""
+    grow = 1.0 if monthly_expansion else 0.0
+    return parse_scenario(
+        {
+            "name": "bench",
+            "horizon_months": horizon,
+            "uncertainty": {"churn": 0.25, "acquisition": 0.15},
+            "segments": [
+                {
+                    "name": "Starter",
+                    "list_price": 29,
+                    "new_customers": 300,
+                    "acquisition_growth": 0.02,
+                    "annual_share": 0.25,
+                    "monthly_churn": 0.05,
+                    "annual_churn": 0.25,
+                    "monthly_expansion": 0.002 * grow,
+                    "annual_expansion": 0.03,
+                    "existing_monthly_customers": 2500,
+                    "existing_annual_customers": 800,
+                },
+                {
+                    "name": "Pro",
+                    "list_price": 99,
+                    "new_customers": 120,
+                    "acquisition_growth": 0.015,
+                    "annual_share": 0.4,
+                    "annual_discount": 0.2,
+                    "monthly_churn": 0.035,
+                    "annual_churn": 0.18,
+                    "monthly_expansion": 0.006 * grow,
+                    "annual_expansion": 0.05,
+                    "existing_monthly_customers": 600,
+                    "existing_annual_customers": 300,
+                },
+                {
+                    "name": "Enterprise",
+                    "list_price": 990,
+                    "new_customers": 15,
+                    "acquisition_growth": 0.01,
+                    "annual_share": 0.8,
+                    "monthly_churn": 0.015,
+                    "annual_churn": 0.08,
+                    "monthly_expansion": 0.01 * grow,
+                    "annual_expansion": 0.07,
+                    "existing_monthly_customers": 40,
+                    "existing_annual_customers": 110,
+                },
+            ],
+        }
+    )
