@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from mrrsim import Scenario, parse_scenario
+from mrrsim import Scenario, parse_scenario, summarize
+from mrrsim.ui import fmt_count, fmt_money, fmt_pct
 
 settings.register_profile(
     "mrrsim", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -95,3 +96,20 @@ def scenarios(draw: st.DrawFn, max_segments: int = 3, max_horizon: int = 60) -> 
         annual_discount=draw(st.floats(0, 0.95)),
         cost_of_capital=draw(st.floats(0, 1)),
     )
+
+
+def expected_metrics(scenario: Scenario) -> dict[str, str]:
+    """The planner's headline figures for a scenario (AppTest and browser tests alike):
+    summarize(), formatted by mrrsim.ui."""
+    s = summarize(scenario)
+    cur = scenario.currency
+    return {
+        "MRR": fmt_money(s["ending_mrr"], cur),
+        "ARR": fmt_money(s["ending_arr"], cur),
+        "Customers": fmt_count(s["ending_customers"]),
+        "Cash collected": fmt_money(s["cumulative_cash"], cur),
+        "NPV of cash": fmt_money(s["npv_cash"], cur),
+        "NRR": fmt_pct(s["nrr_12"]),
+        "GRR": fmt_pct(s["grr_12"]),
+        "Break-even discount": fmt_pct(s["break_even_discount"]),
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import expected_metrics
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import share
@@ -20,7 +21,6 @@ from mrrsim.ui import (
     break_even_sentence,
     escape_md,
     excel_bytes,
-    fmt_count,
     fmt_delta_money,
     fmt_delta_pct,
     fmt_money,
@@ -65,22 +65,6 @@ def open_segments(at: AppTest, *positions: int) -> AppTest:
 def metrics(at: AppTest) -> dict[str, str]:
     """Headline metric values by label prefix (the label before the first comma)."""
     return {m.label.split(",")[0]: m.value for m in at.metric}
-
-
-def expected_metrics(scenario: Scenario) -> dict[str, str]:
-    """What the planner must show for a scenario: summarize(), formatted for display."""
-    s = summarize(scenario)
-    cur = scenario.currency
-    return {
-        "MRR": fmt_money(s["ending_mrr"], cur),
-        "ARR": fmt_money(s["ending_arr"], cur),
-        "Customers": fmt_count(s["ending_customers"]),
-        "Cash collected": fmt_money(s["cumulative_cash"], cur),
-        "NPV of cash": fmt_money(s["npv_cash"], cur),
-        "NRR": fmt_pct(s["nrr_12"]),
-        "GRR": fmt_pct(s["grr_12"]),
-        "Break-even discount": fmt_pct(s["break_even_discount"]),
-    }
 
 
 def shown_scenario(at: AppTest) -> Scenario:

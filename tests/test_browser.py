@@ -31,11 +31,12 @@ from browser_util import (
     start_server,
     wait_until_idle,
 )
+from conftest import expected_metrics
 
 from mrrsim import share
 from mrrsim.metrics import summarize
 from mrrsim.scenario import Scenario, parse_scenario
-from mrrsim.ui import fmt_count, fmt_money, fmt_pct
+from mrrsim.ui import fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
 if TYPE_CHECKING:
@@ -95,22 +96,6 @@ def shared_scenario() -> Scenario:
 
 def edited(scenario: Scenario, **changes: Any) -> Scenario:
     return parse_scenario({**scenario.to_dict(), **changes})
-
-
-def expected_metrics(scenario: Scenario) -> dict[str, str]:
-    """The planner's headline figures for a scenario: summarize(), formatted by mrrsim.ui."""
-    s = summarize(scenario)
-    cur = scenario.currency
-    return {
-        "MRR": fmt_money(s["ending_mrr"], cur),
-        "ARR": fmt_money(s["ending_arr"], cur),
-        "Customers": fmt_count(s["ending_customers"]),
-        "Cash collected": fmt_money(s["cumulative_cash"], cur),
-        "NPV of cash": fmt_money(s["npv_cash"], cur),
-        "NRR": fmt_pct(s["nrr_12"]),
-        "GRR": fmt_pct(s["grr_12"]),
-        "Break-even discount": fmt_pct(s["break_even_discount"]),
-    }
 
 
 def expected_inputs(scenario: Scenario) -> dict[str, str]:
