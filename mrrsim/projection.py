@@ -96,7 +96,9 @@ def params_frame(scenarios: Sequence[Scenario]) -> pl.DataFrame:
                     "stride": 1,
                     "price": seg.list_price,
                     "share": 1.0 - seg.annual_share,
+                    "churn": seg.monthly_churn,
                     "survive": 1.0 - seg.monthly_churn,
+                    "expansion": seg.monthly_expansion,
                     "grow": 1.0 + seg.monthly_expansion,
                     "base": seg.existing_monthly_customers,
                 }
@@ -108,7 +110,9 @@ def params_frame(scenarios: Sequence[Scenario]) -> pl.DataFrame:
                     "stride": 12,
                     "price": seg.list_price * (1.0 - discount),
                     "share": seg.annual_share,
+                    "churn": seg.annual_churn,
                     "survive": 1.0 - seg.annual_churn,
+                    "expansion": seg.annual_expansion,
                     "grow": 1.0 + seg.annual_expansion,
                     "base": seg.existing_annual_customers / 12.0,
                 }
@@ -126,7 +130,9 @@ def params_frame(scenarios: Sequence[Scenario]) -> pl.DataFrame:
             "stride": pl.Int32,
             "price": pl.Float64,
             "share": pl.Float64,
+            "churn": pl.Float64,
             "survive": pl.Float64,
+            "expansion": pl.Float64,
             "grow": pl.Float64,
             "base": pl.Float64,
         },
@@ -204,11 +210,13 @@ def _flow_exprs(stride: int) -> tuple[pl.Expr, ...]:
 
     ``renewing_customers`` / ``renewing_mrr`` (annual rows) are the cohorts reaching a renewal
     this month, before churn and price change: the calendar customer-success teams work from.
+    Flows use the churn and expansion rates as given, not 1 - (1 - c): a rate of 1e-12 would
+    otherwise lose most of its digits.
     """
     s = pl.col("survive")
     prev_s = pl.col("S").shift(stride)
     prev_v = pl.col("V").shift(stride)
-    change = s * (pl.col("grow") - 1.0) * prev_v
+    change = s * pl.col("expansion") * prev_v
     if stride == 1:
         customers, mrr, deferred = pl.col("S"), pl.col("V"), pl.lit(0.0)
     else:
@@ -218,13 +226,13 @@ def _flow_exprs(stride: int) -> tuple[pl.Expr, ...]:
     return (
         customers.alias("customers"),
         pl.col("b").alias("new_customers"),
-        ((1.0 - s) * prev_s).alias("churned_customers"),
+        (pl.col("churn") * prev_s).alias("churned_customers"),
         mrr.alias("mrr"),
         (mrr * 12.0).alias("arr"),
         (pl.col("price") * pl.col("b")).alias("new_mrr"),
         pl.when(change > 0.0).then(change).otherwise(0.0).alias("expansion_mrr"),
         pl.when(change < 0.0).then(-change).otherwise(0.0).alias("contraction_mrr"),
-        ((1.0 - s) * prev_v).alias("churned_mrr"),
+        (pl.col("churn") * prev_v).alias("churned_mrr"),
         (pl.col("V") * float(stride)).alias("cash"),
         mrr.alias("revenue"),
         deferred.alias("deferred_revenue"),

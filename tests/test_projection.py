@@ -283,3 +283,13 @@ def test_project_many_equals_project(mixed):
 def test_project_many_refuses_mixed_horizons(mixed):
     with pytest.raises(ValueError, match="one horizon"):
         project_many([mixed, mixed.model_copy(update={"horizon_months": 12})])
+
+
+def test_tiny_rates_keep_their_precision():
+    """Churn and expansion of 1e-12 give flows exact to the last digits (no 1 - (1 - c))."""
+    sc = make([{"name": "A", "list_price": 100, "monthly_churn": 1e-12, "monthly_expansion": 1e-12,
+                "existing_monthly_customers": 1000}], horizon_months=1)
+    row = project(sc).row(0, named=True)
+    assert row["churned_customers"] == pytest.approx(1e-9, rel=1e-12)
+    assert row["churned_mrr"] == pytest.approx(1e-7, rel=1e-12)
+    assert row["expansion_mrr"] == pytest.approx((1 - 1e-12) * 1e-12 * 100_000, rel=1e-12)
