@@ -233,18 +233,13 @@ def signal_spec(text: str, factor: float, start: int, existing_base: bool, measu
     return charts.signal_chart(monthly, start, currency, measure).to_dict(validate=False)
 
 
-def show_spec(spec: dict[str, Any]) -> None:
-    """A cached chart spec at full width (what ``ui.show_chart`` does with a fresh chart)."""
-    st.vega_lite_chart(spec, width="stretch")
-
-
 def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
     specs = fan_specs(scenario.model_dump_json(), paths, seed)
     for metric, heading in (("mrr", "MRR"), ("cumulative_cash", "Cumulative cash collected")):
         st.markdown(f"**{heading} by month: likely range (P10–P90) and median**")
         for col, spec in zip(st.columns(3), specs[metric], strict=True):
             with col:
-                show_spec(spec)
+                ui.show_spec(spec)
 
 
 def signal_sentence(summary: pl.DataFrame) -> str:
@@ -330,7 +325,7 @@ def signal_section(scenario: Scenario) -> None:
         )
         return
     key = "visible_share" if measure.startswith("Share") else "gap_pct"
-    show_spec(
+    ui.show_spec(
         signal_spec(scenario.model_dump_json(), float(factor), whole_start, not new_only, key)
     )
     st.info(signal_sentence(summary), icon=":material/speed:")

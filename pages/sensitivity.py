@@ -54,11 +54,6 @@ def heatmap_specs(text: str) -> list[dict[str, Any]]:
     ]
 
 
-def show_spec(spec: dict[str, Any]) -> None:
-    """A cached chart spec at full width (what ``ui.show_chart`` does with a fresh chart)."""
-    st.vega_lite_chart(spec, width="stretch")
-
-
 def current_point(scenario: Scenario) -> tuple[float, float]:
     """Where your mix sits on the grid: the annual discount and annual share averaged over
     segments, weighted by their new customers in month 1 (equally when there are none)."""
@@ -116,7 +111,9 @@ def tornado_section(scenario: Scenario) -> None:
     frame = tornado_cached(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label])
     st.markdown(top_sentence(frame, metric, delta, scenario.currency))
     if not frame.is_empty():
-        show_spec(tornado_spec(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label]))
+        ui.show_spec(
+            tornado_spec(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label])
+        )
     st.caption(
         "Bars run from the figure with your inputs (black line) to the figure with one input "
         "moved; sorted by the larger of the two swings. Moved values stay within each input's "
@@ -134,7 +131,7 @@ def grid_section(scenario: Scenario) -> None:
     point = current_point(scenario)
     for col, spec in zip(st.columns(2), heatmap_specs(scenario.model_dump_json()), strict=True):
         with col:
-            show_spec(spec)
+            ui.show_spec(spec)
     max_discount = float(grid.get_column("annual_discount").max() or 0.0)
     if break_even is None:
         where = "There is no break-even discount: the scenario acquires no new customers."

@@ -57,7 +57,7 @@ from mrrsim.ui.text import (
     fmt_pct,
     humanize_problem,
 )
-from mrrsim.ui.widgets import excel_bytes, money_column, page_header, show_chart
+from mrrsim.ui.widgets import excel_bytes, money_column, page_header, show_chart, show_spec
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -89,6 +89,7 @@ __all__ = [
     "share_token",
     "show_chart",
     "show_notices",
+    "show_spec",
     "summary_cached",
     "sync_query_params",
 ]

@@ -30,7 +30,12 @@ def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
     The chart goes to the browser as its Vega-Lite spec without Altair's JSON-schema
     validation, which costs more than building the chart (the chart tests validate every
     builder's spec instead)."""
-    st.vega_lite_chart(chart.to_dict(validate=False), width="stretch", **kwargs)
+    show_spec(chart.to_dict(validate=False), **kwargs)
+
+
+def show_spec(spec: dict[str, Any], **kwargs: Any) -> None:
+    """A ready Vega-Lite spec (e.g. one cached with its engine results) at full width."""
+    st.vega_lite_chart(spec, width="stretch", **kwargs)
 
 
 def money_column(label: str, currency: str) -> Any:
