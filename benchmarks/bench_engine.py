@@ -9,12 +9,13 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import timings  # noqa: E402
 
 from mrrsim import parse_scenario, project, summarize  # noqa: E402
 from mrrsim.scenario import Scenario  # noqa: E402
@@ -43,14 +44,7 @@ def ten_segments() -> Scenario:
 
 
 def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return statistics.median(timings(fn, repeat, warmup)) * 1000
 
 
 def cli_once() -> None:

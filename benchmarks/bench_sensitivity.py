@@ -9,29 +9,17 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import three_tiers
+from common import three_tiers, timings
 
 from mrrsim.sensitivity import discount_share_grid, tornado
 from mrrsim.signal import signal_speed
 
 RUNS = 7
-
-
-def timings(fn: Callable[[], object], runs: int = RUNS) -> list[float]:
-    """Wall-clock seconds of ``runs`` calls, after one warm-up call."""
-    fn()
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def main() -> None:
@@ -48,7 +36,7 @@ def main() -> None:
     print(f"Sensitivity: 3 segments with existing bases, {RUNS} runs each")
     print(f"{'case':<34} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}")
     for name, fn, target in cases:
-        ts = timings(fn)
+        ts = timings(fn, RUNS)
         goal = f"{target:.1f}" if target is not None else "-"
         print(f"{name:<34} {statistics.median(ts):>9.3f} {min(ts):>7.3f} {max(ts):>7.3f} {goal:>9}")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -64,3 +66,15 @@ def three_tiers(horizon: int, *, monthly_expansion: bool = True) -> Scenario:
             ],
         }
     )
+
+
+def timings(fn: Callable[[], object], runs: int, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of ``runs`` calls, after ``warmup`` calls that are not counted."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
