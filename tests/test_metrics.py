@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from conftest import make, scenarios
 from hypothesis import given
+from polars.testing import assert_frame_equal
 from reference import reference_summary
 
 from mrrsim import project, summarize, summarize_many
@@ -16,6 +17,8 @@ from mrrsim.metrics import (
     SUMMARY_KEYS,
     monthly_totals,
     plan_comparison,
+    plan_results,
+    plan_variants,
     renewal_calendar,
 )
 
@@ -212,6 +215,16 @@ def test_plan_comparison_matches_counterfactual_summaries(mixed):
 
     expected = [summarize(s)["ending_mrr"] for s in (mixed, all_monthly(mixed), all_annual(mixed))]
     assert ending["mrr"].to_list() == pytest.approx(expected, rel=1e-12)
+
+
+@given(scenarios())
+def test_plan_results_equal_the_separate_calls_exactly(sc):
+    """The app's one-pass bundle shows exactly what the CLI computes, to the last bit."""
+    results = plan_results(sc)
+    assert_frame_equal(results.projection, project(sc), check_exact=True)
+    assert_frame_equal(results.comparison, plan_comparison(sc), check_exact=True)
+    assert list(results.summaries) == list(PLANS)
+    assert list(results.summaries.values()) == [summarize(v) for v in plan_variants(sc)]
 
 
 def test_renewal_calendar_existing_base():
