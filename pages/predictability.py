@@ -217,9 +217,11 @@ def fan_specs(text: str, paths: int, seed: int) -> dict[str, list[dict[str, Any]
         top = max(float(part.get_column("p90").max() or 0.0), 1.0)
         top = max(top, float(projection.get_column(metric).max() or 0.0)) * 1.05
         specs[metric] = [
-            charts.fan_chart(
-                fan, plan, metric, scenario.currency, projection=projection, y_max=top
-            ).to_dict(validate=False)
+            ui.chart_spec(
+                charts.fan_chart(
+                    fan, plan, metric, scenario.currency, projection=projection, y_max=top
+                )
+            )
             for plan in PLANS
         ]
     return specs
@@ -230,7 +232,7 @@ def signal_spec(text: str, factor: float, start: int, existing_base: bool, measu
     """The signal-speed chart's Vega-Lite spec, cached."""
     monthly, _ = signal_cached(text, factor, start, existing_base)
     currency = Scenario.model_validate_json(text).currency
-    return charts.signal_chart(monthly, start, currency, measure).to_dict(validate=False)
+    return ui.chart_spec(charts.signal_chart(monthly, start, currency, measure))
 
 
 def fan_section(scenario: Scenario, paths: int, seed: int) -> None:

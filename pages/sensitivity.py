@@ -36,7 +36,7 @@ def tornado_spec(text: str, delta: float, metric: str, top: int | None) -> dict[
     the tornado itself)."""
     frame = tornado_cached(text, delta, metric, top)
     currency = Scenario.model_validate_json(text).currency
-    return charts.tornado_chart(frame, metric, delta, currency).to_dict(validate=False)
+    return ui.chart_spec(charts.tornado_chart(frame, metric, delta, currency))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -47,9 +47,9 @@ def heatmap_specs(text: str) -> list[dict[str, Any]]:
     break_even = ui.summary_cached(scenario)["break_even_discount"]
     point = current_point(scenario)
     return [
-        charts.grid_heatmap(
-            grid, value, scenario.currency, break_even=break_even, point=point
-        ).to_dict(validate=False)
+        ui.chart_spec(
+            charts.grid_heatmap(grid, value, scenario.currency, break_even=break_even, point=point)
+        )
         for value in ("npv_cash", "ending_arr")
     ]
 

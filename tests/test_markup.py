@@ -246,13 +246,10 @@ def test_every_page_shows_user_text_as_text_only(page: str, hostile: Scenario) -
 
 def test_charts_take_user_text_as_data_and_plain_titles(planner: AppTest) -> None:
     """Segment names reach Vega-Lite only as data values (drawn as text), never inside a Vega
-    expression where they could be evaluated."""
-    specs = [
-        json.loads(n.proto.spec)
-        for n in nodes(planner._tree)
-        if getattr(n, "type", "") == "vega_lite_chart"
-    ]
-    assert specs
+    expression where they could be evaluated. The data travels as Arrow datasets beside the
+    spec, and the names must be among its values."""
+    protos = [n.proto for n in nodes(planner._tree) if getattr(n, "type", "") == "vega_lite_chart"]
+    assert protos
     seen: list[str] = []
 
     def walk(value: Any, path: str) -> None:
@@ -266,9 +263,14 @@ def test_charts_take_user_text_as_data_and_plain_titles(planner: AppTest) -> Non
             seen.append(path)
             assert not re.search(r"(expr|Expr|calculate|filter|test|signal)(\[\])?$", path), path
 
-    for spec in specs:
-        walk(spec, "")
-    assert seen  # the segment names are in the chart data
+    in_data: set[str] = set()
+    for proto in protos:
+        walk(json.loads(proto.spec), "")
+        for dataset in proto.datasets:
+            frame = pl.read_ipc_stream(io.BytesIO(dataset.data.data))
+            for column in frame.select(pl.col(pl.String)).columns:
+                in_data |= set(frame.get_column(column).drop_nulls().to_list())
+    assert set(HOSTILE_SEGMENTS) <= in_data  # it is in the chart data, as values
 
 
 def test_markup_in_the_currency_is_refused_by_the_model() -> None:
@@ -322,6 +324,15 @@ def test_streamlit_settings_suit_a_public_app() -> None:
     assert config["server"].get("enableCORS", True) is True
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["showErrorDetails"] in ("none", False)
+
+
+def test_streamlit_settings_keep_reruns_cheap_for_many_users() -> None:
+    """Two defaults meant for development cost over half the server's CPU per rerun under load
+    (py-spy, benchmarks/bench_load.py): polling the source files for changes, and a full
+    ``gc.collect(2)`` after every run."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["runner"]["postScriptGC"] is False
 
 
 def test_the_upload_limit_is_what_streamlit_enforces() -> None:

@@ -57,7 +57,14 @@ from mrrsim.ui.text import (
     fmt_pct,
     humanize_problem,
 )
-from mrrsim.ui.widgets import excel_bytes, money_column, page_header, show_chart, show_spec
+from mrrsim.ui.widgets import (
+    chart_spec,
+    excel_bytes,
+    money_column,
+    page_header,
+    show_chart,
+    show_spec,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -65,6 +72,7 @@ __all__ = [
     "SEGMENT_FIELDS",
     "UNCERTAINTY_FIELDS",
     "break_even_sentence",
+    "chart_spec",
     "current_scenario",
     "escape_md",
     "excel_bytes",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,10 +12,49 @@ import altair as alt
 import polars as pl
 import streamlit as st
 import xlsxwriter
+from altair.utils import schemapi
+from altair.utils.data import to_values
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from mrrsim.scenario import Scenario
 
-__all__ = ["excel_bytes", "money_column", "page_header", "show_chart"]
+# Altair checks each schema object against the Vega-Lite JSON schema as it is built ("debug
+# mode"), which costs more than building the chart. Every builder in ``charts.py`` is validated
+# by the chart tests, so the app builds its charts unchecked.
+schemapi.disable_debug_mode()
+
+__all__ = ["chart_spec", "excel_bytes", "money_column", "page_header", "show_chart", "show_spec"]
+
+# Altair's data transformer is process-wide; each session's script thread enables ours briefly.
+_ALTAIR_LOCK = threading.Lock()
+
+
+def _arrow_dataset(data: Any, datasets: dict[str, Any]) -> dict[str, Any]:
+    """Altair data transformer: a polars frame becomes a named dataset of Arrow IPC bytes, which
+    Streamlit passes to the browser as is (inline JSON values would go polars -> dicts ->
+    pandas -> Arrow on every rerun). Anything else stays inline."""
+    if not isinstance(data, pl.DataFrame):
+        return to_values(data)
+    payload = convert_anything_to_arrow_bytes(data)
+    name = "data-" + hashlib.sha256(payload).hexdigest()[:20]
+    datasets[name] = payload
+    return {"name": name}
+
+
+alt.data_transformers.register("mrrsim_arrow", _arrow_dataset)
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """An Altair chart's Vega-Lite spec for ``show_spec``, its data as Arrow datasets.
+
+    Built without Altair's JSON-schema validation, which costs more than building the chart
+    (the chart tests validate every builder's spec instead)."""
+    datasets: dict[str, Any] = {}
+    with _ALTAIR_LOCK, alt.data_transformers.enable("mrrsim_arrow", datasets=datasets):
+        spec = chart.to_dict(validate=False)
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 def page_header(title: str, scenario: Scenario, caption: str | None = None) -> None:
@@ -25,16 +66,12 @@ def page_header(title: str, scenario: Scenario, caption: str | None = None) -> N
 
 
 def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
-    """An Altair chart at the container's full width, with Streamlit's theme.
-
-    The chart goes to the browser as its Vega-Lite spec without Altair's JSON-schema
-    validation, which costs more than building the chart (the chart tests validate every
-    builder's spec instead)."""
-    show_spec(chart.to_dict(validate=False), **kwargs)
+    """An Altair chart at the container's full width, with Streamlit's theme."""
+    show_spec(chart_spec(chart), **kwargs)
 
 
 def show_spec(spec: dict[str, Any], **kwargs: Any) -> None:
-    """A ready Vega-Lite spec (e.g. one cached with its engine results) at full width."""
+    """A spec from ``chart_spec`` (e.g. one cached with its engine results) at full width."""
     st.vega_lite_chart(spec, width="stretch", **kwargs)
 
 
