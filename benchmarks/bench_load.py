@@ -1,32 +1,47 @@
-"""Many users at once: N concurrent browser sessions against one ``streamlit run app.py``.
+"""Many users at once: N concurrent sessions against one ``streamlit run app.py``.
 
-Each session is its own Playwright context in one headless Chromium (Debian's, never
-Playwright's own), opens a DIFFERENT share link (its own name, annual discount and churn), then,
-for ``--seconds``, keeps changing the annual discount in the sidebar and waits until its own
+Each session opens a DIFFERENT share link (its own name, annual discount and churn), then, for
+``--seconds``, keeps changing the annual discount in the sidebar and checks that its own
 headline figures equal ``summarize()`` of its own edited scenario, formatted by the app's own
-formatters. Every rerun also checks that the page shows this session's scenario name and that
-the address bar's share link decodes to exactly this session's scenario; figures, names or links
-of another session count as cross-session leaks.
+formatters. Every rerun also checks that the page shows this session's scenario name, no
+exception, and that the share link in the address bar decodes to exactly this session's
+scenario; figures, names or links of another session count as cross-session leaks.
 
-Reported: sessions, reruns, reruns per second, rerun latency p50/p95/max (from the Enter key
-that commits the new discount to the moment all eight figures show the new values), time to
-open a link, the server's resident memory (``/proc/<pid>/status``), errors and leaks.
+Two clients (``--client``):
+
+* ``ws`` (the default): each session is a browserless client speaking Streamlit's websocket
+  protocol (``load_ws.py``), as the browser's frontend does: it sends the rerun request with the
+  new discount and reads the server's messages until the run has finished. Cheap enough that
+  50 sessions on two cores measure the server, not the clients. Rerun latency runs from
+  sending the request to ``script_finished`` (the whole page computed and sent).
+* ``browser``: each session is its own Playwright context in one headless Chromium (Debian's,
+  never Playwright's own). Rerun latency runs from the Enter key that commits the new discount
+  to the moment all eight figures show the new values. With many sessions the browsers eat the
+  CPU the server needs; kept so the real frontend is exercised too.
+
+Reported: client, sessions, reruns, reruns per second, rerun latency p50/p95/max, time to open
+a link p50/p95, the server's resident memory (``/proc/<pid>/status``), errors and leaks.
 Goal: 50 sessions, p95 <= 1 s, no errors. Only loopback traffic; every loop is bounded; the
 server's process group and the browser are always stopped at the end.
 
 Each user pauses about ``--think`` seconds between edits (20 s by default: change an input, read
 the figures, change the next); ``--think 0`` edits back to back, the stress case. Also reported:
-CPU seconds of the server and of the browser (with Playwright's driver) during the measured
-window, and the machine's load average, to show what the latency is spent on.
+CPU seconds of the server, of this client process and of the browser (with Playwright's
+driver) during the measured window, and the machine's load average, to show what the latency is
+spent on.
 
-Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 90 [--think 20]``.
+Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 60 [--think 20]
+[--client ws|browser]``.
 """
 
 from __future__ import annotations
 
+import abc
 import argparse
 import asyncio
 import contextlib
+import functools
+import itertools
 import json
 import os
 import random
@@ -36,11 +51,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from browser_util import CHROMIUM, CHROMIUM_ARGS, query_token, start_server  # noqa: E402
+from load_ws import ProtocolError, StreamlitClient  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
 from mrrsim import share  # noqa: E402
 from mrrsim.metrics import summarize  # noqa: E402
@@ -55,7 +75,10 @@ OPEN_TIMEOUT_MS = 180_000  # opening a link while 50 others open theirs
 RERUN_TIMEOUT_MS = 60_000
 OPEN_AT_ONCE = 6  # links opened concurrently during the ramp-up
 VIEWPORT = {"width": 1280, "height": 800}
+DISCOUNT_KEY = "ed.annual_discount"
 DISCOUNT_INPUT = ".st-key-ed-annual_discount input"
+CLIENTS = ("ws", "browser")
+DISCOUNT_STEPS = 8  # a session's discounts repeat after this many edits
 
 _SHOWN_JS = """() => ({
   metrics: [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')]
@@ -97,7 +120,7 @@ def session_scenario(session: int, discount_pct: float) -> Scenario:
 def discount_for(session: int, step: int) -> float:
     """The discount (per cent, two decimals) a session types at a step: never the same twice in
     a row, and different from every other session's at the same step."""
-    return round(8.0 + (step % 8) * 2.5 + (session % 50) * 0.02, 2)
+    return round(8.0 + (step % DISCOUNT_STEPS) * 2.5 + (session % 50) * 0.02, 2)
 
 
 def expected_values(scenario: Scenario) -> list[str]:
@@ -113,6 +136,17 @@ def expected_values(scenario: Scenario) -> list[str]:
         else:
             out.append(fmt_pct(value))
     return out
+
+
+@functools.cache
+def session_case(session: int, step: int) -> tuple[float, Scenario, list[str]]:
+    """(discount typed, scenario, expected figures) of a session at a step, computed once per
+    distinct discount so that the client spends its CPU on the protocol, not on ``summarize``."""
+    if step >= DISCOUNT_STEPS:
+        return session_case(session, step % DISCOUNT_STEPS)
+    pct = discount_for(session, step)
+    scenario = session_scenario(session, pct)
+    return pct, scenario, expected_values(scenario)
 
 
 def rss_mib(pid: int) -> float:
@@ -162,6 +196,7 @@ class Result:
     """What a load run measured."""
 
     sessions: int
+    client: str = "ws"
     opened: int = 0
     seconds: float = 0.0
     reruns: int = 0
@@ -173,6 +208,7 @@ class Result:
     think_s: float = 0.0
     server_cpu_s: float = 0.0
     browser_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
     machine_load: float = 0.0
 
     @property
@@ -189,6 +225,7 @@ class Result:
     def summary(self) -> dict[str, Any]:
         lat = self.latencies_s
         return {
+            "client": self.client,
             "sessions": self.sessions,
             "sessions_opened": self.opened,
             "measured_s": round(self.seconds, 1),
@@ -209,6 +246,10 @@ class Result:
             ),
             "server_cpu_share": _r(self.server_cpu_s / self.seconds if self.seconds else None, 2),
             "browser_cpu_s": round(self.browser_cpu_s, 1),
+            "client_cpu_s": round(self.client_cpu_s, 1),
+            "client_cpu_ms_per_rerun": _r(
+                1000 * self.client_cpu_s / self.reruns if self.reruns else None, 0
+            ),
             "load_average_1min": round(self.machine_load, 1),
             "errors": len(self.errors),
             "leaks": len(self.leaks),
@@ -219,8 +260,8 @@ def _r(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
-class Session:
-    """One simulated user: a browser context with its own share link."""
+class User(abc.ABC):
+    """One simulated user with its own share link: edits, then thinks, until the deadline."""
 
     def __init__(self, index: int, base_url: str, result: Result, think_s: float = 0.0) -> None:
         self.index = index
@@ -229,10 +270,32 @@ class Session:
         self.result = result
         self.step = 0
         self.scenario = session_scenario(index, discount_for(index, 0))
-        self.page: Any = None
 
     def _fail(self, what: str) -> None:
         self.result.errors.append(f"session {self.index}, step {self.step}: {what}")
+
+    @abc.abstractmethod
+    async def rerun(self) -> None:
+        """Change the discount and check the new figures (each client its own way)."""
+
+    async def run_until(self, deadline: float) -> None:
+        """Edit, wait for the new figures, think (0.5x to 1.5x ``think_s``), again."""
+        pause = random.Random(self.index)
+        if self.think_s:  # spread the sessions' first edits over one think time
+            await asyncio.sleep(pause.uniform(0, self.think_s))
+        while time.monotonic() < deadline and len(self.result.errors) < 200:
+            await self.rerun()
+            if self.think_s:
+                left = deadline - time.monotonic()
+                await asyncio.sleep(max(0.0, min(left, self.think_s * pause.uniform(0.5, 1.5))))
+
+
+class Session(User):
+    """A user in a browser: its own Playwright context and page."""
+
+    def __init__(self, index: int, base_url: str, result: Result, think_s: float = 0.0) -> None:
+        super().__init__(index, base_url, result, think_s)
+        self.page: Any = None
 
     async def open(self, browser: Any) -> bool:
         context = await browser.new_context(viewport=VIEWPORT)
@@ -308,16 +371,84 @@ class Session:
         self.result.reruns += 1
         await self._check_own()
 
-    async def run_until(self, deadline: float) -> None:
-        """Edit, wait for the new figures, think (0.5x to 1.5x ``think_s``), again."""
-        pause = random.Random(self.index)
-        if self.think_s:  # spread the sessions' first edits over one think time
-            await asyncio.sleep(pause.uniform(0, self.think_s))
-        while time.monotonic() < deadline and len(self.result.errors) < 200:
-            await self.rerun()
-            if self.think_s:
-                left = deadline - time.monotonic()
-                await asyncio.sleep(max(0.0, min(left, self.think_s * pause.uniform(0.5, 1.5))))
+
+class WsSession(User):
+    """A user without a browser: Streamlit's websocket protocol (``load_ws.StreamlitClient``).
+
+    ``showing`` maps every session to the figures it should show now, so figures that are not
+    this session's own can be told apart: another session's are a leak, others an error."""
+
+    def __init__(
+        self,
+        index: int,
+        base_url: str,
+        result: Result,
+        think_s: float,
+        showing: dict[int, list[str]],
+    ) -> None:
+        super().__init__(index, base_url, result, think_s)
+        self.showing = showing
+        self.expected = session_case(index, 0)[2]
+        query = urlsplit(share.share_url(self.scenario, base_url)).query
+        self.client = StreamlitClient(base_url, query, timeout_s=OPEN_TIMEOUT_MS / 1000)
+
+    async def open(self) -> bool:
+        """Connect with this session's link in the address bar and wait for the first run."""
+        self.showing[self.index] = self.expected
+        started = time.monotonic()
+        try:
+            await self.client.connect()
+            await self.client.run()
+        except (ProtocolError, OSError, TimeoutError, websockets.WebSocketException) as exc:
+            self._fail(f"could not open its link: {type(exc).__name__}: {exc}")
+            return False
+        self.client.timeout_s = RERUN_TIMEOUT_MS / 1000
+        if not self._check_own():
+            return False
+        self.result.open_s.append(time.monotonic() - started)
+        self.result.opened += 1
+        return True
+
+    async def close(self) -> None:
+        """Close the websocket (already closed or broken ones included)."""
+        with contextlib.suppress(OSError, websockets.WebSocketException):
+            await self.client.close()
+
+    def _check_own(self) -> bool:
+        """The last run showed this session's figures, name and link and no exception; say
+        whether the figures were its own."""
+        page = self.client.page
+        for problem in page.exceptions():
+            self._fail(f"the page shows an exception: {problem[:200]}")
+        own = self.expected
+        values = [value for _, value in page.metrics()]
+        if values != own:
+            if values in [v for i, v in self.showing.items() if i != self.index]:
+                self.result.leaks.append(f"session {self.index} shows figures {values}")
+            else:
+                self._fail(f"figures not updated or wrong: {values}, expected {own}")
+        name = page.first_text()
+        if name != self.scenario.name:
+            self.result.leaks.append(f"session {self.index} shows scenario name {name!r}")
+        token = query_token(self.client.url)
+        if not token or share.decode(token) != self.scenario:
+            decoded = share.decode(token).name if token else None
+            self.result.leaks.append(f"session {self.index}: its link holds {decoded!r}")
+        return values == own
+
+    async def rerun(self) -> None:
+        """Send the new discount in a rerun request; time it until the run has finished."""
+        self.step += 1
+        pct, self.scenario, self.expected = session_case(self.index, self.step)
+        self.showing[self.index] = self.expected
+        try:
+            latency = await self.client.run({DISCOUNT_KEY: WidgetState(double_value=pct)})
+        except (ProtocolError, OSError, TimeoutError, websockets.WebSocketException) as exc:
+            self._fail(f"rerun failed: {type(exc).__name__}: {exc}")
+            return
+        if self._check_own():
+            self.result.latencies_s.append(latency)
+            self.result.reruns += 1
 
 
 async def _sample_memory(pid: int, result: Result, stop: asyncio.Event) -> None:
@@ -328,18 +459,32 @@ async def _sample_memory(pid: int, result: Result, stop: asyncio.Event) -> None:
     result.rss_mib.append(rss_mib(pid))
 
 
-async def _drive(base_url: str, pid: int, sessions: int, seconds: float, think_s: float) -> Result:
+async def _measure(
+    users: list[User], pid: int, seconds: float, result: Result, others: list[int]
+) -> None:
+    """Run the opened sessions until ``seconds`` have passed; CPU of the server, of this
+    process and of ``others`` (the browser) over exactly that window."""
+    server_cpu, browser_cpu = cpu_seconds([pid]), cpu_seconds(others)
+    client_cpu = time.process_time()
+    started = time.monotonic()
+    deadline = started + seconds
+    await asyncio.gather(*(u.run_until(deadline) for u in users))
+    result.seconds = time.monotonic() - started
+    result.server_cpu_s = cpu_seconds([pid]) - server_cpu
+    result.browser_cpu_s = cpu_seconds(others) - browser_cpu
+    result.client_cpu_s = time.process_time() - client_cpu
+    result.machine_load = os.getloadavg()[0]
+
+
+async def _drive_browser(base_url: str, pid: int, seconds: float, result: Result) -> None:
     from playwright.async_api import async_playwright
 
-    result = Result(sessions=sessions, think_s=think_s)
-    stop = asyncio.Event()
-    sampler = asyncio.create_task(_sample_memory(pid, result, stop))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
         )
         try:
-            users = [Session(i, base_url, result, think_s) for i in range(sessions)]
+            users = [Session(i, base_url, result, result.think_s) for i in range(result.sessions)]
             gate = asyncio.Semaphore(OPEN_AT_ONCE)
 
             async def open_one(user: Session) -> bool:
@@ -347,33 +492,68 @@ async def _drive(base_url: str, pid: int, sessions: int, seconds: float, think_s
                     return await user.open(browser)
 
             opened = await asyncio.gather(*(open_one(u) for u in users))
-            live = [u for u, ok in zip(users, opened, strict=True) if ok]
+            live: list[User] = [u for u, ok in zip(users, opened, strict=True) if ok]
             browser_pids = [p for p in descendants(os.getpid()) if p != pid]
-            server_cpu, browser_cpu = cpu_seconds([pid]), cpu_seconds(browser_pids)
-            started = time.monotonic()
-            deadline = started + seconds
-            await asyncio.gather(*(u.run_until(deadline) for u in live))
-            result.seconds = time.monotonic() - started
-            result.server_cpu_s = cpu_seconds([pid]) - server_cpu
-            result.browser_cpu_s = cpu_seconds(browser_pids) - browser_cpu
-            result.machine_load = os.getloadavg()[0]
+            await _measure(live, pid, seconds, result, browser_pids)
         finally:
             await browser.close()
-            stop.set()
-            await sampler
+
+
+async def _drive_ws(base_url: str, pid: int, seconds: float, result: Result) -> None:
+    showing: dict[int, list[str]] = {}
+    for index, step in itertools.product(range(result.sessions), range(DISCOUNT_STEPS)):
+        session_case(index, step)  # before any session opens: the server is idle meanwhile
+    users = [
+        WsSession(i, base_url, result, result.think_s, showing) for i in range(result.sessions)
+    ]
+    gate = asyncio.Semaphore(OPEN_AT_ONCE)
+
+    async def open_one(user: WsSession) -> bool:
+        async with gate:
+            return await user.open()
+
+    try:
+        opened = await asyncio.gather(*(open_one(u) for u in users))
+        live: list[User] = [u for u, ok in zip(users, opened, strict=True) if ok]
+        await _measure(live, pid, seconds, result, [])
+    finally:
+        await asyncio.gather(*(u.close() for u in users))
+
+
+async def _drive(
+    base_url: str, pid: int, sessions: int, seconds: float, think_s: float, client: str
+) -> Result:
+    result = Result(sessions=sessions, client=client, think_s=think_s)
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(_sample_memory(pid, result, stop))
+    try:
+        if client == "browser":
+            await _drive_browser(base_url, pid, seconds, result)
+        else:
+            await _drive_ws(base_url, pid, seconds, result)
+    finally:
+        stop.set()
+        await sampler
     return result
 
 
-def run(sessions: int, seconds: float, think_s: float = 0.0) -> Result:
-    """Start the app, drive ``sessions`` concurrent users for ``seconds`` (each pausing about
-    ``think_s`` between edits; 0 = back to back), stop everything."""
+def run(sessions: int, seconds: float, think_s: float = 0.0, client: str = "ws") -> Result:
+    """Start the app, drive ``sessions`` concurrent users (``client``: "ws" or "browser") for
+    ``seconds``, each pausing about ``think_s`` between edits (0 = back to back); stop
+    everything."""
+    if client not in CLIENTS:
+        raise ValueError(f"client must be one of {CLIENTS}, not {client!r}")
     with start_server() as (url, process):
-        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s))
+        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s, client))
 
 
 def report(result: Result) -> str:
     s = result.summary()
+    browser_rows = [("browser + driver CPU", f"{s['browser_cpu_s']} s")]
+    if s["client"] != "browser":
+        browser_rows = []
     rows = [
+        ("client", f"{s['client']}"),
         ("sessions (opened)", f"{s['sessions']} ({s['sessions_opened']})"),
         ("measured", f"{s['measured_s']} s"),
         ("reruns", f"{s['reruns']}"),
@@ -393,7 +573,11 @@ def report(result: Result) -> str:
             f"{s['server_cpu_s']} s ({s['server_cpu_share']}), "
             f"{s['server_cpu_ms_per_rerun']} ms per rerun",
         ),
-        ("browser + driver CPU", f"{s['browser_cpu_s']} s"),
+        (
+            "client CPU (this process)",
+            f"{s['client_cpu_s']} s, {s['client_cpu_ms_per_rerun']} ms per rerun",
+        ),
+        *browser_rows,
         ("machine load average (1 min)", f"{s['load_average_1min']}"),
         ("errors", f"{s['errors']}"),
         ("cross-session leaks", f"{s['leaks']}"),
@@ -416,15 +600,21 @@ def main(argv: list[str] | None = None) -> int:
         metavar="S",
         help="a user's pause between edits, 0.5x to 1.5x (0: back to back, the stress case)",
     )
+    parser.add_argument(
+        "--client",
+        choices=CLIENTS,
+        default="ws",
+        help="ws: Streamlit's websocket protocol, no browser (default); browser: headless Chromium",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800 or not 0 <= args.think <= 600:
         parser.error("--sessions must be 1..200, --seconds 1..1800 and --think 0..600")
     print(
-        f"load: {args.sessions} sessions for {args.seconds:g} s, think {args.think:g} s, "
-        f"on {os.cpu_count()} CPUs"
+        f"load: {args.sessions} {args.client} sessions for {args.seconds:g} s, "
+        f"think {args.think:g} s, on {os.cpu_count()} CPUs"
     )
-    result = run(args.sessions, args.seconds, args.think)
+    result = run(args.sessions, args.seconds, args.think, args.client)
     print(report(result))
     if args.json:
         data = {**result.summary(), "error_list": result.errors, "leak_list": result.leaks}

@@ -1,12 +1,16 @@
-"""The load benchmark (``benchmarks/bench_load.py``) run small, so it cannot rot: three concurrent
-browser sessions for 15 s, each on its own share link, with no errors and no cross-session
-leaks, and its headline figures checked against ``summarize()`` on every rerun.
+"""The load benchmark (``benchmarks/bench_load.py``) run small, so it cannot rot, with both of
+its clients: five websocket sessions for 20 s (several reruns each) and three browser sessions
+for 15 s, each on its own share link, with no errors and no cross-session leaks, and its
+headline figures checked against ``summarize()`` on every rerun. Also the websocket client's
+protobuf helpers (``benchmarks/load_ws.py``) and the checks that tell a leak from an error.
 
-Needs Debian's Chromium; skipped without it, except in CI (``CI=true``), where it must run.
+The browser run needs Debian's Chromium; skipped without it, except in CI (``CI=true``), where
+it must run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import itertools
 import os
@@ -16,36 +20,58 @@ from types import ModuleType
 
 import pytest
 from browser_util import chromium_available
-
-pytestmark = pytest.mark.browser
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.Element_pb2 import Element
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.NumberInput_pb2 import NumberInput
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSIONS = 3
 SECONDS = 15.0
+WS_SESSIONS = 5
+WS_SECONDS = 20.0
+WS_THINK_S = 2.0
+DISCOUNT_ID = "$$ID-4070f04b0cfc634c740debe822fe4068-ed.annual_discount"
 
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-def _bench() -> ModuleType:
-    path = ROOT / "benchmarks" / "bench_load.py"
-    spec = importlib.util.spec_from_file_location("bench_load", path)
+def _load(name: str) -> ModuleType:
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_load"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
+    return _load("bench_load")
+
+
+@pytest.fixture(scope="module")
+def ws(bench: ModuleType) -> ModuleType:
+    return sys.modules["load_ws"]
+
+
+@pytest.fixture(scope="module")
+def browser_bench(bench: ModuleType) -> ModuleType:
     if not chromium_available():
         reason = "headless Chromium is not available (/usr/bin/chromium or playwright)"
         if _in_ci():
-            pytest.fail(f"{reason}; CI must run the load smoke test")
+            pytest.fail(f"{reason}; CI must run the browser load smoke test")
         pytest.skip(reason)
-    return _bench()
+    return bench
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios of the sessions
+# ---------------------------------------------------------------------------------------------
 
 
 def test_sessions_get_distinct_scenarios_and_figures(bench: ModuleType) -> None:
@@ -62,14 +88,249 @@ def test_sessions_get_distinct_scenarios_and_figures(bench: ModuleType) -> None:
         assert all(a != b for a, b in itertools.pairwise(figures))
 
 
-def test_a_small_load_run_has_no_errors_and_no_leaks(bench: ModuleType) -> None:
-    result = bench.run(SESSIONS, SECONDS)
+def test_session_case_is_the_scenario_of_that_step(bench: ModuleType) -> None:
+    """The cached (discount, scenario, figures) of a step are those computed afresh, also
+    once the discounts start over."""
+    for step in (0, 3, bench.DISCOUNT_STEPS + 3):
+        pct, scenario, figures = bench.session_case(7, step)
+        assert pct == bench.discount_for(7, step)
+        assert scenario == bench.session_scenario(7, pct)
+        assert figures == bench.expected_values(scenario)
+
+
+# ---------------------------------------------------------------------------------------------
+# The websocket client's helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_stream_address_and_origin(ws: ModuleType) -> None:
+    assert ws.stream_url("http://127.0.0.1:8501/") == "ws://127.0.0.1:8501/_stcore/stream"
+    assert ws.stream_url("https://host/app") == "wss://host/app/_stcore/stream"
+    assert ws.origin_of("http://127.0.0.1:8501/?s=abc") == "http://127.0.0.1:8501"
+
+
+def test_user_key_of_widget_ids(ws: ModuleType) -> None:
+    assert ws.user_key(DISCOUNT_ID) == "ed.annual_discount"
+    assert ws.user_key("$$ID-0123abcd-ed.seg.1.name") == "ed.seg.1.name"
+    assert ws.user_key("$$ID-0123abcd-None") is None
+    assert ws.user_key("not-a-widget") is None
+
+
+def _number(value: float | None, *, set_value: bool, integer: bool = False) -> Element:
+    element = Element()
+    widget = element.number_input
+    widget.id = DISCOUNT_ID
+    widget.default = 15.0
+    widget.data_type = NumberInput.INT if integer else NumberInput.FLOAT
+    if value is not None:
+        widget.value = value
+    widget.set_value = set_value
+    return element
+
+
+def test_widget_state_is_what_a_browser_reports(ws: ModuleType) -> None:
+    """The value the server set wins, else the default; integers stay integers; elements that
+    are no (modelled) widget give no state."""
+    state = ws.widget_state(_number(20.5, set_value=True))
+    assert (state.id, state.WhichOneof("value"), state.double_value) == (
+        DISCOUNT_ID,
+        "double_value",
+        20.5,
+    )
+    assert ws.widget_state(_number(20.5, set_value=False)).double_value == 15.0
+    assert ws.widget_state(_number(36, set_value=True, integer=True)).int_value == 36
+    text = Element()
+    text.text_input.id = "$$ID-ab-ed.name"
+    text.text_input.value = "Mine"
+    text.text_input.set_value = True
+    assert ws.widget_state(text).string_value == "Mine"
+    empty = Element()
+    empty.text_input.id = "$$ID-ab-ed.currency"
+    assert ws.widget_state(empty) is None  # no value and no default: the browser sends none
+    metric = Element()
+    metric.metric.body = "$1.2M"
+    assert ws.widget_state(metric) is None
+    radio = Element()
+    radio.radio.id = "$$ID-ab-planner.measure"
+    assert ws.widget_state(radio) is None
+
+
+def test_rerun_message_round_trips(ws: ModuleType) -> None:
+    states = [WidgetState(id=DISCOUNT_ID, double_value=12.5)]
+    message = ws.rerun_message("s=abc", "hash", states, "http://127.0.0.1:1/?s=abc")
+    back = BackMsg()
+    back.ParseFromString(message.SerializeToString())
+    rerun = back.rerun_script
+    assert back.WhichOneof("type") == "rerun_script"
+    assert (rerun.query_string, rerun.page_script_hash) == ("s=abc", "hash")
+    assert list(rerun.widget_states.widgets) == states
+    assert list(rerun.cached_message_hashes) == []  # every message comes in full
+    assert rerun.context_info.url == "http://127.0.0.1:1/?s=abc"
+
+
+def _delta(path: tuple[int, ...], fill: str, value: str = "", label: str = "") -> bytes:
+    """A serialized delta ForwardMsg: a new element (metric, text, exception, the discount
+    input) or an ``add_block`` at ``path``."""
+    msg = ForwardMsg()
+    msg.metadata.delta_path.extend(path)
+    if fill == "block":
+        msg.delta.add_block.SetInParent()
+    elif fill == "metric":
+        msg.delta.new_element.metric.label = label
+        msg.delta.new_element.metric.body = value
+    elif fill == "text":
+        msg.delta.new_element.text.body = value
+    elif fill == "exception":
+        msg.delta.new_element.exception.type = "ValueError"
+        msg.delta.new_element.exception.message = value
+    else:
+        msg.delta.new_element.CopyFrom(_number(float(value), set_value=True))
+    return msg.SerializeToString()
+
+
+def _control(kind: str, value: object = None) -> bytes:
+    msg = ForwardMsg()
+    if kind == "new_session":
+        msg.new_session.SetInParent()
+    elif kind == "navigation":
+        msg.navigation.page_script_hash = str(value)
+    elif kind == "page_info":
+        msg.page_info_changed.query_string = str(value)
+    elif kind == "finished":
+        msg.script_finished = int(value or 0)  # type: ignore[call-overload]
+    else:
+        msg.ref_hash = "cached"
+    return msg.SerializeToString()
+
+
+class FakeSocket:
+    """The server's side of one script run: queued messages, and what the client sent."""
+
+    def __init__(self, messages: list[bytes]) -> None:
+        self.messages = list(messages)
+        self.sent: list[bytes] = []
+
+    async def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    async def recv(self) -> bytes:
+        return self.messages.pop(0)
+
+
+def _run(ws: ModuleType, messages: list[bytes], changes: dict | None = None) -> tuple:
+    client = ws.StreamlitClient("http://127.0.0.1:1", "s=old")
+    client.widget_ids["ed.annual_discount"] = DISCOUNT_ID
+    client._ws = FakeSocket(messages)
+    asyncio.run(client.run(changes))
+    return client, client._ws
+
+
+def test_a_script_run_is_read_into_the_page(ws: ModuleType) -> None:
+    """Main and sidebar apart, metrics in page order (by delta path, not by arrival), only
+    this run's elements, the pushed query string and page kept, widget ids learnt, the changed
+    widget sent."""
+    messages = [
+        _delta((0, 3, 2, 0), "metric", "old", "Before the run"),  # a run that was replaced
+        _control("new_session"),
+        _control("navigation", "planner"),
+        _delta((1, 0), "text", "Sidebar text"),
+        _delta((1, 4, 3), "number", "8.0"),
+        _delta((0, 1), "text", "Load session 001"),
+        _delta((0, 2, 0), "text", "A description"),
+        _delta((0, 3, 1, 0), "metric", "$2M", "ARR"),
+        _delta((0, 3, 0, 0), "metric", "$1M", "MRR"),
+        _delta((0, 9, 0), "metric", "stale", "Gone"),
+        _delta((0, 9), "block"),  # replaces the container and what was in it
+        _control("page_info", "s=new"),
+        _control("finished"),
+    ]
+    change = {"ed.annual_discount": WidgetState(double_value=12.5)}
+    client, socket = _run(ws, messages, change)
+    page = client.page
+    assert page.metrics() == [("MRR", "$1M"), ("ARR", "$2M")]
+    assert page.first_text() == "Load session 001"
+    assert page.first_text(ws.SIDEBAR) == "Sidebar text"
+    assert page.exceptions() == []
+    assert client.query_string == "s=new"
+    assert client.url == "http://127.0.0.1:1/?s=new"
+    assert client.page_script_hash == "planner"
+    sent = BackMsg()
+    sent.ParseFromString(socket.sent[0])
+    assert sent.rerun_script.query_string == "s=old"  # the address bar when it was sent
+    assert list(sent.rerun_script.widget_states.widgets) == [
+        WidgetState(id=DISCOUNT_ID, double_value=12.5)
+    ]
+    # The user's value stands until the app sets another (the server echoes 8.0 with set_value).
+    assert client.states[DISCOUNT_ID].double_value == 8.0
+
+
+def test_protocol_errors(ws: ModuleType) -> None:
+    """A cached reference, a run that did not finish well and an unknown widget all refuse."""
+    with pytest.raises(ws.ProtocolError, match="cached"):
+        _run(ws, [_control("new_session"), _control("ref")])
+    early = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+    with pytest.raises(ws.ProtocolError, match="FINISHED_EARLY_FOR_RERUN"):
+        _run(ws, [_control("new_session"), _control("finished", early)])
+    with pytest.raises(ws.ProtocolError, match="no widget"):
+        _run(ws, [], {"ed.nope": WidgetState(double_value=1.0)})
+
+
+def test_the_checks_tell_leaks_from_errors(bench: ModuleType, ws: ModuleType) -> None:
+    """Own figures, name and link pass; another session's figures, name or link are leaks;
+    figures of nobody and exceptions are errors."""
+    showing: dict[int, list[str]] = {}
+    result = bench.Result(sessions=2)
+    me, other = (bench.WsSession(i, "http://127.0.0.1:1/", result, 0.0, showing) for i in range(2))
+    showing.update({0: me.expected, 1: other.expected})
+
+    def page(figures: list[str], name: str, link_of: object, error: str = "") -> None:
+        elements = {(0, 1): Element(), (0, 3, 0): Element()}
+        elements[(0, 1)].text.body = name
+        for i, value in enumerate(figures):
+            elements[(0, 3, i, 0)] = Element()
+            elements[(0, 3, i, 0)].metric.body = value
+        if error:
+            elements[(0, 9)] = Element()
+            elements[(0, 9)].exception.message = error
+        me.client.page = ws.AppPage(elements)
+        me.client.query_string = "s=" + bench.share.encode(link_of.scenario)
+
+    page(me.expected, me.scenario.name, me)
+    assert me._check_own() and result.errors == [] and result.leaks == []
+    page(other.expected, me.scenario.name, me)
+    assert not me._check_own() and len(result.leaks) == 1 and result.errors == []
+    page(me.expected, other.scenario.name, other)
+    assert me._check_own() and len(result.leaks) == 3 and result.errors == []
+    page(["$0"] * 8, me.scenario.name, me, error="boom")
+    assert not me._check_own() and len(result.leaks) == 3 and len(result.errors) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Small real runs
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_run(bench: ModuleType, result: object, sessions: int) -> None:
     summary = result.summary()
     print(bench.report(result))
     assert result.errors == []
     assert result.leaks == []
-    assert summary["sessions_opened"] == SESSIONS
-    assert summary["reruns"] >= SESSIONS  # every session changed its inputs at least once
+    assert summary["sessions_opened"] == sessions
+    assert summary["reruns"] >= sessions  # every session changed its inputs at least once
     assert len(result.latencies_s) == summary["reruns"]
     assert all(0 < t < bench.RERUN_TIMEOUT_MS / 1000 for t in result.latencies_s)
     assert summary["server_rss_peak_mib"] > 0
+
+
+def test_a_small_websocket_load_run_has_no_errors_and_no_leaks(bench: ModuleType) -> None:
+    result = bench.run(WS_SESSIONS, WS_SECONDS, WS_THINK_S, client="ws")
+    _check_run(bench, result, WS_SESSIONS)
+    assert result.summary()["reruns"] >= 3 * WS_SESSIONS  # several reruns each
+    assert result.client == "ws" and result.browser_cpu_s == 0.0
+
+
+@pytest.mark.browser
+def test_a_small_browser_load_run_has_no_errors_and_no_leaks(browser_bench: ModuleType) -> None:
+    result = browser_bench.run(SESSIONS, SECONDS, client="browser")
+    _check_run(browser_bench, result, SESSIONS)
+    assert result.client == "browser"
