@@ -50,6 +50,7 @@ __all__ = [
     "is_exact",
     "scenario_from_url",
     "share_url",
+    "token_url",
 ]
 
 QUERY_KEY = "s"
@@ -252,9 +253,10 @@ def encode(scenario: Scenario) -> str:
     return token
 
 
-def is_exact(scenario: Scenario) -> bool:
-    """True when the link reproduces the scenario exactly (False if its description was cut)."""
-    return decode(encode(scenario)).description == scenario.description
+def is_exact(scenario: Scenario, token: str | None = None) -> bool:
+    """True when the link reproduces the scenario exactly (False if its description was cut);
+    ``token``, when given, is ``encode(scenario)`` already computed."""
+    return decode(token or encode(scenario)).description == scenario.description
 
 
 def _fail(problem: str) -> ScenarioError:
@@ -331,9 +333,14 @@ def decode(token: str) -> Scenario:
 def share_url(scenario: Scenario, base_url: str = "http://localhost:8501/") -> str:
     """``base_url`` with ``?s=<token>``: path and other query parameters kept, any old ``s``
     replaced."""
+    return token_url(encode(scenario), base_url)
+
+
+def token_url(token: str, base_url: str = "http://localhost:8501/") -> str:
+    """``share_url`` for a token already encoded."""
     parts = urlsplit(base_url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != QUERY_KEY]
-    query.append((QUERY_KEY, encode(scenario)))
+    query.append((QUERY_KEY, token))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

@@ -269,6 +269,7 @@ def test_long_descriptions_are_cut_in_the_link_and_every_number_is_kept() -> Non
     assert len(token) <= LINK_LIMIT
     back = decode(token)
     assert not is_exact(s)
+    assert not is_exact(s, token)  # the same answer from a token already encoded
     assert back.description.endswith("…")
     assert s.description.startswith(back.description[:-1])
     assert len(back.description) > 300  # only as much is cut as needed

@@ -482,13 +482,13 @@ def share_control(scenario: Scenario) -> None:
         if token is None:
             st.warning(problem or "This scenario cannot be shared as a link.")
             return
-        url = share.share_url(scenario, _base_url())
+        url = share.token_url(token, _base_url())
         st.caption(
             "Anyone with this link sees exactly these inputs and numbers. Nothing is stored "
             "on a server: the whole scenario is inside the link."
         )
         st.code(url, language=None, wrap_lines=True)
-        if not share.is_exact(scenario):
+        if not share.is_exact(scenario, token):
             st.caption("The description was shortened to keep the link short; numbers are exact.")
 
 
