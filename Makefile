@@ -20,6 +20,7 @@ run: $(VENV)/.runtime
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 test: $(VENV)/.dev lint
 	$(PY) -m pytest

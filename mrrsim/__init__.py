@@ -1,6 +1,5 @@
 """mrrsim: what-if planning for subscription billing (monthly vs annual prepaid, or a mix)."""
 
-
 import polars as pl
 
 from mrrsim.metrics import Summary, summarize, summarize_many

@@ -287,8 +287,18 @@ def test_project_many_refuses_mixed_horizons(mixed):
 
 def test_tiny_rates_keep_their_precision():
     """Churn and expansion of 1e-12 give flows exact to the last digits (no 1 - (1 - c))."""
-    sc = make([{"name": "A", "list_price": 100, "monthly_churn": 1e-12, "monthly_expansion": 1e-12,
-                "existing_monthly_customers": 1000}], horizon_months=1)
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 100,
+                "monthly_churn": 1e-12,
+                "monthly_expansion": 1e-12,
+                "existing_monthly_customers": 1000,
+            }
+        ],
+        horizon_months=1,
+    )
     row = project(sc).row(0, named=True)
     assert row["churned_customers"] == pytest.approx(1e-9, rel=1e-12)
     assert row["churned_mrr"] == pytest.approx(1e-7, rel=1e-12)
