@@ -30,8 +30,12 @@ CPU seconds of the server, of this client process and of the browser (with Playw
 driver) during the measured window, and the machine's load average, to show what the latency is
 spent on.
 
+Mixed (``--client ws --browsers K``): K of the sessions are Chromium pages and the rest
+websocket clients, so real pages are timed while the others load the server; their latency is
+reported on its own row.
+
 Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 60 [--think 20]
-[--client ws|browser]``.
+[--client ws|browser] [--browsers K]``.
 """
 
 from __future__ import annotations
@@ -197,10 +201,12 @@ class Result:
 
     sessions: int
     client: str = "ws"
+    browsers: int = 0  # sessions in Chromium (all of them with --client browser)
     opened: int = 0
     seconds: float = 0.0
     reruns: int = 0
     latencies_s: list[float] = field(default_factory=list)
+    browser_latencies_s: list[float] = field(default_factory=list)
     open_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
@@ -227,6 +233,7 @@ class Result:
         return {
             "client": self.client,
             "sessions": self.sessions,
+            "browser_sessions": self.browsers,
             "sessions_opened": self.opened,
             "measured_s": round(self.seconds, 1),
             "reruns": self.reruns,
@@ -234,6 +241,8 @@ class Result:
             "rerun_p50_s": _r(self.quantile(lat, 0.50)),
             "rerun_p95_s": _r(self.quantile(lat, 0.95)),
             "rerun_max_s": _r(max(lat) if lat else None),
+            "browser_rerun_p50_s": _r(self.quantile(self.browser_latencies_s, 0.50)),
+            "browser_rerun_p95_s": _r(self.quantile(self.browser_latencies_s, 0.95)),
             "open_p50_s": _r(self.quantile(self.open_s, 0.50)),
             "open_p95_s": _r(self.quantile(self.open_s, 0.95)),
             "server_rss_start_mib": _r(self.rss_mib[0] if self.rss_mib else None, 0),
@@ -367,7 +376,9 @@ class Session(User):
         except Exception as exc:
             self._fail(f"figures not updated: {type(exc).__name__}")
             return
-        self.result.latencies_s.append(time.monotonic() - started)
+        latency = time.monotonic() - started
+        self.result.latencies_s.append(latency)
+        self.result.browser_latencies_s.append(latency)
         self.result.reruns += 1
         await self._check_own()
 
@@ -476,82 +487,91 @@ async def _measure(
     result.machine_load = os.getloadavg()[0]
 
 
-async def _drive_browser(base_url: str, pid: int, seconds: float, result: Result) -> None:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
-        )
-        try:
-            users = [Session(i, base_url, result, result.think_s) for i in range(result.sessions)]
-            gate = asyncio.Semaphore(OPEN_AT_ONCE)
-
-            async def open_one(user: Session) -> bool:
-                async with gate:
-                    return await user.open(browser)
-
-            opened = await asyncio.gather(*(open_one(u) for u in users))
-            live: list[User] = [u for u, ok in zip(users, opened, strict=True) if ok]
-            browser_pids = [p for p in descendants(os.getpid()) if p != pid]
-            await _measure(live, pid, seconds, result, browser_pids)
-        finally:
-            await browser.close()
-
-
-async def _drive_ws(base_url: str, pid: int, seconds: float, result: Result) -> None:
+async def _drive_sessions(base_url: str, pid: int, seconds: float, result: Result) -> None:
+    """Open ``result.sessions`` users (the first ``result.browsers`` in Chromium, the others
+    over the websocket protocol), six at a time, then measure them together."""
     showing: dict[int, list[str]] = {}
-    for index, step in itertools.product(range(result.sessions), range(DISCOUNT_STEPS)):
-        session_case(index, step)  # before any session opens: the server is idle meanwhile
-    users = [
-        WsSession(i, base_url, result, result.think_s, showing) for i in range(result.sessions)
+    if result.browsers < result.sessions:
+        for index, step in itertools.product(range(result.sessions), range(DISCOUNT_STEPS)):
+            session_case(index, step)  # before any session opens: the server is idle meanwhile
+    users: list[User] = [
+        Session(i, base_url, result, result.think_s)
+        if i < result.browsers
+        else WsSession(i, base_url, result, result.think_s, showing)
+        for i in range(result.sessions)
     ]
     gate = asyncio.Semaphore(OPEN_AT_ONCE)
+    async with contextlib.AsyncExitStack() as stack:
+        browser: Any = None
+        if result.browsers:
+            from playwright.async_api import async_playwright
 
-    async def open_one(user: WsSession) -> bool:
-        async with gate:
-            return await user.open()
+            playwright = await stack.enter_async_context(async_playwright())
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+            )
+            stack.push_async_callback(browser.close)
+        stack.push_async_callback(
+            lambda: asyncio.gather(*(u.close() for u in users if isinstance(u, WsSession)))
+        )
 
-    try:
+        async def open_one(user: User) -> bool:
+            async with gate:
+                if isinstance(user, Session):
+                    return await user.open(browser)
+                assert isinstance(user, WsSession)
+                return await user.open()
+
         opened = await asyncio.gather(*(open_one(u) for u in users))
-        live: list[User] = [u for u, ok in zip(users, opened, strict=True) if ok]
-        await _measure(live, pid, seconds, result, [])
-    finally:
-        await asyncio.gather(*(u.close() for u in users))
+        live = [u for u, ok in zip(users, opened, strict=True) if ok]
+        browser_pids = [p for p in descendants(os.getpid()) if p != pid]
+        await _measure(live, pid, seconds, result, browser_pids)
 
 
 async def _drive(
-    base_url: str, pid: int, sessions: int, seconds: float, think_s: float, client: str
+    base_url: str, pid: int, sessions: int, seconds: float, think_s: float, browsers: int
 ) -> Result:
-    result = Result(sessions=sessions, client=client, think_s=think_s)
+    client = "browser" if browsers == sessions else "ws"
+    result = Result(sessions=sessions, client=client, browsers=browsers, think_s=think_s)
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(pid, result, stop))
     try:
-        if client == "browser":
-            await _drive_browser(base_url, pid, seconds, result)
-        else:
-            await _drive_ws(base_url, pid, seconds, result)
+        await _drive_sessions(base_url, pid, seconds, result)
     finally:
         stop.set()
         await sampler
     return result
 
 
-def run(sessions: int, seconds: float, think_s: float = 0.0, client: str = "ws") -> Result:
-    """Start the app, drive ``sessions`` concurrent users (``client``: "ws" or "browser") for
-    ``seconds``, each pausing about ``think_s`` between edits (0 = back to back); stop
-    everything."""
+def run(
+    sessions: int, seconds: float, think_s: float = 0.0, client: str = "ws", browsers: int = 0
+) -> Result:
+    """Start the app, drive ``sessions`` concurrent users (``client``: "ws" or "browser"; with
+    "ws", ``browsers`` of them still in Chromium) for ``seconds``, each pausing about
+    ``think_s`` between edits (0 = back to back); stop everything."""
     if client not in CLIENTS:
         raise ValueError(f"client must be one of {CLIENTS}, not {client!r}")
+    if not 0 <= browsers <= sessions:
+        raise ValueError("browsers must be between 0 and the number of sessions")
+    in_chromium = sessions if client == "browser" else browsers
     with start_server() as (url, process):
-        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s, client))
+        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s, in_chromium))
 
 
 def report(result: Result) -> str:
     s = result.summary()
-    browser_rows = [("browser + driver CPU", f"{s['browser_cpu_s']} s")]
-    if s["client"] != "browser":
-        browser_rows = []
+    browser_rows = []
+    if s["browser_sessions"]:
+        browser_rows = [("browser + driver CPU", f"{s['browser_cpu_s']} s")]
+    if 0 < s["browser_sessions"] < s["sessions"]:
+        browser_rows.insert(
+            0,
+            (
+                f"rerun latency in Chromium ({s['browser_sessions']}) p50 / p95",
+                f"{s['browser_rerun_p50_s']} s / {s['browser_rerun_p95_s']} s "
+                "(Enter to new figures shown)",
+            ),
+        )
     rows = [
         ("client", f"{s['client']}"),
         ("sessions (opened)", f"{s['sessions']} ({s['sessions_opened']})"),
@@ -606,15 +626,26 @@ def main(argv: list[str] | None = None) -> int:
         default="ws",
         help="ws: Streamlit's websocket protocol, no browser (default); browser: headless Chromium",
     )
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --client ws: K of the sessions in headless Chromium, to time real pages "
+        "while the others load the server",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800 or not 0 <= args.think <= 600:
         parser.error("--sessions must be 1..200, --seconds 1..1800 and --think 0..600")
+    if not 0 <= args.browsers <= args.sessions:
+        parser.error("--browsers must be between 0 and --sessions")
+    mixed = f" ({args.browsers} in Chromium)" if args.browsers and args.client == "ws" else ""
     print(
-        f"load: {args.sessions} {args.client} sessions for {args.seconds:g} s, "
+        f"load: {args.sessions} {args.client} sessions{mixed} for {args.seconds:g} s, "
         f"think {args.think:g} s, on {os.cpu_count()} CPUs"
     )
-    result = run(args.sessions, args.seconds, args.think, args.client)
+    result = run(args.sessions, args.seconds, args.think, args.client, args.browsers)
     print(report(result))
     if args.json:
         data = {**result.summary(), "error_list": result.errors, "leak_list": result.leaks}

@@ -1,6 +1,6 @@
 """The load benchmark (``benchmarks/bench_load.py``) run small, so it cannot rot, with both of
-its clients: five websocket sessions for 20 s (several reruns each) and three browser sessions
-for 15 s, each on its own share link, with no errors and no cross-session leaks, and its
+its clients: five websocket sessions for 20 s (several reruns each), and three sessions for
+15 s of which two are Chromium pages, each on its own share link, with no errors and no cross-session leaks, and its
 headline figures checked against ``summarize()`` on every rerun. Also the websocket client's
 protobuf helpers (``benchmarks/load_ws.py``) and the checks that tell a leak from an error.
 
@@ -330,7 +330,14 @@ def test_a_small_websocket_load_run_has_no_errors_and_no_leaks(bench: ModuleType
 
 
 @pytest.mark.browser
-def test_a_small_browser_load_run_has_no_errors_and_no_leaks(browser_bench: ModuleType) -> None:
-    result = browser_bench.run(SESSIONS, SECONDS, client="browser")
+def test_a_small_mixed_load_run_has_no_errors_and_no_leaks(browser_bench: ModuleType) -> None:
+    """Two sessions in Chromium beside one websocket client: the real frontend is exercised,
+    and its own latency is reported apart."""
+    result = browser_bench.run(SESSIONS, SECONDS, client="ws", browsers=2)
     _check_run(browser_bench, result, SESSIONS)
-    assert result.client == "browser"
+    summary = result.summary()
+    assert summary["browser_sessions"] == 2
+    assert len(result.browser_latencies_s) >= 2  # each page changed its discount
+    assert len(result.browser_latencies_s) < summary["reruns"]  # the ws client reran too
+    assert summary["browser_rerun_p95_s"] is not None and result.browser_cpu_s > 0
+    assert "rerun latency in Chromium (2)" in browser_bench.report(result)
