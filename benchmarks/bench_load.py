@@ -208,6 +208,7 @@ class Result:
     latencies_s: list[float] = field(default_factory=list)
     browser_latencies_s: list[float] = field(default_factory=list)
     open_s: list[float] = field(default_factory=list)
+    browser_open_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
     rss_mib: list[float] = field(default_factory=list)
@@ -245,6 +246,8 @@ class Result:
             "browser_rerun_p95_s": _r(self.quantile(self.browser_latencies_s, 0.95)),
             "open_p50_s": _r(self.quantile(self.open_s, 0.50)),
             "open_p95_s": _r(self.quantile(self.open_s, 0.95)),
+            "browser_open_p50_s": _r(self.quantile(self.browser_open_s, 0.50)),
+            "browser_open_p95_s": _r(self.quantile(self.browser_open_s, 0.95)),
             "server_rss_start_mib": _r(self.rss_mib[0] if self.rss_mib else None, 0),
             "server_rss_peak_mib": _r(max(self.rss_mib) if self.rss_mib else None, 0),
             "server_rss_end_mib": _r(self.rss_mib[-1] if self.rss_mib else None, 0),
@@ -322,6 +325,7 @@ class Session(User):
                 timeout=OPEN_TIMEOUT_MS,
             )
             self.result.open_s.append(time.monotonic() - started)
+            self.result.browser_open_s.append(self.result.open_s[-1])
             await self._check_own()
             await self._open_general()
         except Exception as exc:  # a session that cannot open is an error, not a crash
@@ -570,6 +574,13 @@ def report(result: Result) -> str:
                 f"rerun latency in Chromium ({s['browser_sessions']}) p50 / p95",
                 f"{s['browser_rerun_p50_s']} s / {s['browser_rerun_p95_s']} s "
                 "(Enter to new figures shown)",
+            ),
+        )
+        browser_rows.insert(
+            1,
+            (
+                "open a link in Chromium p50 / p95",
+                f"{s['browser_open_p50_s']} s / {s['browser_open_p95_s']} s (first full render)",
             ),
         )
     rows = [

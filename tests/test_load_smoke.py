@@ -336,7 +336,7 @@ def test_a_small_mixed_load_run_has_no_errors_and_no_leaks(browser_bench: Module
     result = browser_bench.run(SESSIONS, SECONDS, client="ws", browsers=2)
     _check_run(browser_bench, result, SESSIONS)
     summary = result.summary()
-    assert summary["browser_sessions"] == 2
+    assert summary["browser_sessions"] == 2 and len(result.browser_open_s) == 2
     assert len(result.browser_latencies_s) >= 2  # each page changed its discount
     assert len(result.browser_latencies_s) < summary["reruns"]  # the ws client reran too
     assert summary["browser_rerun_p95_s"] is not None and result.browser_cpu_s > 0
