@@ -52,6 +52,9 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     datasets: dict[str, Any] = {}
     with _ALTAIR_LOCK, alt.data_transformers.enable("mrrsim_arrow", datasets=datasets):
         spec = chart.to_dict(validate=False)
+    # Fit the container's width, but keep the plot's own height: with Vega-Lite's default "fit"
+    # Streamlit squeezes title, legend, axes and plot into the height, leaving a thin plot.
+    spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
