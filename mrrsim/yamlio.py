@@ -161,6 +161,23 @@ def _exists(path: Path) -> bool:
         return False
 
 
+class _Dumper(yaml.SafeDumper):
+    """``yaml.SafeDumper`` that double-quotes text holding a Unicode line break.
+
+    PyYAML writes NEL (U+0085) unescaped in single-quoted text, and reading that back folds it
+    into a space; double quotes escape it as ``\\N`` (and U+2028, U+2029 as ``\\L``, ``\\P``)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if any(c in text for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_scenario(scenario: Scenario) -> str:
-    """YAML text that loads back to an identical Scenario."""
-    return yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+    """YAML text that loads back to an identical Scenario (any text in names included)."""
+    return yaml.dump(
+        scenario.to_dict(), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )

@@ -7,6 +7,7 @@ from conftest import make, scenarios
 from hypothesis import given
 
 from mrrsim import ScenarioError, dump_scenario, load_scenario, loads_scenario
+from mrrsim.scenario import parse_scenario
 from mrrsim.yamlio import MAX_BYTES, load_preset, preset_names
 
 GOOD = "name: Test\nsegments:\n  - name: Pro\n    list_price: 99\n"
@@ -114,3 +115,18 @@ def test_a_name_too_long_for_the_file_system_is_a_clean_refusal():
     """Found by fuzzing the CLI: Path.exists() raised on a 400-character argument."""
     with pytest.raises(ScenarioError, match="File name too long"):
         load_scenario("v1." + "a" * 400)
+
+
+@pytest.mark.parametrize("name", ["0\x850", "a\x85b", "line\u2028break", "para\u2029graph"])
+def test_unicode_line_breaks_in_names_survive_yaml(name: str) -> None:
+    """Found by a long fuzz run: PyYAML wrote NEL (U+0085) raw in single quotes and read it back
+    as a space. Such text is now double-quoted with escapes."""
+    data = load_preset("self-serve-smb").to_dict()
+    data["name"] = f"Plan {name} x"
+    data["segments"][0]["name"] = name
+    scenario = parse_scenario(data)
+    text = dump_scenario(scenario)
+    assert "\x85" not in text and "\u2028" not in text and "\u2029" not in text
+    back = loads_scenario(text)
+    assert back == scenario
+    assert back.segments[0].name == name
