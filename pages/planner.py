@@ -156,7 +156,7 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     cols = st.columns(4)
     cols[0].download_button(
         "Projection (CSV)",
-        data=lambda: frame.write_csv(),
+        data=lambda: ui.csv_text(frame),
         file_name=f"{stem}-projection.csv",
         mime="text/csv",
         icon=":material/table:",
@@ -288,7 +288,8 @@ def data_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None
     downloads(scenario, plans)
     st.caption(
         "The projection has one row per month, segment and billing term, at full precision "
-        "(the same table as `python -m mrrsim project`)."
+        "(the same table as `python -m mrrsim project`). In the CSV, a name that a spreadsheet "
+        "would run as a formula (starting with =, +, - or @) gets a leading apostrophe."
     )
     currency = scenario.currency
     money = ("mrr", "arr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")

@@ -12,15 +12,17 @@ import io
 import json
 import re
 import tomllib
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mrrsim import share
+from mrrsim import share, ui
 from mrrsim.metrics import summarize
 from mrrsim.projection import project
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
@@ -311,6 +313,23 @@ def test_downloads_carry_the_raw_text_unchanged(hostile: Scenario) -> None:
     assert data["scenario"]["name"] == HOSTILE_NAME
     assert data["scenario"]["description"] == HOSTILE_DESCRIPTION
     assert [s["name"] for s in data["scenario"]["segments"]] == list(HOSTILE_SEGMENTS)
+
+
+FORMULAS = ("=1+1", '=HYPERLINK("http://e.vu","x")', "+SUM(A1)", "-2+3", "@cmd", "\tx")
+
+
+def test_downloads_never_hand_a_spreadsheet_a_formula() -> None:
+    """A segment name from someone else's link must not run in Excel: the workbook stores it
+    as text, and the CSV neutralises it with an apostrophe (numbers unchanged)."""
+    frame = pl.DataFrame({"segment": [*FORMULAS, "Growth"], "mrr": [-1.5, 2.0, 3.0, 4, 5, 6, 7]})
+    sheet = zipfile.ZipFile(io.BytesIO(ui.excel_bytes({"Projection": frame})))
+    cells = sheet.read("xl/worksheets/sheet1.xml").decode()
+    strings = sheet.read("xl/sharedStrings.xml").decode()
+    assert "<f>" not in cells and "hyperlink" not in cells.lower()
+    assert all(escape(name) in strings for name in FORMULAS[:-1])  # kept as text, unchanged
+    back = pl.read_csv(io.StringIO(ui.csv_text(frame)))
+    assert back["segment"].to_list() == [f"'{name}" for name in FORMULAS] + ["Growth"]
+    assert back["mrr"].to_list() == frame["mrr"].to_list()
 
 
 # --- Streamlit settings ----------------------------------------------------------------------

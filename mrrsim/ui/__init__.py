@@ -59,6 +59,7 @@ from mrrsim.ui.text import (
 )
 from mrrsim.ui.widgets import (
     chart_spec,
+    csv_text,
     excel_bytes,
     money_column,
     page_header,
@@ -73,6 +74,7 @@ __all__ = [
     "UNCERTAINTY_FIELDS",
     "break_even_sentence",
     "chart_spec",
+    "csv_text",
     "current_scenario",
     "escape_md",
     "excel_bytes",

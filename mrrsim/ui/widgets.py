@@ -23,7 +23,18 @@ from mrrsim.scenario import Scenario
 # by the chart tests, so the app builds its charts unchecked.
 schemapi.disable_debug_mode()
 
-__all__ = ["chart_spec", "excel_bytes", "money_column", "page_header", "show_chart", "show_spec"]
+__all__ = [
+    "chart_spec",
+    "csv_text",
+    "excel_bytes",
+    "money_column",
+    "page_header",
+    "show_chart",
+    "show_spec",
+]
+
+# A spreadsheet runs a text cell that starts with one of these as a formula.
+_FORMULA_START = r"^[=+\-@\t\r]"
 
 # Altair's data transformer is process-wide; each session's script thread enables ours briefly.
 _ALTAIR_LOCK = threading.Lock()
@@ -86,10 +97,27 @@ def money_column(label: str, currency: str) -> Any:
     )
 
 
+def csv_text(frame: pl.DataFrame) -> str:
+    """The frame as CSV for people who open it in a spreadsheet: a text cell that would run as
+    a formula (it starts with =, +, -, @, a tab or a carriage return, e.g. a segment named
+    ``=HYPERLINK(...)`` from someone else's link) gets a leading apostrophe, as OWASP advises
+    against CSV injection. Numbers are written unchanged, at full precision."""
+    text = frame.select(pl.col(pl.String)).columns
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(_FORMULA_START))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    ).write_csv()
+
+
 def excel_bytes(sheets: Mapping[str, pl.DataFrame]) -> bytes:
-    """An .xlsx workbook with one sheet per frame (full precision, autofit columns)."""
+    """An .xlsx workbook with one sheet per frame (full precision, autofit columns). Text is
+    always written as text: never turned into a formula or a link, whatever it starts with."""
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer) as workbook:
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(buffer, options) as workbook:
         for name, frame in sheets.items():
             frame.write_excel(workbook, worksheet=name[:31], autofit=True)
     return buffer.getvalue()
