@@ -82,6 +82,8 @@ VIEWPORT = {"width": 1280, "height": 800}
 DISCOUNT_KEY = "ed.annual_discount"
 DISCOUNT_INPUT = ".st-key-ed-annual_discount input"
 CLIENTS = ("ws", "browser")
+# The app's pages by URL path; only the planner shows the eight headline figures checked.
+PAGES = ("planner", "compare", "predictability", "sensitivity", "cohorts")
 DISCOUNT_STEPS = 8  # a session's discounts repeat after this many edits
 
 _SHOWN_JS = """() => ({
@@ -207,6 +209,8 @@ class Result:
     reruns: int = 0
     latencies_s: list[float] = field(default_factory=list)
     browser_latencies_s: list[float] = field(default_factory=list)
+    pages: tuple[str, ...] = ("planner",)  # websocket sessions are spread over these in turn
+    page_latencies_s: dict[str, list[float]] = field(default_factory=dict)
     open_s: list[float] = field(default_factory=list)
     browser_open_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -244,6 +248,13 @@ class Result:
             "rerun_max_s": _r(max(lat) if lat else None),
             "browser_rerun_p50_s": _r(self.quantile(self.browser_latencies_s, 0.50)),
             "browser_rerun_p95_s": _r(self.quantile(self.browser_latencies_s, 0.95)),
+            "pages": list(self.pages),
+            "page_rerun_p50_s": {
+                page: _r(self.quantile(lat, 0.50)) for page, lat in self.page_latencies_s.items()
+            },
+            "page_rerun_p95_s": {
+                page: _r(self.quantile(lat, 0.95)) for page, lat in self.page_latencies_s.items()
+            },
             "open_p50_s": _r(self.quantile(self.open_s, 0.50)),
             "open_p95_s": _r(self.quantile(self.open_s, 0.95)),
             "browser_open_p50_s": _r(self.quantile(self.browser_open_s, 0.50)),
@@ -391,7 +402,9 @@ class WsSession(User):
     """A user without a browser: Streamlit's websocket protocol (``load_ws.StreamlitClient``).
 
     ``showing`` maps every session to the figures it should show now, so figures that are not
-    this session's own can be told apart: another session's are a leak, others an error."""
+    this session's own can be told apart: another session's are a leak, others an error. A
+    session on another page than the planner (``page``, opened by its URL path) checks its
+    name, its link and that no exception shows; the planner's figures are not on that page."""
 
     def __init__(
         self,
@@ -400,12 +413,17 @@ class WsSession(User):
         result: Result,
         think_s: float,
         showing: dict[int, list[str]],
+        page: str = "planner",
     ) -> None:
         super().__init__(index, base_url, result, think_s)
         self.showing = showing
+        self.page = page
         self.expected = session_case(index, 0)[2]
         query = urlsplit(share.share_url(self.scenario, base_url)).query
-        self.client = StreamlitClient(base_url, query, timeout_s=OPEN_TIMEOUT_MS / 1000)
+        path = "" if page == "planner" else page
+        self.client = StreamlitClient(
+            base_url, query, timeout_s=OPEN_TIMEOUT_MS / 1000, page_name=path
+        )
 
     async def open(self) -> bool:
         """Connect with this session's link in the address bar and wait for the first run."""
@@ -435,8 +453,12 @@ class WsSession(User):
         page = self.client.page
         for problem in page.exceptions():
             self._fail(f"the page shows an exception: {problem[:200]}")
+        if page.title() != self.page.capitalize():
+            self._fail(f"shows the page {page.title()!r}, not {self.page!r}")
         own = self.expected
-        values = [value for _, value in page.metrics()]
+        values = own  # off the planner there are no headline figures to compare
+        if self.page == "planner":
+            values = [value for _, value in page.metrics()]
         if values != own:
             if values in [v for i, v in self.showing.items() if i != self.index]:
                 self.result.leaks.append(f"session {self.index} shows figures {values}")
@@ -463,6 +485,7 @@ class WsSession(User):
             return
         if self._check_own():
             self.result.latencies_s.append(latency)
+            self.result.page_latencies_s.setdefault(self.page, []).append(latency)
             self.result.reruns += 1
 
 
@@ -501,7 +524,9 @@ async def _drive_sessions(base_url: str, pid: int, seconds: float, result: Resul
     users: list[User] = [
         Session(i, base_url, result, result.think_s)
         if i < result.browsers
-        else WsSession(i, base_url, result, result.think_s, showing)
+        else WsSession(
+            i, base_url, result, result.think_s, showing, result.pages[i % len(result.pages)]
+        )
         for i in range(result.sessions)
     ]
     gate = asyncio.Semaphore(OPEN_AT_ONCE)
@@ -533,10 +558,18 @@ async def _drive_sessions(base_url: str, pid: int, seconds: float, result: Resul
 
 
 async def _drive(
-    base_url: str, pid: int, sessions: int, seconds: float, think_s: float, browsers: int
+    base_url: str,
+    pid: int,
+    sessions: int,
+    seconds: float,
+    think_s: float,
+    browsers: int,
+    pages: tuple[str, ...],
 ) -> Result:
     client = "browser" if browsers == sessions else "ws"
-    result = Result(sessions=sessions, client=client, browsers=browsers, think_s=think_s)
+    result = Result(
+        sessions=sessions, client=client, browsers=browsers, think_s=think_s, pages=pages
+    )
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_memory(pid, result, stop))
     try:
@@ -548,18 +581,26 @@ async def _drive(
 
 
 def run(
-    sessions: int, seconds: float, think_s: float = 0.0, client: str = "ws", browsers: int = 0
+    sessions: int,
+    seconds: float,
+    think_s: float = 0.0,
+    client: str = "ws",
+    browsers: int = 0,
+    pages: tuple[str, ...] = ("planner",),
 ) -> Result:
     """Start the app, drive ``sessions`` concurrent users (``client``: "ws" or "browser"; with
-    "ws", ``browsers`` of them still in Chromium) for ``seconds``, each pausing about
-    ``think_s`` between edits (0 = back to back); stop everything."""
+    "ws", ``browsers`` of them still in Chromium, the others spread over ``pages`` in turn) for
+    ``seconds``, each pausing about ``think_s`` between edits (0 = back to back); stop
+    everything."""
     if client not in CLIENTS:
         raise ValueError(f"client must be one of {CLIENTS}, not {client!r}")
     if not 0 <= browsers <= sessions:
         raise ValueError("browsers must be between 0 and the number of sessions")
+    if not pages or not set(pages) <= set(PAGES):
+        raise ValueError(f"pages must be some of {PAGES}, not {pages!r}")
     in_chromium = sessions if client == "browser" else browsers
     with start_server() as (url, process):
-        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s, in_chromium))
+        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s, in_chromium, pages))
 
 
 def report(result: Result) -> str:
@@ -613,6 +654,15 @@ def report(result: Result) -> str:
         ("errors", f"{s['errors']}"),
         ("cross-session leaks", f"{s['leaks']}"),
     ]
+    if len(result.pages) > 1:
+        at = rows.index(next(r for r in rows if r[0] == "rerun latency max")) + 1
+        rows[at:at] = [
+            (
+                f"rerun latency on {page} p50 / p95",
+                f"{s['page_rerun_p50_s'].get(page)} s / {s['page_rerun_p95_s'].get(page)} s",
+            )
+            for page in result.pages
+        ]
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     lines += [f"  error: {e}" for e in result.errors[:10]]
@@ -645,18 +695,28 @@ def main(argv: list[str] | None = None) -> int:
         help="with --client ws: K of the sessions in headless Chromium, to time real pages "
         "while the others load the server",
     )
+    parser.add_argument(
+        "--pages",
+        default="planner",
+        metavar="P,Q",
+        help=f"pages the websocket sessions open, in turn (of {', '.join(PAGES)}); "
+        "off the planner, each session checks its name, link and page but not the figures",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800 or not 0 <= args.think <= 600:
         parser.error("--sessions must be 1..200, --seconds 1..1800 and --think 0..600")
     if not 0 <= args.browsers <= args.sessions:
         parser.error("--browsers must be between 0 and --sessions")
+    pages = tuple(p.strip() for p in args.pages.split(",") if p.strip())
+    if not pages or not set(pages) <= set(PAGES):
+        parser.error(f"--pages must be a comma-separated list of {', '.join(PAGES)}")
     mixed = f" ({args.browsers} in Chromium)" if args.browsers and args.client == "ws" else ""
     print(
         f"load: {args.sessions} {args.client} sessions{mixed} for {args.seconds:g} s, "
         f"think {args.think:g} s, on {os.cpu_count()} CPUs"
     )
-    result = run(args.sessions, args.seconds, args.think, args.client, args.browsers)
+    result = run(args.sessions, args.seconds, args.think, args.client, args.browsers, pages)
     print(report(result))
     if args.json:
         data = {**result.summary(), "error_list": result.errors, "leak_list": result.leaks}

@@ -41,6 +41,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 STREAM_PATH = "_stcore/stream"
 SUBPROTOCOL = "streamlit"
 FINISHED = ForwardMsg.FINISHED_SUCCESSFULLY
+EARLY_FOR_RERUN = ForwardMsg.FINISHED_EARLY_FOR_RERUN
 _STATUS_NAMES = {
     value.number: value.name
     for value in ForwardMsg.DESCRIPTOR.enum_types_by_name["ScriptFinishedStatus"].values
@@ -62,7 +63,7 @@ __all__ = [
 
 class ProtocolError(RuntimeError):
     """The server said something this client cannot follow (a cached reference, a run that
-    did not finish successfully, a closed connection)."""
+    ended with an error, a closed connection)."""
 
 
 def stream_url(base_url: str) -> str:
@@ -123,10 +124,14 @@ def rerun_message(
     page_script_hash: str,
     states: list[WidgetState],
     url: str,
+    page_name: str = "",
 ) -> BackMsg:
-    """The ``BackMsg`` asking for a script run, as the browser sends it: query string, page,
-    widget states and the browser context (``st.context``), no cached message hashes."""
-    client_state = ClientState(query_string=query_string, page_script_hash=page_script_hash)
+    """The ``BackMsg`` asking for a script run, as the browser sends it: query string, page
+    (by script hash, or on the first run by the URL path's ``page_name``), widget states and the
+    browser context (``st.context``), no cached message hashes."""
+    client_state = ClientState(
+        query_string=query_string, page_script_hash=page_script_hash, page_name=page_name
+    )
     client_state.widget_states.widgets.extend(states)
     info = client_state.context_info
     info.timezone = "UTC"
@@ -156,6 +161,11 @@ class AppPage:
         """(label, value) of every metric in ``root``, in page order."""
         return [(e.metric.label, e.metric.body) for e in self._in(root, "metric")]
 
+    def title(self, root: int = MAIN) -> str | None:
+        """The first heading (``st.title``) in ``root``: the page's name."""
+        headings = self._in(root, "heading")
+        return headings[0].heading.body if headings else None
+
     def first_text(self, root: int = MAIN) -> str | None:
         """The first plain text (``st.text``) in ``root``, e.g. the scenario's name."""
         texts = self._in(root, "text")
@@ -174,9 +184,12 @@ class StreamlitClient:
     """One app session over the websocket: ``connect``, then ``run`` (a script run, with
     changed widget values) as often as needed, then ``close``."""
 
-    def __init__(self, base_url: str, query_string: str = "", timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, base_url: str, query_string: str = "", timeout_s: float = 60.0, page_name: str = ""
+    ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.query_string = query_string
+        self.page_name = page_name  # the URL path of a page opened directly ("" = the default)
         self.page_script_hash = ""
         self.timeout_s = timeout_s
         self.page = AppPage()
@@ -186,8 +199,10 @@ class StreamlitClient:
 
     @property
     def url(self) -> str:
-        """The address bar: the app's address and the query string the app last set."""
-        return self.base_url + (f"?{self.query_string}" if self.query_string else "")
+        """The address bar: the app's address, the page's path and the query string the app
+        last set."""
+        query = f"?{self.query_string}" if self.query_string else ""
+        return self.base_url + self.page_name + query
 
     async def connect(self) -> None:
         self._ws = await websockets.connect(
@@ -213,7 +228,11 @@ class StreamlitClient:
             state.id = self.widget_ids[key]
             self.states[state.id] = state
         message = rerun_message(
-            self.query_string, self.page_script_hash, list(self.states.values()), self.url
+            self.query_string,
+            self.page_script_hash,
+            list(self.states.values()),
+            self.url,
+            "" if self.page_script_hash else self.page_name,
         )
         started = time.monotonic()
         await self._ws.send(message.SerializeToString())
@@ -241,6 +260,8 @@ class StreamlitClient:
             elif kind == "delta":
                 self._apply(msg, elements)
             elif kind == "script_finished":
+                if msg.script_finished == EARLY_FOR_RERUN:
+                    continue  # the app called st.rerun(): the server starts the next run itself
                 if msg.script_finished != FINISHED:
                     name = _STATUS_NAMES.get(msg.script_finished, str(msg.script_finished))
                     raise ProtocolError(f"script run ended {name}")

@@ -15,6 +15,7 @@ preset reproduces its numbers exactly.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +56,7 @@ _SHADOW = "mrrsim.shadow"
 _LINK_ERROR = "mrrsim.link_error"
 _UPLOAD_ERROR = "mrrsim.upload_error"
 _PROBLEMS = "mrrsim.problems"
+_FOLDER_RERUN = "mrrsim.folder_rerun"
 _PRESET = "ed.preset"
 _UPLOAD = "ed.upload"
 
@@ -152,21 +154,32 @@ def _ensure_state() -> None:
         load_scenario_into_editor(st.session_state[_VALID])
 
 
+# Per script thread (one per session's script runner): whether app.py's frame drew the editor.
+_RUN = threading.local()
+
+
 def _leave_page_folder_mode() -> None:
     """Make sure pages run inside app.py's frame.
 
-    When the first request a fresh server gets opens a page's URL (a shared ``/compare?s=…``
-    link), Streamlit runs that page file on its own in its old ``pages/``-folder mode, which
-    only ``st.navigation`` in app.py switches off: no editor, no share link, a raw file menu.
-    Switch the mode off (Streamlit's own flag; no public API for it) and rerun through app.py.
-    """
+    Until app.py's ``st.navigation`` first runs, Streamlit is in its old ``pages/``-folder
+    mode: a session whose first request opens a page's URL (a shared ``/compare?s=…`` link)
+    runs that page file on its own, with no editor, no share link and a raw file menu. That is
+    every session opening a page link at once on a fresh server (after a restart, say), not
+    only the first. A page that finds itself outside the frame switches the mode off
+    (Streamlit's own flag; no public API for it) and reruns through app.py, once: if it is
+    still outside after that, it is drawn as it is rather than rerun for ever."""
+    if getattr(_RUN, "in_frame", False):
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a future Streamlit without the old mode
         return
     if getattr(PagesManager, "uses_pages_directory", None):
         PagesManager.uses_pages_directory = False
-        st.rerun()
+    if st.session_state.get(_FOLDER_RERUN):
+        return
+    st.session_state[_FOLDER_RERUN] = True
+    st.rerun()
 
 
 def current_scenario() -> Scenario:
@@ -391,6 +404,8 @@ def render_editor() -> Scenario:
     """Draw the scenario editor in the sidebar and return the current (last valid) scenario.
 
     Call once per run, from the app's shared frame, before the page runs."""
+    _RUN.in_frame = True
+    st.session_state[_FOLDER_RERUN] = False
     _ensure_state()
     problems = _validate_editor()
     groups = _problem_groups(problems)

@@ -79,6 +79,25 @@ def page_header(title: str, scenario: Scenario, caption: str | None = None) -> N
         st.caption(caption)
 
 
+def _warm_up() -> None:
+    """Do once, at import, what the first run of every session would otherwise race to do.
+
+    Altair and narwhals import pandas and pyarrow lazily when a chart first meets its data, and
+    numpy loads ``numpy.random`` on first use. When the first runs of several sessions did that
+    at once, each in its own script thread, one could see a half-imported module
+    (``AttributeError: partially initialized module 'pandas'``; found by the load benchmark).
+    Done here, it happens once, while this module's import lock keeps other sessions waiting."""
+    import numpy.random  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    frame = pl.DataFrame({"month": [1, 2], "value": [0.0, 1.0], "series": ["a", "b"]})
+    chart_spec(alt.Chart(frame).mark_line().encode(x="month:Q", y="value:Q", color="series:N"))
+
+
+_warm_up()
+
+
 def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
     """An Altair chart at the container's full width, with Streamlit's theme."""
     show_spec(chart_spec(chart), **kwargs)
