@@ -33,7 +33,7 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
 # Streamlit (and AppTest before every run) switches to its old pages/-folder mode when a
 # pages/ folder sits next to the main script; then a page file runs alone, outside app.py's
-# frame, until ``ui.current_scenario`` switches the mode off and reruns (see
+# frame, until ``ui.page_header`` switches the mode off and reruns (see
 # ``test_pages_run_inside_the_frame_even_in_page_folder_mode``). Running app.py from a
 # one-line entry script elsewhere keeps AppTest out of that mode, so each run is one run.
 ENTRY = (

@@ -158,8 +158,8 @@ def _ensure_state() -> None:
 _RUN = threading.local()
 
 
-def _leave_page_folder_mode() -> None:
-    """Make sure pages run inside app.py's frame.
+def ensure_in_frame() -> None:
+    """Make sure pages run inside app.py's frame (``ui.page_header`` calls this first).
 
     Until app.py's ``st.navigation`` first runs, Streamlit is in its old ``pages/``-folder
     mode: a session whose first request opens a page's URL (a shared ``/compare?s=…`` link)
@@ -167,7 +167,8 @@ def _leave_page_folder_mode() -> None:
     every session opening a page link at once on a fresh server (after a restart, say), not
     only the first. A page that finds itself outside the frame switches the mode off
     (Streamlit's own flag; no public API for it) and reruns through app.py, once: if it is
-    still outside after that, it is drawn as it is rather than rerun for ever."""
+    still outside after that, it is drawn as it is rather than rerun for ever. Not for widget
+    callbacks: they run before app.py's frame in every run."""
     if getattr(_RUN, "in_frame", False):
         return
     try:
@@ -187,7 +188,6 @@ def current_scenario() -> Scenario:
 
     At a session's start it comes from the share link in the URL (``?s=``) or, without one or
     when the link is bad, from the default preset."""
-    _leave_page_folder_mode()
     _ensure_state()
     return st.session_state[_VALID]
 

@@ -17,6 +17,7 @@ from altair.utils.data import to_values
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from mrrsim.scenario import Scenario
+from mrrsim.ui.editor import ensure_in_frame
 
 # Altair checks each schema object against the Vega-Lite JSON schema as it is built ("debug
 # mode"), which costs more than building the chart. Every builder in ``charts.py`` is validated
@@ -72,7 +73,11 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def page_header(title: str, scenario: Scenario, caption: str | None = None) -> None:
-    """The page title, then the scenario's name (as plain text) and an optional caption."""
+    """The page title, then the scenario's name (as plain text) and an optional caption.
+
+    A page drawn outside app.py's frame (Streamlit's old pages/-folder mode) reruns through
+    it first (``editor.ensure_in_frame``)."""
+    ensure_in_frame()
     st.title(title)
     st.text(scenario.name)
     if caption:
