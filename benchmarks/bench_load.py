@@ -34,8 +34,13 @@ Mixed (``--client ws --browsers K``): K of the sessions are Chromium pages and t
 websocket clients, so real pages are timed while the others load the server; their latency is
 reported on its own row.
 
+Pages (``--pages planner,predictability,...``): the websocket sessions open their links on these
+pages in turn (by URL path, as a shared ``/predictability?s=...`` link does) and keep changing
+the discount there; latency is reported per page. Off the planner a session checks its page's
+title, its name, its link and that no exception shows (the eight figures are the planner's).
+
 Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 60 [--think 20]
-[--client ws|browser] [--browsers K]``.
+[--client ws|browser] [--browsers K] [--pages P,Q]``.
 """
 
 from __future__ import annotations
