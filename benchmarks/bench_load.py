@@ -297,7 +297,13 @@ class User(abc.ABC):
         self.base_url = base_url
         self.result = result
         self.step = 0
-        self.scenario = session_scenario(index, discount_for(index, 0))
+        _, self.scenario, self.expected = session_case(index, 0)
+
+    def _next_case(self) -> float:
+        """Move to the next step: its scenario and expected figures; the discount to type."""
+        self.step += 1
+        pct, self.scenario, self.expected = session_case(self.index, self.step)
+        return pct
 
     def _fail(self, what: str) -> None:
         self.result.errors.append(f"session {self.index}, step {self.step}: {what}")
@@ -336,7 +342,7 @@ class Session(User):
             )
             await self.page.wait_for_function(
                 _MATCH_JS,
-                arg=expected_values(self.scenario),
+                arg=self.expected,
                 polling=50,
                 timeout=OPEN_TIMEOUT_MS,
             )
@@ -368,7 +374,7 @@ class Session(User):
         if shown["name"] != self.scenario.name:
             self.result.leaks.append(f"session {self.index} shows scenario name {shown['name']!r}")
         values = [value for _, value in shown["metrics"]]
-        if values != expected_values(self.scenario):
+        if values != self.expected:
             self.result.leaks.append(f"session {self.index} shows figures {values}")
         token = None
         for _ in range(100):  # the URL is updated at the end of the run; allow it to land
@@ -381,17 +387,14 @@ class Session(User):
 
     async def rerun(self) -> None:
         """Type a new discount, commit it with Enter, and time until the figures are new."""
-        self.step += 1
-        pct = discount_for(self.index, self.step)
-        self.scenario = session_scenario(self.index, pct)
-        expected = expected_values(self.scenario)
+        pct = self._next_case()
         field = self.page.locator(DISCOUNT_INPUT)
         await field.fill(f"{pct:.2f}")
         started = time.monotonic()
         await field.press("Enter")
         try:
             await self.page.wait_for_function(
-                _MATCH_JS, arg=expected, polling=20, timeout=RERUN_TIMEOUT_MS
+                _MATCH_JS, arg=self.expected, polling=20, timeout=RERUN_TIMEOUT_MS
             )
         except Exception as exc:
             self._fail(f"figures not updated: {type(exc).__name__}")
@@ -423,7 +426,6 @@ class WsSession(User):
         super().__init__(index, base_url, result, think_s)
         self.showing = showing
         self.page = page
-        self.expected = session_case(index, 0)[2]
         query = urlsplit(share.share_url(self.scenario, base_url)).query
         path = "" if page == "planner" else page
         self.client = StreamlitClient(
@@ -480,8 +482,7 @@ class WsSession(User):
 
     async def rerun(self) -> None:
         """Send the new discount in a rerun request; time it until the run has finished."""
-        self.step += 1
-        pct, self.scenario, self.expected = session_case(self.index, self.step)
+        pct = self._next_case()
         self.showing[self.index] = self.expected
         try:
             latency = await self.client.run({DISCOUNT_KEY: WidgetState(double_value=pct)})
@@ -523,9 +524,8 @@ async def _drive_sessions(base_url: str, pid: int, seconds: float, result: Resul
     """Open ``result.sessions`` users (the first ``result.browsers`` in Chromium, the others
     over the websocket protocol), six at a time, then measure them together."""
     showing: dict[int, list[str]] = {}
-    if result.browsers < result.sessions:
-        for index, step in itertools.product(range(result.sessions), range(DISCOUNT_STEPS)):
-            session_case(index, step)  # before any session opens: the server is idle meanwhile
+    for index, step in itertools.product(range(result.sessions), range(DISCOUNT_STEPS)):
+        session_case(index, step)  # before any session opens: the server is idle meanwhile
     users: list[User] = [
         Session(i, base_url, result, result.think_s)
         if i < result.browsers
