@@ -18,11 +18,13 @@ sys.path.insert(0, str(ROOT))
 from common import timings  # noqa: E402
 
 from mrrsim import parse_scenario, project, summarize  # noqa: E402
+from mrrsim.policy import Variant  # noqa: E402
 from mrrsim.scenario import Scenario  # noqa: E402
 
 
 def ten_segments() -> Scenario:
-    """10 segments x 120 months, every rate set, existing monthly and annual bases."""
+    """10 segments x 120 months, every rate set, existing monthly and annual bases, and every
+    v2 feature on: signed discounts, renewal calendars, take-up, switching, billing effect."""
     segments = [
         {
             "name": f"Segment {i}",
@@ -36,11 +38,17 @@ def ten_segments() -> Scenario:
             "monthly_expansion": 0.002 * i - 0.005,
             "annual_expansion": 0.03 * i,
             "existing_monthly_customers": 1000 - 80 * i,
-            "existing_annual_customers": 100 + 50 * i,
+            "existing_annual_renewals": [(100 + 50 * i) * (1 + r % 3) / 24 for r in range(12)],
+            "existing_annual_discount": 0.05 + 0.01 * i,
+            "annual_share_at_no_discount": 0.05 * i,
+            "conversion_rate": 0.005 * (i + 1),
+            "conversion_months": [1 + i, 60 + 6 * i],
         }
         for i in range(10)
     ]
-    return parse_scenario({"name": "Benchmark", "horizon_months": 120, "segments": segments})
+    return parse_scenario(
+        {"name": "Benchmark", "horizon_months": 120, "billing_effect": 0.6, "segments": segments}
+    )
 
 
 def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
@@ -60,7 +68,12 @@ def main() -> None:
     sc = ten_segments()
     rows = [
         ("project(), 10 segments x 120 months", median_ms(lambda: project(sc), 50), 10.0),
-        ("summarize(), same scenario", median_ms(lambda: summarize(sc), 30), 30.0),
+        (
+            "project(), same, discounts moved (movers)",
+            median_ms(lambda: project(Variant(sc, "mix", {0: 0.3, 5: 0.05})), 30),
+            10.0,
+        ),
+        ("summarize() incl. 601-point optimum", median_ms(lambda: summarize(sc), 30), 30.0),
         ("python -m mrrsim project <preset>", median_ms(cli_once, 7, warmup=1), 1500.0),
     ]
     print(f"{'benchmark':<40} {'median ms':>10} {'target ms':>10}  ok")

@@ -168,7 +168,7 @@ def retention_curve(cohorts: pl.DataFrame) -> pl.DataFrame:
 
 
 def first_month_example(scenario: Scenario, segment: int = 0) -> dict[str, dict[str, float]]:
-    """Month 1 of one segment computed by hand from the SPEC section 3 formulas.
+    """Month 1 of one segment computed by hand from the model's formulas (docs/model.md).
 
     Returns ``{"inputs": {...}, "monthly": {...}, "annual": {...}}``; the two term dicts hold the
     projection table's columns for (month 1, segment, term), so they can be checked against
@@ -178,48 +178,58 @@ def first_month_example(scenario: Scenario, segment: int = 0) -> dict[str, dict[
     """
     seg = scenario.segments[segment]
     p, d = seg.list_price, scenario.discount_for(seg)
+    signed = scenario.signed_discount_for(seg)
     share, n1 = seg.annual_share, seg.new_customers
     cm, ca = seg.monthly_churn, seg.annual_churn
     em, ea = seg.monthly_expansion, seg.annual_expansion
     base_m, base_a = seg.existing_monthly_customers, seg.existing_annual_customers
+    first, last = scenario.conversion_span(seg)
+    u = seg.conversion_rate if first <= 1 <= last else 0.0
 
     new_m = n1 * (1.0 - share)
     kept_m = base_m * (1.0 - cm)
+    switch = kept_m * u
     change_m = kept_m * p * em
-    mrr_m = kept_m * p * (1.0 + em) + new_m * p
+    mrr_m = (kept_m - switch) * p * (1.0 + em) + new_m * p
     monthly = {
-        "customers": kept_m + new_m,
+        "customers": kept_m - switch + new_m,
         "new_customers": new_m,
         "churned_customers": base_m * cm,
+        "switched_customers": -switch,
         "mrr": mrr_m,
         "arr": 12.0 * mrr_m,
         "new_mrr": new_m * p,
         "expansion_mrr": max(change_m, 0.0),
         "contraction_mrr": max(-change_m, 0.0),
         "churned_mrr": base_m * cm * p,
+        "switched_mrr": -switch * p * (1.0 + em),
         "cash": mrr_m,
         "revenue": mrr_m,
         "deferred_revenue": 0.0,
     }
 
-    pa = p * (1.0 - d)
+    pa, pe = p * (1.0 - d), p * (1.0 - signed)
+    switch_mrr = switch * (1.0 - d) * p * (1.0 + em)
     new_a = n1 * share
-    renewing = base_a / 12.0
+    calendar = seg.renewal_calendar()
+    renewing = calendar[0]
     renewed = renewing * (1.0 - ca)
-    change_a = renewed * pa * ea
-    mrr_a = (base_a - renewing) * pa + renewed * pa * (1.0 + ea) + new_a * pa
-    cash_a = 12.0 * (renewed * pa * (1.0 + ea) + new_a * pa)
-    opening = sum(renewing * (r - 1) * pa for r in range(1, 13))
+    change_a = renewed * pe * ea
+    mrr_a = (base_a - renewing) * pe + renewed * pe * (1.0 + ea) + new_a * pa + switch_mrr
+    cash_a = 12.0 * (renewed * pe * (1.0 + ea) + new_a * pa + switch_mrr)
+    opening = sum(calendar[r - 1] * (r - 1) * pe for r in range(1, 13))
     annual = {
-        "customers": base_a - renewing * ca + new_a,
+        "customers": base_a - renewing * ca + new_a + switch,
         "new_customers": new_a,
         "churned_customers": renewing * ca,
+        "switched_customers": switch,
         "mrr": mrr_a,
         "arr": 12.0 * mrr_a,
         "new_mrr": new_a * pa,
         "expansion_mrr": max(change_a, 0.0),
         "contraction_mrr": max(-change_a, 0.0),
-        "churned_mrr": renewing * ca * pa,
+        "churned_mrr": renewing * ca * pe,
+        "switched_mrr": switch_mrr,
         "cash": cash_a,
         "revenue": mrr_a,
         "deferred_revenue": opening + cash_a - mrr_a,
@@ -229,6 +239,8 @@ def first_month_example(scenario: Scenario, segment: int = 0) -> dict[str, dict[
         "list_price": p,
         "discount": d,
         "annual_price": pa,
+        "signed_discount": signed,
+        "signed_price": pe,
         "annual_share": share,
         "new_customers": n1,
         "monthly_churn": cm,
@@ -238,6 +250,7 @@ def first_month_example(scenario: Scenario, segment: int = 0) -> dict[str, dict[
         "existing_monthly": base_m,
         "existing_annual": base_a,
         "renewing_base": renewing,
+        "conversion_rate": u,
     }
     return {"inputs": inputs, "monthly": monthly, "annual": annual}
 

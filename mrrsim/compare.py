@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from mrrsim.metrics import SUMMARY_KEYS, Summary, monthly_totals
+from mrrsim.metrics import FIGURE_KEYS, Summary, monthly_totals
 from mrrsim.projection import project_many
 from mrrsim.scenario import Scenario, parse_scenario
 
@@ -172,7 +172,7 @@ def headline_differences(summaries: Sequence[Summary]) -> pl.DataFrame:
         raise ValueError("headline_differences needs at least one summary")
     first = summaries[0]
     rows = []
-    for k, key in enumerate(SUMMARY_KEYS):
+    for k, key in enumerate(FIGURE_KEYS):
         base = first[key]
         for order, summ in enumerate(summaries):
             value = summ[key]

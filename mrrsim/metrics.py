@@ -1,7 +1,9 @@
-"""Summary metrics of SPEC section 5, the three billing plans side by side, and monthly totals.
+"""Summary metrics (docs/model.md, "Summary metrics"), the three billing plans side by side,
+the decision per segment (break-even and best discount on a lifetime basis), monthly totals.
 
 Each metric is a small polars expression over the projection (functime style); ``summarize_many``
-evaluates them for many scenarios, and the counterfactual variants they need, in one pass.
+evaluates them for many variants in one pass. The lifetime values behind the decision are closed
+forms per segment, evaluated for the whole discount grid in one polars plan.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
+from mrrsim.policy import Variant, as_variant, mover_churns
 from mrrsim.projection import (
     FLOAT_COLUMNS,
     PLAN_AS_WRITTEN,
     all_annual,
     all_monthly,
     common_horizon,
+    group_lazy,
     params_frame,
     project_lazy,
     project_many,
@@ -25,11 +29,14 @@ from mrrsim.projection import (
 from mrrsim.scenario import Scenario
 
 __all__ = [
+    "DISCOUNT_GRID",
+    "FIGURE_KEYS",
     "PLANS",
     "SUMMARY_KEYS",
     "PlanResults",
+    "SegmentDecision",
     "Summary",
-    "break_even_variants",
+    "decisions",
     "monthly_totals",
     "plan_comparison",
     "plan_results",
@@ -37,15 +44,37 @@ __all__ = [
     "renewal_calendar",
     "summarize",
     "summarize_many",
+    "value_curve",
     "variant_metrics",
 ]
 
 PLANS = ("Your mix", "All monthly", "All annual")
+DISCOUNT_GRID = tuple(k / 1000 for k in range(601))  # 0, 0.001, ..., 0.600 (exactly k / 1000)
 
 
 @dataclass(frozen=True)
-class Summary(Mapping[str, float | None]):
-    """The headline figures of one scenario; reads like a dict (``summary["npv_cash"]``)."""
+class SegmentDecision:
+    """The billing decision for one segment, per new customer, in NPV of cash at acquisition
+    over the scenario's customer lifetime."""
+
+    name: str
+    break_even_discount: float
+    optimal_discount: float
+    value_at_current: float
+    value_at_optimal: float
+    lifetime_value_monthly: float
+    lifetime_value_annual: float
+
+    def to_dict(self) -> dict[str, float | str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Summary(Mapping[str, object]):
+    """The headline figures of one variant; reads like a dict (``summary["npv_cash"]``).
+
+    ``break_even_discount`` and ``segments`` belong to the scenario (new customers on a lifetime
+    basis), so every plan of one scenario carries the same ones."""
 
     ending_mrr: float
     ending_arr: float
@@ -56,9 +85,9 @@ class Summary(Mapping[str, float | None]):
     nrr_12: float | None
     grr_12: float | None
     break_even_discount: float | None
-    break_even_discount_revenue: float | None
+    segments: tuple[SegmentDecision, ...]
 
-    def __getitem__(self, key: str) -> float | None:
+    def __getitem__(self, key: str) -> object:
         if key not in SUMMARY_KEYS:
             raise KeyError(key)
         return getattr(self, key)
@@ -69,61 +98,208 @@ class Summary(Mapping[str, float | None]):
     def __len__(self) -> int:
         return len(SUMMARY_KEYS)
 
-    def to_dict(self) -> dict[str, float | None]:
+    def to_dict(self) -> dict[str, object]:
         """A plain dict (for JSON)."""
-        return asdict(self)
+        return asdict(self) | {"segments": [seg.to_dict() for seg in self.segments]}
 
 
 SUMMARY_KEYS = tuple(Summary.__dataclass_fields__)
+FIGURE_KEYS = tuple(key for key in SUMMARY_KEYS if key != "segments")  # the numbers
 
 
-def plan_variants(scenario: Scenario) -> list[Scenario]:
+def plan_variants(scenario: Scenario) -> list[Variant]:
     """Your mix, all-monthly and all-annual, in the order of ``PLANS``."""
-    return [scenario, all_monthly(scenario), all_annual(scenario)]
+    return [Variant(scenario), all_monthly(scenario), all_annual(scenario)]
 
 
-def break_even_variants(scenario: Scenario) -> list[Scenario]:
-    """New customers only: all-monthly, and all-annual with no discount anywhere (SPEC 5)."""
-    new_only = scenario.with_segments(existing_monthly_customers=0.0, existing_annual_customers=0.0)
-    monthly = all_monthly(new_only)
-    annual = all_annual(new_only).with_segments(annual_discount=None)
-    return [monthly, annual.model_copy(update={"annual_discount": 0.0})]
+# --- lifetime values and the decision per segment ---------------------------------------------
+
+
+def _geometric(ratio: pl.Expr, terms: pl.Expr) -> pl.Expr:
+    """sum_{k=0..n-1} r^k, exact at r = 1."""
+    return (
+        pl.when(ratio == 1.0)
+        .then(terms.cast(pl.Float64))
+        .otherwise((1.0 - ratio.pow(terms)) / (1.0 - ratio))
+    )
+
+
+def _ltv_monthly(churn: str, expansion: str = "e_m") -> pl.Expr:
+    """LTV_m(c, e) = p * sum_{a=0..L-1} ((1-c)(1+e)delta)^a."""
+    ratio = (1.0 - pl.col(churn)) * (1.0 + pl.col(expansion)) * pl.col("delta")
+    return pl.col("price") * _geometric(ratio, pl.col("lifetime"))
+
+
+def _ltv_annual_undiscounted(churn: str, expansion: str = "e_a") -> pl.Expr:
+    """LTV_a(0; c, e) = 12 p * sum_{k=0..L/12-1} ((1-c)(1+e)delta^12)^k; at discount x it is
+    (1 - x) times this."""
+    ratio = (1.0 - pl.col(churn)) * (1.0 + pl.col(expansion)) * pl.col("delta").pow(12)
+    return 12.0 * pl.col("price") * _geometric(ratio, pl.col("lifetime") // 12)
+
+
+def _segment_frame(scenario: Scenario) -> pl.LazyFrame:
+    """One row per segment: rates, take-up and the four lifetime values behind every decision."""
+    rows = []
+    for i, seg in enumerate(scenario.segments):
+        c_ma, c_am = mover_churns(scenario, seg)
+        rows.append(
+            {
+                "seg_idx": i,
+                "name": seg.name,
+                "price": seg.list_price,
+                "d": scenario.discount_for(seg),
+                "s": seg.annual_share,
+                "s0": seg.take_up_at_no_discount(),
+                "c_m": seg.monthly_churn,
+                "c_a": seg.annual_churn,
+                "c_ma": c_ma,
+                "c_am": c_am,
+                "e_m": seg.monthly_expansion,
+                "e_a": seg.annual_expansion,
+            }
+        )
+    delta = (1.0 + scenario.cost_of_capital) ** (-1.0 / 12.0)
+    return (
+        pl.LazyFrame(rows)
+        .with_columns(
+            pl.lit(delta, dtype=pl.Float64).alias("delta"),
+            pl.lit(scenario.lifetime_months, dtype=pl.Int64).alias("lifetime"),
+        )
+        .with_columns(
+            _ltv_monthly("c_m").alias("ltv_m"),
+            _ltv_monthly("c_am").alias("ltv_am"),
+            _ltv_annual_undiscounted("c_a").alias("ltv_a0"),
+            _ltv_annual_undiscounted("c_ma").alias("ltv_ma0"),
+        )
+    )
+
+
+def _take_up(x: pl.Expr) -> pl.Expr:
+    """s(x) = clip(s0 + (s - s0) x / d, 0, 1); s itself where the segment has no discount or
+    take-up does not respond, s0 at no discount.
+
+    The last two are spelled out because polars' vectorised division treats a subnormal d as 0
+    (0 / 5e-324 gives NaN there, 0 in plain Python)."""
+    s, s0, d = pl.col("s"), pl.col("s0"), pl.col("d")
+    moved = (s0 + (s - s0) * x / d).clip(0.0, 1.0)
+    return (
+        pl.when((d == 0.0) | (x == d) | (s == s0)).then(s).when(x == 0.0).then(s0).otherwise(moved)
+    )
+
+
+def _value(x: pl.Expr) -> pl.Expr:
+    """V(x): a new customer's lifetime value when new annual contracts carry discount x."""
+    sx, s = _take_up(x), pl.col("s")
+    ltv_a = (1.0 - x) * pl.col("ltv_a0")
+    more_annual = (
+        (1.0 - sx) * pl.col("ltv_m") + s * ltv_a + (sx - s) * (1.0 - x) * pl.col("ltv_ma0")
+    )
+    fewer_annual = (1.0 - s) * pl.col("ltv_m") + (s - sx) * pl.col("ltv_am") + sx * ltv_a
+    return pl.when(sx >= s).then(more_annual).otherwise(fewer_annual)
+
+
+def _break_even_parts() -> list[pl.Expr]:
+    """VM (all-monthly) and VA(0) (all-annual, no discount) per new customer."""
+    s = pl.col("s")
+    return [
+        ((1.0 - s) * pl.col("ltv_m") + s * pl.col("ltv_am")).alias("vm"),
+        (s * pl.col("ltv_a0") + (1.0 - s) * pl.col("ltv_ma0")).alias("va0"),
+    ]
+
+
+def value_curve(scenario: Scenario, grid: Sequence[float] = DISCOUNT_GRID) -> pl.DataFrame:
+    """V(x) per segment over a discount grid: columns segment, discount, annual_share (the
+    take-up s(x)) and value (per new customer). Sorted by segment (scenario order), discount."""
+    xs = pl.LazyFrame({"discount": list(grid)}, schema={"discount": pl.Float64})
+    return (
+        _segment_frame(scenario)
+        .join(xs, how="cross")
+        .with_columns(
+            _take_up(pl.col("discount")).alias("annual_share"),
+            _value(pl.col("discount")).alias("value"),
+        )
+        .sort("seg_idx", "discount")
+        .select(pl.col("name").alias("segment"), "discount", "annual_share", "value")
+        .collect(optimizations=PLAN_AS_WRITTEN)
+    )
+
+
+def decisions(scenario: Scenario) -> tuple[tuple[SegmentDecision, ...], float | None]:
+    """Per segment: break-even, best discount on the grid (the smallest on ties) and the values;
+    and the break-even of all segments blended by the new customers each acquires, discounted.
+    """
+    segments = _segment_frame(scenario).with_columns(_break_even_parts())
+    grid = pl.LazyFrame({"x": list(DISCOUNT_GRID)}, schema={"x": pl.Float64})
+    best = (
+        segments.join(grid, how="cross")
+        .with_columns(_value(pl.col("x")).alias("v"))
+        .filter(pl.col("v") == pl.col("v").max().over("seg_idx"))
+        .group_by("seg_idx")
+        .agg(pl.col("x").min().alias("optimal_discount"), pl.col("v").max().alias("best"))
+    )
+    rows = (
+        segments.join(best, on="seg_idx", how="left")
+        .with_columns(
+            (1.0 - pl.col("vm") / pl.col("va0")).alias("break_even_discount"),
+            _value(pl.col("d")).alias("value_at_current"),
+            ((1.0 - pl.col("d")) * pl.col("ltv_a0")).alias("ltv_a"),
+        )
+        .sort("seg_idx")
+        .collect(optimizations=PLAN_AS_WRITTEN)
+        .to_dicts()
+    )
+    out = tuple(
+        SegmentDecision(
+            name=row["name"],
+            break_even_discount=row["break_even_discount"],
+            optimal_discount=row["optimal_discount"],
+            value_at_current=row["value_at_current"],
+            value_at_optimal=row["best"],
+            lifetime_value_monthly=row["ltv_m"],
+            lifetime_value_annual=row["ltv_a"],
+        )
+        for row in rows
+    )
+    delta = (1.0 + scenario.cost_of_capital) ** (-1.0 / 12.0)
+    horizon = scenario.horizon_months
+    num = den = 0.0
+    for seg, row in zip(scenario.segments, rows, strict=True):
+        q = (1.0 + seg.acquisition_growth) * delta
+        weight = seg.new_customers * (horizon if q == 1.0 else (1.0 - q**horizon) / (1.0 - q))
+        num += weight * row["vm"]
+        den += weight * row["va0"]
+    return out, (1.0 - num / den if den > 0 else None)
+
+
+# --- metrics over the projection ---------------------------------------------------------------
 
 
 def _npv_cash() -> pl.Expr:
     """sum_t cash[t] * (1 + cost_of_capital)^(-(t-1)/12): month 1's cash is not discounted."""
-    return (pl.col("cash") * (1.0 + pl.col("coc")).pow(-(pl.col("month") - 1) / 12.0)).sum()
+    return _total(pl.col("cash") * (1.0 + pl.col("coc")).pow(-(pl.col("t") - 1) / 12.0))
 
 
-def _retention_factors() -> list[pl.Expr]:
-    """Per group, MRR kept by customers active 12 months earlier: net and gross (GRR caps at 1).
-
-    Over any 12 months a monthly customer survives 12 billing events at (1-c) and its price moves
-    by (1+e)^12; an annual customer passes exactly one renewal.
-    """
-    monthly = pl.col("stride") == 1
-    s, g = pl.col("survive"), pl.col("grow")
-    net = pl.when(monthly).then((s * g).pow(12)).otherwise(s * g)
-    gross = (
-        pl.when(monthly)
-        .then(s.pow(12) * pl.min_horizontal(g.pow(12), 1.0))
-        .otherwise(s * pl.min_horizontal(g, 1.0))
-    )
-    return [net.alias("nrr_factor"), gross.alias("grr_factor")]
+def _total(value: pl.Expr) -> pl.Expr:
+    """A sum in row order (a running total's last value): the same bits whatever else is in the
+    batch. A plain ``sum`` aggregates partitions whose split depends on the frame's size, so a
+    variant summed alone and in a batch of three could differ in the last bit."""
+    return value.cum_sum().last()
 
 
 def _at(month: pl.Expr | int, value: pl.Expr) -> pl.Expr:
-    return value.filter(pl.col("month") == month).sum()
+    return _total(value.filter(pl.col("t") == month))
 
 
 def _summary_aggregates(horizon: int) -> list[pl.Expr]:
+    """Per variant, over its groups' rows; NRR/GRR weigh each group's MRR of month H - 12 by
+    the share of it its customers still bring in month H (``projection._retention_factors``)."""
     base = horizon - 12
     mrr = pl.col("mrr")
     return [
         _at(horizon, mrr).alias("ending_mrr"),
         _at(horizon, pl.col("customers")).alias("ending_customers"),
-        pl.col("cash").sum().alias("cumulative_cash"),
-        pl.col("revenue").sum().alias("cumulative_revenue"),
+        _total(pl.col("cash")).alias("cumulative_cash"),
+        _total(pl.col("revenue")).alias("cumulative_revenue"),
         _npv_cash().alias("npv_cash"),
         _at(base, mrr).alias("base_mrr_12"),
         _at(base, mrr * pl.col("nrr_factor")).alias("kept_mrr_12"),
@@ -131,31 +307,23 @@ def _summary_aggregates(horizon: int) -> list[pl.Expr]:
     ]
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return num / den if den > 0 else None
-
-
-def _summaries_one_horizon(scenarios: Sequence[Scenario], horizon: int) -> list[Summary]:
-    variants = [v for sc in scenarios for v in (sc, *break_even_variants(sc))]
+def _summaries_one_horizon(variants: Sequence[Variant], horizon: int) -> list[Summary]:
     rows = (
-        project_lazy(params_frame(variants), horizon)
-        .with_columns(_retention_factors())
+        group_lazy(params_frame(variants), horizon)
         .group_by("variant")
         .agg(_summary_aggregates(horizon))
         .sort("variant")
         .collect(optimizations=PLAN_AS_WRITTEN)
         .to_dicts()
     )
+    decided: dict[int, tuple[tuple[SegmentDecision, ...], float | None]] = {}
     out = []
-    for i, sc in enumerate(scenarios):
-        mine, monthly, annual = rows[3 * i : 3 * i + 3]
-        has_new = any(seg.new_customers > 0 for seg in sc.segments)
+    for variant, mine in zip(variants, rows, strict=True):
+        key = id(variant.scenario)
+        if key not in decided:
+            decided[key] = decisions(variant.scenario)
+        segments, break_even = decided[key]
         has_base = horizon >= 13 and mine["base_mrr_12"] > 0
-
-        def break_even(key: str, *, ok: bool = has_new, m: dict = monthly, a: dict = annual):
-            ratio = _ratio(m[key], a[key]) if ok else None
-            return None if ratio is None else 1.0 - ratio
-
         out.append(
             Summary(
                 ending_mrr=mine["ending_mrr"],
@@ -166,50 +334,51 @@ def _summaries_one_horizon(scenarios: Sequence[Scenario], horizon: int) -> list[
                 npv_cash=mine["npv_cash"],
                 nrr_12=mine["kept_mrr_12"] / mine["base_mrr_12"] if has_base else None,
                 grr_12=mine["gross_mrr_12"] / mine["base_mrr_12"] if has_base else None,
-                break_even_discount=break_even("npv_cash"),
-                break_even_discount_revenue=break_even("cumulative_revenue"),
+                break_even_discount=break_even,
+                segments=segments,
             )
         )
     return out
 
 
-def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
+def variant_metrics(items: Sequence[Scenario | Variant]) -> pl.DataFrame:
     """ending_arr, npv_cash and cumulative_cash of every variant (one horizon), in one pass.
 
     The batch path of the tornado and the discount x share grid: one row per variant, in input
     order, each NPV at its variant's own cost of capital.
     """
-    horizon = common_horizon(scenarios)
+    horizon = common_horizon(items)
     return (
-        project_lazy(params_frame(scenarios), horizon)
+        group_lazy(params_frame(items), horizon)
         .group_by("variant")
         .agg(
             (_at(horizon, pl.col("mrr")) * 12.0).alias("ending_arr"),
             _npv_cash().alias("npv_cash"),
-            pl.col("cash").sum().alias("cumulative_cash"),
+            _total(pl.col("cash")).alias("cumulative_cash"),
         )
         .sort("variant")
         .collect(optimizations=PLAN_AS_WRITTEN)
     )
 
 
-def summarize_many(scenarios: Sequence[Scenario]) -> list[Summary]:
-    """Summaries of many scenarios; one polars pass per distinct horizon."""
+def summarize_many(items: Sequence[Scenario | Variant]) -> list[Summary]:
+    """Summaries of many variants; one polars pass per distinct horizon."""
+    variants = [as_variant(item) for item in items]
     by_horizon: dict[int, list[int]] = defaultdict(list)
-    for i, sc in enumerate(scenarios):
-        by_horizon[sc.horizon_months].append(i)
-    out: list[Summary | None] = [None] * len(scenarios)
+    for i, v in enumerate(variants):
+        by_horizon[v.horizon].append(i)
+    out: list[Summary | None] = [None] * len(variants)
     for horizon, idx in by_horizon.items():
         for i, summary in zip(
-            idx, _summaries_one_horizon([scenarios[i] for i in idx], horizon), strict=True
+            idx, _summaries_one_horizon([variants[i] for i in idx], horizon), strict=True
         ):
             out[i] = summary
     return [s for s in out if s is not None]
 
 
-def summarize(scenario: Scenario) -> Summary:
-    """The summary metrics of SPEC section 5 for one scenario."""
-    return summarize_many([scenario])[0]
+def summarize(item: Scenario | Variant) -> Summary:
+    """The summary metrics of one scenario (its own mix) or variant."""
+    return summarize_many([item])[0]
 
 
 def _running(col: str, by: Sequence[str]) -> pl.Expr:
@@ -231,7 +400,9 @@ def monthly_totals(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ()) -
         .agg(pl.col(summed).sum())
         .sort(keys)
         .with_columns(
-            (pl.col("new_mrr") + pl.col("expansion_mrr") - losses).alias("net_new_mrr"),
+            (pl.col("new_mrr") + pl.col("expansion_mrr") - losses + pl.col("switched_mrr")).alias(
+                "net_new_mrr"
+            ),
             pl.when(losses > 0)
             .then((pl.col("new_mrr") + pl.col("expansion_mrr")) / losses)
             .otherwise(None)
@@ -288,7 +459,7 @@ def renewal_calendar(scenario: Scenario) -> pl.DataFrame:
     """Annual renewals per month and segment: what is up for renewal and what is expected lost."""
     return (
         project_lazy(params_frame([scenario]), scenario.horizon_months)
-        .filter(pl.col("stride") == 12)
+        .filter(pl.col("term_idx") == 1)
         .select(
             "month",
             "seg_idx",

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from mrrsim.metrics import PLANS, plan_variants
+from mrrsim.metrics import PLANS
 from mrrsim.scenario import Scenario, Segment
 
 __all__ = [
@@ -336,10 +336,20 @@ def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFra
     return _summarise(_paths_lazy(scenario, paths, seed), by_plan=False).collect()
 
 
+def _plan_scenarios(scenario: Scenario) -> list[Scenario]:
+    """Your mix, all-monthly and all-annual as plain scenarios (movers take the other plan's
+    rates here; the Monte Carlo has not yet learned movers and switching)."""
+    return [
+        scenario,
+        scenario.with_segments(annual_share=0.0),
+        scenario.with_segments(annual_share=1.0),
+    ]
+
+
 def _plan_paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
     frames = [
         _paths_lazy(variant, paths, seed).select(pl.lit(plan).alias("plan"), pl.all())
-        for plan, variant in zip(PLANS, plan_variants(scenario), strict=True)
+        for plan, variant in zip(PLANS, _plan_scenarios(scenario), strict=True)
     ]
     return pl.concat(frames)
 

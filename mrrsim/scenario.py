@@ -1,4 +1,5 @@
-"""The scenario: a frozen, validated description of a subscription business (SPEC section 2).
+"""The scenario: a frozen, validated description of a subscription business (docs/model.md,
+"The scenario").
 
 Validation errors name the field path and the offending value, e.g.
 ``segments[1].monthly_churn: must be between 0 and 1 (got 1.5)``, so a leader editing YAML, the
@@ -152,6 +153,36 @@ def Num(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -
 Share = Num(0, 1)
 Discount = Num(0, 1, hi_open=True)
 Name = Annotated[str, _text(80, required=True)]
+Count = Num(0, 100_000_000)
+Month = Annotated[int, BeforeValidator(_whole)]
+
+
+def _field_rule(field: str, message: str, **values: Any) -> PydanticCustomError:
+    """A problem found across fields, reported at ``field`` of the model that found it."""
+    return PydanticCustomError("field_rule", f"{field}: {message}", values)
+
+
+def _renewals(value: Any) -> Any:
+    """Twelve counts, one per month of first renewal (1..12)."""
+    if not isinstance(value, list | tuple):
+        raise PydanticCustomError(
+            "not_a_list", "must be a list of 12 counts (got {got})", {"got": _clip(repr(value))}
+        )
+    if len(value) != 12:
+        raise PydanticCustomError(
+            "twelve", "must list 12 counts, one per month 1..12 (got {n})", {"n": len(value)}
+        )
+    return value
+
+
+def _month_span(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise PydanticCustomError(
+            "span",
+            "must be [first month, last month] (got {got})",
+            {"got": _clip(repr(value))},
+        )
+    return value
 
 
 class _Model(BaseModel):
@@ -171,8 +202,63 @@ class Segment(_Model):
     annual_churn: Share = 0.0  # type: ignore[valid-type]
     monthly_expansion: Num(-0.5, 0.5) = 0.0  # type: ignore[valid-type]
     annual_expansion: Num(-0.9, 2) = 0.0  # type: ignore[valid-type]
-    existing_monthly_customers: Num(0, 100_000_000) = 0.0  # type: ignore[valid-type]
-    existing_annual_customers: Num(0, 100_000_000) = 0.0  # type: ignore[valid-type]
+    existing_monthly_customers: Count = 0.0  # type: ignore[valid-type]
+    existing_annual_customers: Count = 0.0  # type: ignore[valid-type]
+    existing_annual_discount: Discount | None = None  # type: ignore[valid-type]
+    existing_annual_renewals: (
+        Annotated[tuple[Count, ...], BeforeValidator(_renewals)] | None  # type: ignore[valid-type]
+    ) = None
+    annual_share_at_no_discount: Share | None = None  # type: ignore[valid-type]
+    conversion_rate: Num(0, 0.5) = 0.0  # type: ignore[valid-type]
+    conversion_months: Annotated[tuple[Month, Month], BeforeValidator(_month_span)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_from_calendar(cls, data: Any) -> Any:
+        """A renewal calendar without a base count gives the base: their sum."""
+        if not isinstance(data, dict) or "existing_annual_customers" in data:
+            return data
+        calendar = data.get("existing_annual_renewals")
+        if isinstance(calendar, list | tuple) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in calendar
+        ):
+            return {**data, "existing_annual_customers": math.fsum(calendar)}
+        return data
+
+    @model_validator(mode="after")
+    def _calendar_matches_base(self) -> Self:
+        calendar = self.existing_annual_renewals
+        if calendar is not None:
+            total, base = math.fsum(calendar), self.existing_annual_customers
+            if abs(total - base) > 1e-9 * max(abs(total), abs(base)):
+                raise _field_rule(
+                    "existing_annual_renewals",
+                    "must add up to existing_annual_customers ({base}) (got {total})",
+                    base=_fmt(base),
+                    total=_fmt(total),
+                )
+        span = self.conversion_months
+        if span is not None and span[0] > span[1]:
+            raise _field_rule(
+                "conversion_months",
+                "the first month must not come after the last (got [{a}, {b}])",
+                a=span[0],
+                b=span[1],
+            )
+        return self
+
+    def renewal_calendar(self) -> tuple[float, ...]:
+        """Existing annual customers by month of first renewal 1..12 (an even spread by default)."""
+        if self.existing_annual_renewals is not None:
+            return tuple(self.existing_annual_renewals)
+        return (self.existing_annual_customers / 12.0,) * 12
+
+    def take_up_at_no_discount(self) -> float:
+        """The share that would choose annual with no discount (``annual_share`` by default)."""
+        if self.annual_share_at_no_discount is None:
+            return self.annual_share
+        return self.annual_share_at_no_discount
 
 
 class Uncertainty(_Model):
@@ -191,8 +277,59 @@ class Scenario(_Model):
     annual_discount: Discount = 0.15  # type: ignore[valid-type]
     cost_of_capital: Share = 0.10  # type: ignore[valid-type]
     currency: Annotated[str, _text(12, required=True), AfterValidator(_currency_text)] = "USD"
+    billing_effect: Share = 0.5  # type: ignore[valid-type]
+    lifetime_months: Annotated[int, BeforeValidator(_whole), _between(12, 600)] = 120
+    renewal_notice_months: Annotated[int, BeforeValidator(_whole), _between(0, 11)] = 0
     segments: Annotated[tuple[Segment, ...], Field(min_length=1, max_length=20)]
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _signed_discount_as_written(cls, data: Any) -> Any:
+        """Contracts already signed keep the discount written for the segment when the file gives
+        none of their own: filled in here, so later edits of the discount never reprice them."""
+        if not isinstance(data, dict) or not isinstance(data.get("segments"), list | tuple):
+            return data
+        top = data.get("annual_discount", 0.15)
+        segments = []
+        for seg in data["segments"]:
+            if isinstance(seg, dict) and seg.get("existing_annual_discount") is None:
+                own = seg.get("annual_discount")
+                written = top if own is None else own
+                if _is_discount(written):
+                    seg = {**seg, "existing_annual_discount": written}
+            segments.append(seg)
+        return {**data, "segments": segments}
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Self:
+        """Rules that need the scenario: lifetime in whole years, switching inside the horizon,
+        and a take-up response only where there is a discount to respond to."""
+        if self.lifetime_months % 12:
+            raise _field_rule(
+                "lifetime_months",
+                "must be a whole number of years, a multiple of 12 (got {got})",
+                got=self.lifetime_months,
+            )
+        for i, seg in enumerate(self.segments):
+            span = seg.conversion_months
+            if span is not None and not 1 <= span[0] <= span[1] <= self.horizon_months:
+                raise _field_rule(
+                    f"segments[{i}].conversion_months",
+                    "must lie within months 1 and {h} (got [{a}, {b}])",
+                    h=self.horizon_months,
+                    a=span[0],
+                    b=span[1],
+                )
+            s0 = seg.annual_share_at_no_discount
+            if self.discount_for(seg) == 0 and s0 is not None and s0 != seg.annual_share:
+                raise _field_rule(
+                    f"segments[{i}].annual_share_at_no_discount",
+                    "must equal annual_share ({s}) when the annual discount is 0 (got {got})",
+                    s=_fmt(seg.annual_share),
+                    got=_fmt(s0),
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_segment_names(self) -> Self:
@@ -214,18 +351,70 @@ class Scenario(_Model):
             return self.annual_discount
         return segment.annual_discount
 
-    def with_segments(self, **changes: Any) -> Scenario:
-        """A copy with the same field changes on every segment (for counterfactuals)."""
-        segments = tuple(seg.model_copy(update=changes) for seg in self.segments)
-        return self.model_copy(update={"segments": segments})
+    def signed_discount_for(self, segment: Segment) -> float:
+        """The discount of the annual contracts already signed (month 0's base)."""
+        if segment.existing_annual_discount is None:
+            return self.discount_for(segment)
+        return segment.existing_annual_discount
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for YAML/JSON: unset overrides dropped, whole floats as ints."""
+    def conversion_span(self, segment: Segment) -> tuple[int, int]:
+        """First and last month of switching (the whole horizon by default)."""
+        if segment.conversion_months is None:
+            return 1, self.horizon_months
+        return segment.conversion_months
+
+    def with_segments(self, **changes: Any) -> Scenario:
+        """A copy with the same field changes on every segment, validated like any input."""
+        data = self.to_dict(compact=False)
+        data["segments"] = [_changed(seg, changes) for seg in data["segments"]]
+        return parse_scenario(data)
+
+    def varied(self, **changes: Any) -> Scenario:
+        """A copy with scenario-level fields changed, validated like any input. The signed
+        contracts' discount stays explicit, so changing the discount never reprices them."""
+        return parse_scenario({**self.to_dict(compact=False), **changes})
+
+    def to_dict(self, *, compact: bool = True) -> dict[str, Any]:
+        """Plain data for YAML/JSON: unset options dropped, whole floats as ints. ``compact``
+        also drops a signed discount equal to the one written for the segment (reading the data
+        back fills it in again); variants keep it, so it never follows a changed discount."""
         data = self.model_dump(mode="python")
-        for seg in data["segments"]:
-            if seg.get("annual_discount") is None:
-                seg.pop("annual_discount", None)
+        for seg, model in zip(data["segments"], self.segments, strict=True):
+            for key in _OPTIONAL_SEGMENT_FIELDS:
+                if seg.get(key) is None:
+                    seg.pop(key, None)
+            if compact and seg.get("existing_annual_discount") == self.discount_for(model):
+                seg.pop("existing_annual_discount")
         return _tidy(data)
+
+
+def _changed(segment: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A segment's data with changes; a new annual base count scales its renewal calendar."""
+    out = {**segment, **changes}
+    calendar = segment.get("existing_annual_renewals")
+    rescale = "existing_annual_customers" in changes and "existing_annual_renewals" not in changes
+    if calendar is not None and rescale:
+        old, new = segment["existing_annual_customers"], changes["existing_annual_customers"]
+        out["existing_annual_renewals"] = [r * new / old for r in calendar] if old else None
+    return out
+
+
+_OPTIONAL_SEGMENT_FIELDS = (
+    "annual_discount",
+    "existing_annual_discount",
+    "existing_annual_renewals",
+    "annual_share_at_no_discount",
+    "conversion_months",
+)
+
+
+def _is_discount(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value < 1
+    )
 
 
 def _tidy(value: Any) -> Any:
@@ -275,6 +464,9 @@ def format_errors(exc: ValidationError) -> list[str]:
         kind = err["type"]
         if kind == "duplicate_segment":
             lines.append(err["msg"])
+            continue
+        if kind == "field_rule":
+            lines.append(f"{path}.{err['msg']}" if path else err["msg"])
             continue
         if kind == "extra_forbidden":
             lines.append(f"{path}: unknown field{_suggest(loc[:-1], loc[-1])}")

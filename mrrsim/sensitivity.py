@@ -1,4 +1,4 @@
-"""Which input matters most, and what discount breaks even: batch what-ifs in one polars pass.
+"""Which input matters most: batch what-ifs in one polars pass.
 
 Every analysis here builds its scenario variants up front, projects them all in ONE polars pass
 (the ``project_many`` plan, kept lazy) and aggregates per variant in the same plan
@@ -12,9 +12,16 @@ ranges of SPEC section 2 (shares, churn, cost of capital in [0, 1]; discount in 
 and monthly expansion in [-0.5, 0.5]; annual expansion in [-0.9, 2]; list price at most
 1,000,000; new customers at most 10,000,000; existing bases at most 100,000,000), so a bar may be
 one-sided (e.g. an annual share of 1 cannot rise). The discount is the one each segment actually
-gets (its override, else the scenario's). For several segments each input appears per segment
-("Monthly churn — Pro") and, when two or more segments have it, for all segments at once
-("Monthly churn — all segments", every segment moved by the same relative amount).
+gets for new contracts (its override, else the scenario's); moving it moves take-up along the
+segment's line through its share with no discount, and the customers it moves between plans are
+movers (docs/model.md, "Policies and movers"); signed contracts keep their price. For several
+segments each input appears per segment ("Monthly churn — Pro") and, when two or more segments
+have it, for all segments at once ("Monthly churn — all segments", every segment moved by the
+same relative amount).
+
+The discount x share grid (``discount_share_grid``) reads the share as the annual share at the
+segment's own discount today; each cell offers one discount to every segment's new customers, so
+take-up and movers follow as for the tornado.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Literal
 import polars as pl
 
 from mrrsim.metrics import variant_metrics
+from mrrsim.policy import Variant
 from mrrsim.scenario import Scenario, Segment
 
 __all__ = [
@@ -35,7 +43,6 @@ __all__ = [
     "LABELS",
     "METRICS",
     "SEGMENT_INPUTS",
-    "break_even_from_grid",
     "discount_share_grid",
     "tornado",
 ]
@@ -55,6 +62,7 @@ SEGMENT_INPUTS: tuple[str, ...] = (
     "annual_expansion",
     "existing_monthly_customers",
     "existing_annual_customers",
+    "conversion_rate",
 )
 
 LABELS: dict[str, str] = {
@@ -69,7 +77,9 @@ LABELS: dict[str, str] = {
     "annual_expansion": "Expansion at renewal",
     "existing_monthly_customers": "Existing monthly customers",
     "existing_annual_customers": "Existing annual customers",
+    "conversion_rate": "Switching to annual per month",
     "cost_of_capital": "Cost of capital",
+    "billing_effect": "Billing effect on churn",
 }
 
 _BELOW_ONE = math.nextafter(1.0, 0.0)
@@ -85,10 +95,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "annual_expansion": (-0.9, 2.0),
     "existing_monthly_customers": (0.0, 100_000_000.0),
     "existing_annual_customers": (0.0, 100_000_000.0),
+    "conversion_rate": (0.0, 0.5),
     "cost_of_capital": (0.0, 1.0),
+    "billing_effect": (0.0, 1.0),
 }
 
-_ZERO = 1e-12  # relative to the grid's NPVs: a difference this small is rounding, not a gap
 DEFAULT_DISCOUNTS: tuple[float, ...] = tuple(i / 50 for i in range(21))
 DEFAULT_SHARES: tuple[float, ...] = tuple(i / 20 for i in range(21))
 
@@ -106,8 +117,8 @@ class _Move:
     base_value: float | None
     low_value: float | None
     high_value: float | None
-    low: Scenario
-    high: Scenario
+    low: Scenario | Variant
+    high: Scenario | Variant
 
 
 def _moved(value: float, field: str, delta: float) -> tuple[float, float]:
@@ -123,13 +134,28 @@ def _segment_value(scenario: Scenario, segment: Segment, field: str) -> float:
     return float(getattr(segment, field))
 
 
-def _with_values(scenario: Scenario, field: str, values: dict[int, float]) -> Scenario:
-    """A copy with ``field`` set on the segments indexed in ``values`` (already valid values)."""
+def _with_values(scenario: Scenario, field: str, values: dict[int, float]) -> Scenario | Variant:
+    """``field`` set on the segments indexed in ``values`` (already valid values). A discount is
+    one for new contracts only (a variant with take-up and movers); a new annual base count
+    scales its renewal calendar."""
+    if field == "annual_discount":
+        return Variant(scenario, "mix", dict(values))
     segments = tuple(
-        seg.model_copy(update={field: values[i]}) if i in values else seg
+        seg.model_copy(update=_segment_update(seg, field, values[i])) if i in values else seg
         for i, seg in enumerate(scenario.segments)
     )
     return scenario.model_copy(update={"segments": segments})
+
+
+def _segment_update(seg: Segment, field: str, value: float) -> dict[str, object]:
+    update: dict[str, object] = {field: value}
+    calendar = seg.existing_annual_renewals
+    if field == "existing_annual_customers" and calendar is not None:
+        old = seg.existing_annual_customers
+        update["existing_annual_renewals"] = (
+            tuple(r * value / old for r in calendar) if old else None
+        )
+    return update
 
 
 def _segment_moves(scenario: Scenario, field: str, delta: float) -> list[_Move]:
@@ -170,23 +196,27 @@ def _segment_moves(scenario: Scenario, field: str, delta: float) -> list[_Move]:
 
 
 def _scenario_moves(scenario: Scenario, delta: float) -> list[_Move]:
-    """The scenario-level input: cost of capital (affects NPV only)."""
-    value = scenario.cost_of_capital
-    if value == 0.0:
-        return []
-    low, high = _moved(value, "cost_of_capital", delta)
-    return [
-        _Move(
-            input="cost_of_capital",
-            label=LABELS["cost_of_capital"],
-            segment=None,
-            base_value=value,
-            low_value=low,
-            high_value=high,
-            low=scenario.model_copy(update={"cost_of_capital": low}),
-            high=scenario.model_copy(update={"cost_of_capital": high}),
+    """Scenario-level inputs: cost of capital (NPV only) and the billing effect (the churn of
+    customers a policy or switching moves)."""
+    moves = []
+    for field in ("cost_of_capital", "billing_effect"):
+        value = float(getattr(scenario, field))
+        if value == 0.0:
+            continue
+        low, high = _moved(value, field, delta)
+        moves.append(
+            _Move(
+                input=field,
+                label=LABELS[field],
+                segment=None,
+                base_value=value,
+                low_value=low,
+                high_value=high,
+                low=scenario.model_copy(update={field: low}),
+                high=scenario.model_copy(update={field: high}),
+            )
         )
-    ]
+    return moves
 
 
 def _check_tornado_args(delta: float, metric: str, top: int | None) -> None:
@@ -316,33 +346,46 @@ def discount_share_grid(
 ) -> pl.DataFrame:
     """NPV of cash, ending ARR and cumulative cash for every (discount, annual share) pair.
 
-    Each cell applies one annual discount and one annual share to every segment (existing bases
-    kept). ``npv_vs_all_monthly`` is the cell's NPV minus the all-monthly NPV (share 0) at the same
-    discount: its sign says whether that share of annual billing pays at that discount. It equals
-    share * ((1 - d) * A - M) exactly, so its zero crossing along the discount is the same for
-    every share and is SPEC's ``break_even_discount`` (see ``break_even_from_grid``).
-    Rows sorted by discount, then share. All cells come from one ``project_many`` call.
+    A cell sets every segment's annual share at its own discount today to ``annual_share`` and
+    offers new customers ``annual_discount``: take-up follows each segment's line through its
+    share with no discount (unchanged when the scenario gives no take-up response), and customers
+    it moves between plans are movers. Existing bases and signed contracts are kept.
+    ``npv_vs_all_monthly`` is the cell's NPV minus all-monthly's at the same share (movers to
+    monthly included). Rows sorted by discount, then share. All cells come from one pass.
     """
     ds = _grid_axis("discounts", discounts, upper_open=True)
     ss = _grid_axis("shares", shares, upper_open=False)
     cells = [(d, s) for d in ds for s in ss]
-    extra = [(d, 0.0) for d in ds] if 0.0 not in ss else []
-    variants = [scenario.with_segments(annual_discount=d, annual_share=s) for d, s in cells + extra]
+    n = len(scenario.segments)
+    at_share = {
+        s: scenario.model_copy(
+            update={
+                "segments": tuple(
+                    seg.model_copy(update={"annual_share": s}) for seg in scenario.segments
+                )
+            }
+        )
+        for s in ss
+    }
+    variants = [Variant(at_share[s], "mix", dict.fromkeys(range(n), d)) for d, s in cells]
+    variants += [Variant(at_share[s], "all_monthly") for s in ss]
     keys = pl.LazyFrame(
         {
-            "variant": list(range(len(variants))),
-            "annual_discount": [d for d, _ in cells + extra],
-            "annual_share": [s for _, s in cells + extra],
+            "variant": list(range(len(cells))),
+            "annual_discount": [d for d, _ in cells],
+            "annual_share": [s for _, s in cells],
         },
         schema={"variant": pl.UInt32, "annual_discount": pl.Float64, "annual_share": pl.Float64},
     )
-    monthly_npv = (
-        pl.col("npv_cash").filter(pl.col("annual_share") == 0.0).first().over("annual_discount")
+    metrics = variant_metrics(variants)
+    monthly = pl.LazyFrame(
+        {"annual_share": list(ss), "monthly_npv": metrics["npv_cash"][len(cells) :].to_list()},
+        schema={"annual_share": pl.Float64, "monthly_npv": pl.Float64},
     )
     return (
-        keys.join(variant_metrics(variants).lazy(), on="variant", how="left")
-        .with_columns((pl.col("npv_cash") - monthly_npv).alias("npv_vs_all_monthly"))
-        .filter(pl.col("variant") < len(cells))
+        keys.join(metrics.lazy(), on="variant", how="left")
+        .join(monthly, on="annual_share", how="left")
+        .with_columns((pl.col("npv_cash") - pl.col("monthly_npv")).alias("npv_vs_all_monthly"))
         .sort("annual_discount", "annual_share")
         .select(
             "annual_discount",
@@ -354,37 +397,3 @@ def discount_share_grid(
         )
         .collect()
     )
-
-
-def break_even_from_grid(grid: pl.DataFrame, *, extrapolate: bool = False) -> float | None:
-    """The discount where all-annual NPV equals all-monthly NPV, read off the grid's share-1 row.
-
-    ``npv_vs_all_monthly`` is exactly linear in the discount, so linear interpolation between the
-    two grid discounts around the sign change is exact (up to rounding). When the crossing lies
-    outside the grid's discounts: None, or with ``extrapolate`` the same line continued (it may be
-    negative: annual would need a premium). None when there is nothing to compare (no new
-    customers).
-    """
-    if grid.filter(pl.col("annual_share") == 1.0).is_empty():
-        raise ValueError("break_even_from_grid: the grid needs an annual share of 1")
-    row = (
-        grid.lazy()
-        .filter(pl.col("annual_share") == 1.0)
-        .sort("annual_discount")
-        .select(pl.col("annual_discount").alias("d"), pl.col("npv_vs_all_monthly").alias("g"))
-        .collect()
-    )
-    scale = grid["npv_cash"].abs().max() or 0.0
-    ds = row["d"].to_list()
-    gs = [0.0 if abs(g) <= _ZERO * scale else g for g in row["g"].to_list()]
-    if all(g == 0.0 for g in gs):
-        return None
-    for i, (d, g) in enumerate(zip(ds, gs, strict=True)):
-        if g == 0.0:
-            return d
-        if i and (gs[i - 1] > 0.0) != (g > 0.0):
-            d0, g0 = ds[i - 1], gs[i - 1]
-            return d0 + (d - d0) * g0 / (g0 - g)
-    if extrapolate and len(ds) >= 2 and gs[0] != gs[-1]:
-        return ds[0] + (ds[-1] - ds[0]) * gs[0] / (gs[0] - gs[-1])
-    return None

@@ -1,14 +1,21 @@
 """Share links that carry a whole scenario, with no server-side storage (SPEC section 8).
 
-Token format ``v1.<base64url>``: the base64url text (no padding) holds a 4-byte checksum (the
+Token format ``v2.<base64url>``: the base64url text (no padding) holds a 4-byte checksum (the
 first bytes of SHA-256 over the version prefix and the payload) followed by the payload: one codec
-byte and the scenario as compact positional JSON (values in the fixed v1 field order of
+byte and the scenario as compact positional JSON (values in the fixed field order of
 ``TOP_FIELDS`` and ``SEGMENT_FIELDS``, no key names), compressed by whichever codec is shorter for
 it: raw deflate against a fixed preset dictionary (best for ordinary scenarios) or raw LZMA (best
 for long non-English names and many-digit numbers). Floats are written with ``repr`` (the shortest
 text that reads back bit for bit), whole floats as integers, and trailing fields equal to their
-v1 default are left out; the decoder puts those defaults back itself, so a link keeps its meaning
+default are left out; the decoder puts those defaults back itself, so a link keeps its meaning
 even if the model's defaults change later.
+
+Version 2 appends the inputs of model version 2 (billing effect, lifetime, renewal notice; per
+segment the signed contracts' discount, their renewal calendar, take-up with no discount and
+switching) to version 1's field lists, which are otherwise unchanged. So a ``v1.`` link, made
+before those inputs existed, decodes with the same code and opens with their defaults; its
+contracts were signed at the discount it names, which is what the default says. The version is
+read exactly (``v1.`` or ``v2.``; ``v01.`` is not a version).
 
 The checksum catches links damaged in copying; it is not a signature (anyone can make a valid
 link), which is why every decoded scenario is validated like any other untrusted input. Tokens
@@ -54,14 +61,15 @@ __all__ = [
 ]
 
 QUERY_KEY = "s"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 LINK_LIMIT = 2_000
 MAX_TOKEN_CHARS = 8_000
 MAX_JSON_BYTES = 64 * 1024
 ELLIPSIS = "…"
 _PREFIX = f"v{VERSION}."
 _CHECK_BYTES = 4
-_VERSIONED = re.compile(r"v(\d{1,6})\.(.*)", re.DOTALL)
+_VERSIONED = re.compile(r"v([1-9]\d{0,5})\.(.*)", re.DOTALL)
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 _REQUIRED = object()
@@ -75,6 +83,9 @@ TOP_FIELDS: tuple[tuple[str, Any], ...] = (
     ("currency", "USD"),
     ("uncertainty.churn", 0.0),
     ("uncertainty.acquisition", 0.0),
+    ("billing_effect", 0.5),
+    ("lifetime_months", 120),
+    ("renewal_notice_months", 0),
 )
 SEGMENT_FIELDS: tuple[tuple[str, Any], ...] = (
     ("name", _REQUIRED),
@@ -89,6 +100,11 @@ SEGMENT_FIELDS: tuple[tuple[str, Any], ...] = (
     ("existing_monthly_customers", 0.0),
     ("existing_annual_customers", 0.0),
     ("annual_discount", None),
+    ("existing_annual_discount", None),
+    ("existing_annual_renewals", None),
+    ("annual_share_at_no_discount", None),
+    ("conversion_rate", 0.0),
+    ("conversion_months", None),
 )
 
 _ZDICT = (
@@ -127,22 +143,29 @@ def _same(value: Any, default: Any) -> bool:
 
 def _compact_value(value: Any) -> Any:
     """Whole floats as integers (shorter), keeping -0.0 and anything beyond exact int range."""
+    if isinstance(value, list | tuple):
+        return [_compact_value(v) for v in value]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return value if math.copysign(1.0, value) < 0 and value == 0 else int(value)
     return value
 
 
 def _row(values: dict[str, Any], fields: tuple[tuple[str, Any], ...]) -> list[Any]:
-    """Values in the fixed field order, with trailing defaults left out."""
-    row = [values[name] for name, _ in fields]
+    """Values in the fixed field order (absent optional ones as their default), with trailing
+    defaults left out."""
+    row = [values.get(name, default) for name, default in fields]
     while row and _same(row[-1], fields[len(row) - 1][1]):
         row.pop()
     return [_compact_value(v) for v in row]
 
 
 def _wire(scenario: Scenario) -> list[Any]:
-    """The scenario as positional JSON data: v1 field order, trailing defaults left out."""
+    """The scenario as positional JSON data: fixed field order, trailing defaults left out, a
+    signed discount equal to the segment's own left out too (reading fills it back in)."""
     data = scenario.model_dump(mode="python")
+    for seg, model in zip(data["segments"], scenario.segments, strict=True):
+        if _same(seg["existing_annual_discount"], scenario.discount_for(model)):
+            seg["existing_annual_discount"] = None
     flat = {
         **data,
         "segments": [_row(seg, SEGMENT_FIELDS) for seg in data["segments"]],
@@ -178,8 +201,8 @@ def _named(row: list[Any], fields: tuple[tuple[str, Any], ...]) -> dict[str, Any
     return out
 
 
-def _checksum(payload: bytes) -> bytes:
-    return hashlib.sha256(_PREFIX.encode("ascii") + payload).digest()[:_CHECK_BYTES]
+def _checksum(payload: bytes, prefix: str = _PREFIX) -> bytes:
+    return hashlib.sha256(prefix.encode("ascii") + payload).digest()[:_CHECK_BYTES]
 
 
 def _deflate(data: bytes) -> bytes:
@@ -235,7 +258,7 @@ def _fitted(scenario: Scenario) -> str | None:
 
 
 def encode(scenario: Scenario) -> str:
-    """The share token of a scenario (``v1.…``, URL-safe).
+    """The share token of a scenario (``v2.…``, URL-safe).
 
     At most LINK_LIMIT characters whenever that is possible by cutting the description alone;
     otherwise the exact, longer token, or ScenarioError when it would exceed MAX_TOKEN_CHARS.
@@ -272,10 +295,12 @@ def _payload(token: str) -> bytes:
     match = _VERSIONED.fullmatch(token)
     if match is None:
         raise _fail(f"is not an mrrsim link (it should start with {_PREFIX!r})")
-    if int(match.group(1)) != VERSION:
+    version = int(match.group(1))
+    if version not in READABLE_VERSIONS:
         raise _fail(
-            f"has version v{int(match.group(1))}, which this mrrsim cannot read "
-            f"(it reads v{VERSION}); open it with a newer mrrsim"
+            f"has version v{version}, which this mrrsim cannot read "
+            f"(it reads v{READABLE_VERSIONS[0]} to v{READABLE_VERSIONS[-1]}); "
+            "open it with a newer mrrsim"
         )
     body = match.group(2)
     if not _BASE64URL.fullmatch(body):
@@ -289,7 +314,7 @@ def _payload(token: str) -> bytes:
     if base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=") != body:
         raise _fail("is damaged (its last character is wrong); copy the whole link again")
     check, payload = raw[:_CHECK_BYTES], raw[_CHECK_BYTES:]
-    if _checksum(payload) != check:
+    if _checksum(payload, f"v{version}.") != check:
         raise _fail("is damaged or incomplete (its checksum does not match); copy it again")
     return payload
 

@@ -41,7 +41,6 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("nrr_12", "NRR, last 12 months", "pct"),
     ("grr_12", "GRR, last 12 months", "pct"),
     ("break_even_discount", "Break-even annual discount (NPV of cash)", "pct"),
-    ("break_even_discount_revenue", "Break-even annual discount (revenue)", "pct"),
 )
 
 SOURCES = {

@@ -325,15 +325,6 @@ def main() -> None:
     plans = ui.plan_summaries(scenario)
     headline_metrics(scenario, plans)
     st.info(ui.break_even_sentence(scenario, plans[MIX]), icon=":material/balance:")
-    be_revenue = plans[MIX]["break_even_discount_revenue"]
-    if be_revenue is not None:
-        st.caption(
-            f"On recognised revenue over the horizon (not discounted) the break-even discount "
-            f"is {ui.fmt_pct(be_revenue)}. Figures are for month {scenario.horizon_months} or "
-            "months 1 to "
-            f"{scenario.horizon_months}; cost of capital {ui.fmt_pct(scenario.cost_of_capital)} "
-            "a year."
-        )
 
     st.subheader("Your mix vs billing everyone monthly or everyone annually")
     st.table(comparison_table(scenario, plans), hide_index=True)

@@ -44,12 +44,9 @@ def heatmap_specs(text: str) -> list[dict[str, Any]]:
     """The two heatmaps' Vega-Lite specs (NPV of cash, ending ARR), cached."""
     scenario = Scenario.model_validate_json(text)
     grid = grid_cached(text)
-    break_even = ui.summary_cached(scenario)["break_even_discount"]
     point = current_point(scenario)
     return [
-        ui.chart_spec(
-            charts.grid_heatmap(grid, value, scenario.currency, break_even=break_even, point=point)
-        )
+        ui.chart_spec(charts.grid_heatmap(grid, value, scenario.currency, point=point))
         for value in ("npv_cash", "ending_arr")
     ]
 
@@ -125,37 +122,21 @@ def tornado_section(scenario: Scenario) -> None:
 
 def grid_section(scenario: Scenario) -> None:
     st.subheader("Annual discount × share choosing annual")
-    grid = grid_cached(scenario.model_dump_json())
-    summary = ui.summary_cached(scenario)
-    break_even = summary["break_even_discount"]
     point = current_point(scenario)
     for col, spec in zip(st.columns(2), heatmap_specs(scenario.model_dump_json()), strict=True):
         with col:
             ui.show_spec(spec)
-    max_discount = float(grid.get_column("annual_discount").max() or 0.0)
-    if break_even is None:
-        where = "There is no break-even discount: the scenario acquires no new customers."
-    elif 0.0 <= break_even <= max_discount:
-        where = (
-            f"The red dashed line is the break-even discount, {ui.fmt_pct(break_even)}: at a "
-            "lower discount, more customers on annual means more NPV of cash; at a higher one, "
-            "less."
-        )
-    elif break_even > max_discount:
-        where = (
-            f"The break-even discount is {ui.fmt_pct(break_even)}, beyond the "
-            f"{ui.fmt_pct(max_discount, 0)} shown: across this whole map, more customers on "
-            "annual means more NPV of cash."
-        )
-    else:
-        where = (
-            f"The break-even discount is {ui.fmt_pct(break_even)} (annual would need a premium): "
-            "across this whole map, more customers on annual means less NPV of cash."
-        )
-    st.markdown(where)
+    st.markdown(
+        "These maps count the horizon only, existing customers included. The break-even and "
+        "best discount for a new customer, over the customer's whole lifetime, are on the "
+        "Planner."
+    )
     st.caption(
-        "Each cell applies one annual discount and one annual share to every segment (existing "
-        "customers unchanged). The diamond is your mix: discount "
+        "Each cell sets the share choosing annual at today's discount and offers one discount to "
+        "every segment's new customers; take-up follows each segment's response to the "
+        "discount, and customers it moves between plans keep part of their churn (billing "
+        "effect). Existing customers and signed contracts are unchanged. The diamond is your "
+        "mix: discount "
         f"{ui.fmt_pct(point[0])} and annual share {ui.fmt_pct(point[1], 0)}, averaged over "
         "segments weighted by new customers per month. Ending ARR is the last month's MRR × 12; "
         f"NPV of cash discounts cash at {ui.fmt_pct(scenario.cost_of_capital)} a year."

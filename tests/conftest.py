@@ -80,21 +80,54 @@ segment_data = st.fixed_dictionaries(
         "monthly_expansion": _rate(-0.5, 0.5),
         "annual_expansion": _rate(-0.9, 2),
         "existing_monthly_customers": st.one_of(st.just(0.0), st.floats(1e-3, 5000)),
-        "existing_annual_customers": st.one_of(st.just(0.0), st.floats(1e-3, 5000)),
     },
-    optional={"annual_discount": st.floats(0, 0.95)},
+    optional={
+        "annual_discount": st.floats(0, 0.95),
+        "existing_annual_customers": st.one_of(st.just(0.0), st.floats(1e-3, 5000)),
+        "existing_annual_discount": st.floats(0, 0.95),
+        "existing_annual_renewals": st.lists(
+            st.one_of(st.just(0.0), st.floats(1e-3, 500)), min_size=12, max_size=12
+        ),
+        "annual_share_at_no_discount": _rate(0, 1),
+        "conversion_rate": _rate(0, 0.5),
+    },
 )
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, max_segments: int = 3, max_horizon: int = 60) -> Scenario:
-    """Random valid scenarios across the whole allowed range of every rate."""
-    segs = draw(st.lists(segment_data, min_size=1, max_size=max_segments))
+def scenarios(
+    draw: st.DrawFn, max_segments: int = 3, max_horizon: int = 60, v2: bool = True
+) -> Scenario:
+    """Random valid scenarios across the whole allowed range of every rate; ``v2=False`` keeps
+    to version 1's inputs (no movers' own churn, switching, signed discounts or calendars)."""
+    horizon = draw(st.integers(1, max_horizon))
+    discount = draw(st.floats(0, 0.95))
+    segs = []
+    for i, seg in enumerate(draw(st.lists(segment_data, min_size=1, max_size=max_segments))):
+        seg = {"name": f"S{i}", **seg}
+        if "existing_annual_renewals" in seg:
+            seg.pop("existing_annual_customers", None)
+        if not v2:
+            for key in (
+                "existing_annual_discount",
+                "existing_annual_renewals",
+                "annual_share_at_no_discount",
+                "conversion_rate",
+            ):
+                seg.pop(key, None)
+        if seg.get("annual_discount", discount) == 0:
+            seg.pop("annual_share_at_no_discount", None)
+        if seg.get("conversion_rate") and draw(st.booleans()):
+            first = draw(st.integers(1, horizon))
+            seg["conversion_months"] = [first, draw(st.integers(first, horizon))]
+        segs.append(seg)
+    top = {"billing_effect": draw(_rate(0, 1)), "lifetime_months": 12 * draw(st.integers(1, 50))}
     return make(
-        [{"name": f"S{i}", **s} for i, s in enumerate(segs)],
-        horizon_months=draw(st.integers(1, max_horizon)),
-        annual_discount=draw(st.floats(0, 0.95)),
+        segs,
+        horizon_months=horizon,
+        annual_discount=discount,
         cost_of_capital=draw(st.floats(0, 1)),
+        **(top if v2 else {"billing_effect": 1.0}),
     )
 
 

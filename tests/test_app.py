@@ -157,7 +157,7 @@ def test_every_tab_and_chart_choice_draws_without_errors() -> None:
     preset = load_preset(DEFAULT_PRESET)
     assert at.dataframe[0].value.shape == (
         preset.horizon_months * len(preset.segments) * 2,
-        15,
+        17,
     )
 
 
@@ -381,7 +381,7 @@ def test_excel_workbook_holds_one_sheet_per_frame_at_full_precision() -> None:
     assert 'name="Projection"' in workbook
     assert 'name="Tiny"' in workbook
     assert "0.1234567891234" in sheet2
-    assert f'<dimension ref="A1:O{frame.height + 1}"/>' in sheet1
+    assert f'<dimension ref="A1:Q{frame.height + 1}"/>' in sheet1
 
 
 def test_escape_md_neutralises_markup() -> None:
@@ -400,7 +400,7 @@ def test_escape_md_neutralises_markup() -> None:
         (
             "annual_discount: must be at least 0 and below 1 (got 1)",
             None,
-            "Annual discount (%): must be at least 0% and below 100% (got 100%)",
+            "Annual discount for new contracts (%): must be at least 0% and below 100% (got 100%)",
         ),
         (
             "segments[2].name: duplicate segment name 'Pro' (also segments[0])",
@@ -434,7 +434,7 @@ def _summary(break_even: float | None) -> Summary:
         nrr_12=None,
         grr_12=None,
         break_even_discount=break_even,
-        break_even_discount_revenue=None,
+        segments=(),
     )
 
 

@@ -139,7 +139,7 @@ def test_link_and_from_link_round_trip(tmp_path):
     link = run(
         "link", "enterprise-annual", "--base-url", "https://plan.example.com/app"
     ).stdout.strip()
-    assert link.startswith("https://plan.example.com/app?s=v1.") and len(link) <= 2000
+    assert link.startswith("https://plan.example.com/app?s=v2.") and len(link) <= 2000
     back = run("from-link", link)
     assert back.returncode == 0
     path = tmp_path / "back.yaml"

@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrrsim import montecarlo as mc
-from mrrsim.metrics import PLANS, plan_variants
+from mrrsim.metrics import PLANS
 from mrrsim.montecarlo import (
     METRICS,
+    _plan_scenarios,
     ending_distribution,
     existing_annual_spread,
     multiplier,
@@ -333,7 +334,7 @@ def test_simulate_plans_stacks_the_three_plans() -> None:
     h = sc.horizon_months
     assert plans.columns == ["plan", "month", "metric", "mean", "p10", "p50", "p90"]
     assert plans["plan"].to_list() == [p for p in PLANS for _ in range(len(METRICS) * h)]
-    for plan, variant in zip(PLANS, plan_variants(sc), strict=True):
+    for plan, variant in zip(PLANS, _plan_scenarios(sc), strict=True):
         alone = simulate(variant, paths=200, seed=8)
         assert plans.filter(pl.col("plan") == plan).drop("plan").equals(alone)
     # All-annual collects a year up front from its new customers: month-1 cash is higher.

@@ -14,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import charts, montecarlo, sensitivity, share, signal
-from mrrsim.metrics import PLANS, plan_variants, summarize
+from mrrsim.metrics import PLANS, summarize
+from mrrsim.montecarlo import _plan_scenarios as plan_variants
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import fmt_delta_money, fmt_money, fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
@@ -317,11 +318,9 @@ def test_tornado_follows_the_metric_and_the_move(preset: Scenario) -> None:
     assert lever_sentence(frame, "npv_cash", 0.1) in text
 
 
-def test_break_even_and_your_point_are_shown(sens_app: AppTest, preset: Scenario) -> None:
-    break_even = summarize(preset)["break_even_discount"]
-    assert break_even == pytest.approx(0.3437, abs=1e-4)
+def test_your_point_is_shown_and_the_maps_say_what_they_count(sens_app: AppTest) -> None:
     texts = " ".join(m.value for m in sens_app.markdown)
-    assert f"break-even discount, {fmt_pct(break_even)}" in texts
+    assert "These maps count the horizon only" in texts
     # Your mix, weighted by new customers 120 / 30 / 5: discount (120·15% + 30·15% + 5·20%) / 155
     # = 15.16%, annual share (120·15% + 30·45% + 5·80%) / 155 = 22.9%.
     caption = " ".join(c.value for c in sens_app.caption)
@@ -440,5 +439,5 @@ def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
             assert charts_on(at) == 7
         else:
             texts = " ".join(m.value for m in at.markdown)
-            assert "There is no break-even discount" in texts
+            assert "These maps count the horizon only" in texts
             assert charts_on(at) == 3

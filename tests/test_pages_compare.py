@@ -79,7 +79,6 @@ def expected_column(scenario: Scenario) -> dict[str, str]:
         "NRR, last 12 months": fmt_pct(s["nrr_12"]),
         "GRR, last 12 months": fmt_pct(s["grr_12"]),
         "Break-even annual discount (NPV of cash)": fmt_pct(s["break_even_discount"]),
-        "Break-even annual discount (revenue)": fmt_pct(s["break_even_discount_revenue"]),
     }
 
 

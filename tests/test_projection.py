@@ -7,7 +7,8 @@ import math
 import polars as pl
 import pytest
 from conftest import make, scenarios
-from hypothesis import given
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from reference import COLS, close, reference
 
 from mrrsim import all_annual, all_monthly, project, project_many
@@ -182,10 +183,11 @@ def test_random_scenarios_match_literal_model(sc):
 
 
 def _previous(frame: pl.DataFrame, sc) -> pl.DataFrame:
-    """Month-0 values per (segment, term): the existing base."""
+    """Month-0 values per (segment, term): the existing base at its signed price."""
     rows = []
     for seg in sc.segments:
-        d = sc.discount_for(seg)
+        price = seg.list_price * (1 - sc.signed_discount_for(seg))
+        calendar = seg.renewal_calendar()
         a0 = seg.existing_annual_customers
         rows.append(
             (
@@ -201,8 +203,8 @@ def _previous(frame: pl.DataFrame, sc) -> pl.DataFrame:
                 seg.name,
                 "annual",
                 a0,
-                a0 * seg.list_price * (1 - d),
-                sum(a0 / 12 * (r - 1) * seg.list_price * (1 - d) for r in range(1, 13)),
+                a0 * price,
+                sum(calendar[r - 1] * (r - 1) * price for r in range(1, 13)),
             )
         )
     return pl.DataFrame(
@@ -231,9 +233,15 @@ def test_identities_hold_on_every_row(sc):
             + row["expansion_mrr"]
             - row["contraction_mrr"]
             - row["churned_mrr"]
+            + row["switched_mrr"]
         )
         assert math.isclose(row["mrr"], mrr, abs_tol=1e-9 * scale)
-        cust = row["customers_prev"] + row["new_customers"] - row["churned_customers"]
+        cust = (
+            row["customers_prev"]
+            + row["new_customers"]
+            - row["churned_customers"]
+            + row["switched_customers"]
+        )
         assert math.isclose(
             row["customers"],
             cust,
@@ -246,15 +254,40 @@ def test_identities_hold_on_every_row(sc):
 
 
 @given(scenarios())
-def test_nothing_is_negative(sc):
+def test_nothing_is_negative_but_switching_out(sc):
     df = project(sc)
-    assert df.select(pl.exclude("month", "segment", "term").min()).min_horizontal().item() >= 0
+    unsigned = pl.exclude("month", "segment", "term", "switched_customers", "switched_mrr")
+    assert df.select(unsigned.min()).min_horizontal().item() >= 0
+    monthly = df.filter(pl.col("term") == "monthly")
+    annual = df.filter(pl.col("term") == "annual")
+    assert (
+        monthly.select(pl.col("switched_customers", "switched_mrr").max()).max_horizontal().item()
+        <= 0
+    )
+    assert (
+        annual.select(pl.col("switched_customers", "switched_mrr").min()).min_horizontal().item()
+        >= 0
+    )
 
 
-@given(scenarios(max_segments=2))
+@given(scenarios())
+def test_switched_mrr_loses_exactly_the_discount(sc):
+    """Per segment and month, the annual row gains (1 - d) of the monthly MRR that switches."""
+    df = project(sc)
+    for seg in sc.segments:
+        d = sc.discount_for(seg)
+        rows = df.filter(pl.col("segment") == seg.name)
+        out = rows.filter(pl.col("term") == "monthly")["switched_mrr"].to_list()
+        into = rows.filter(pl.col("term") == "annual")["switched_mrr"].to_list()
+        for o, i in zip(out, into, strict=True):
+            assert math.isclose(o + i, d * o, rel_tol=1e-12, abs_tol=1e-9)
+
+
+@given(scenarios(max_segments=2, v2=False))
 def test_counterfactuals_bracket_the_mix(sc):
-    """Customers, MRR and cash are linear in a segment's annual share, so each segment's totals
-    under the mix lie between its all-monthly and all-annual totals every month."""
+    """With billing_effect 1 and no switching (version 1 of the model), customers, MRR and cash
+    are linear in a segment's annual share, so each segment's totals under the mix lie between
+    its all-monthly and all-annual totals every month."""
     frames = project_many([sc, all_monthly(sc), all_annual(sc)])
     totals = frames.group_by("variant", "month", "segment").agg(
         pl.col("customers", "mrr", "cash").sum()
@@ -303,3 +336,115 @@ def test_tiny_rates_keep_their_precision():
     assert row["churned_customers"] == pytest.approx(1e-9, rel=1e-12)
     assert row["churned_mrr"] == pytest.approx(1e-7, rel=1e-12)
     assert row["expansion_mrr"] == pytest.approx((1 - 1e-12) * 1e-12 * 100_000, rel=1e-12)
+
+
+@given(scenarios(max_segments=2, max_horizon=30, v2=False))
+def test_billing_effect_one_gives_version_one_counterfactuals(sc):
+    """With billing_effect 1 movers take the other plan's churn, so all-annual and all-monthly
+    equal the mix with every new customer choosing that plan (version 1's counterfactuals).
+
+    The movers' monthly churn goes through a year and back, 1 - (1 - C)^(1/12) with
+    C = 1 - (1 - c)^12, which keeps about 1e-16 / (1 - c)^12 of relative precision: monthly
+    churn is kept to 0.8 here and the tolerance is 1e-6."""
+    assume(all(seg.monthly_churn <= 0.8 for seg in sc.segments))
+    for variant, share in ((all_annual(sc), 1.0), (all_monthly(sc), 0.0)):
+        got = project(variant)
+        want = project(sc.with_segments(annual_share=share))
+        for col in COLS:
+            for a, b in zip(got[col], want[col], strict=True):
+                assert math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9 * (1 + abs(b))), col
+
+
+@given(scenarios(max_segments=2, max_horizon=24), st.floats(0, 0.95))
+def test_signed_contracts_ignore_the_discount_for_new_ones(sc, discount):
+    """Changing the discount for new contracts changes nothing about the existing annual base:
+    with no new customers and no switching, the whole table is the same."""
+    base_only = sc.with_segments(new_customers=0.0, conversion_rate=0.0)
+    other = base_only.varied(annual_discount=discount).with_segments(
+        annual_discount=None, annual_share_at_no_discount=None
+    )
+    assert project(other).equals(project(base_only))
+
+
+def test_one_month_campaign_closed_form():
+    """1,000 monthly customers at $100, churn 2%, 10% switch in month 3 only at a 20% discount:
+    980 * 0.98 = 960.4 survive month 2; month 3: 960.4 * 0.98 = 941.192 survive, 94.1192 switch
+    and pay 12 * 80 = $960 each up front; they renew in month 15 at the movers' churn."""
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 100,
+                "annual_discount": 0.2,
+                "monthly_churn": 0.02,
+                "annual_churn": 0.1,
+                "existing_monthly_customers": 1000,
+                "conversion_rate": 0.1,
+                "conversion_months": [3, 3],
+            }
+        ],
+        horizon_months=15,
+        billing_effect=0.5,
+    )
+    df = project(sc)
+    m3 = df.filter((pl.col("month") == 3) & (pl.col("term") == "monthly")).row(0, named=True)
+    a3 = df.filter((pl.col("month") == 3) & (pl.col("term") == "annual")).row(0, named=True)
+    assert m3["switched_customers"] == pytest.approx(-94.1192)
+    assert m3["customers"] == pytest.approx(941.192 - 94.1192)
+    assert m3["switched_mrr"] == pytest.approx(-9411.92)
+    assert a3["switched_customers"] == pytest.approx(94.1192)
+    assert a3["switched_mrr"] == pytest.approx(94.1192 * 80)
+    assert a3["cash"] == pytest.approx(94.1192 * 960)
+    assert a3["deferred_revenue"] == pytest.approx(94.1192 * 80 * 11)
+    assert a3["new_customers"] == 0
+    big_c = 1 - 0.98**12
+    c_ma = big_c - 0.5 * (big_c - 0.1)
+    a15 = df.filter((pl.col("month") == 15) & (pl.col("term") == "annual")).row(0, named=True)
+    assert a15["churned_customers"] == pytest.approx(94.1192 * c_ma)
+    assert a15["customers"] == pytest.approx(94.1192 * (1 - c_ma))
+    m4 = df.filter((pl.col("month") == 4) & (pl.col("term") == "monthly")).row(0, named=True)
+    assert m4["switched_customers"] == 0
+    assert m4["customers"] == pytest.approx(847.0728 * 0.98)
+
+
+def test_steady_switching_closed_form():
+    """A steady rate u on a closed monthly base: N (1-c)^t (1-u)^t stay monthly, and in month t
+    u (1-c) of last month's monthly customers switch (no renewal within 12 months)."""
+    c, u, n0 = 0.03, 0.05, 2000.0
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 50,
+                "monthly_churn": c,
+                "existing_monthly_customers": n0,
+                "conversion_rate": u,
+            }
+        ],
+        horizon_months=12,
+    )
+    df = project(sc)
+    monthly = df.filter(pl.col("term") == "monthly")["customers"].to_list()
+    annual = df.filter(pl.col("term") == "annual")["customers"].to_list()
+    for t in range(1, 13):
+        assert monthly[t - 1] == pytest.approx(n0 * ((1 - c) * (1 - u)) ** t)
+        switched = sum(n0 * ((1 - c) * (1 - u)) ** (k - 1) * (1 - c) * u for k in range(1, t + 1))
+        assert annual[t - 1] == pytest.approx(switched)
+
+
+def test_all_monthly_has_no_switching():
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 50,
+                "annual_share": 0.5,
+                "new_customers": 10,
+                "existing_monthly_customers": 100,
+                "conversion_rate": 0.1,
+            }
+        ]
+    )
+    df = project(all_monthly(sc))
+    assert df["switched_customers"].abs().max() == 0
+    assert project(all_annual(sc))["switched_customers"].abs().max() > 0

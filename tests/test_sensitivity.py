@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from reference import reference_summary
 
 from mrrsim.metrics import summarize, variant_metrics
+from mrrsim.policy import Variant
 from mrrsim.projection import project
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.sensitivity import (
     DEFAULT_DISCOUNTS,
     DEFAULT_SHARES,
-    break_even_from_grid,
     discount_share_grid,
     tornado,
 )
@@ -87,9 +87,11 @@ def by_input(frame: pl.DataFrame) -> dict[str, dict]:
     return {row["input"]: row for row in frame.iter_rows(named=True)}
 
 
-def project_metrics(sc: Scenario) -> dict[str, float]:
+def project_metrics(sc: Scenario | Variant) -> dict[str, float]:
     """ending ARR, cumulative cash and NPV of one scenario straight from ``project``."""
     frame = project(sc)
+    if isinstance(sc, Variant):
+        sc = sc.scenario
     h = sc.horizon_months
     cash = frame.group_by("month").agg(pl.col("cash").sum()).sort("month")
     return {
@@ -138,6 +140,7 @@ def test_tornado_by_hand_on_a_tiny_scenario() -> None:
         "monthly_churn",
         "existing_monthly_customers",
         "cost_of_capital",
+        "billing_effect",
     }
     base_arr = 12 * 10 * 0.9**3 * 100
     price = bars["list_price"]
@@ -162,8 +165,10 @@ def test_tornado_by_hand_on_a_tiny_scenario() -> None:
     assert coc["impact"] == 0.0
     assert coc["npv_low"] == pytest.approx(tiny_npv(100, 0.1, 10, 0.08), rel=1e-12)
     assert coc["npv_high"] == pytest.approx(tiny_npv(100, 0.1, 10, 0.12), rel=1e-12)
-    # no annual customers: the discount moves nothing
+    # no annual customers: the discount moves nothing; nobody is moved, so neither does the
+    # billing effect
     assert bars["annual_discount"]["impact"] == 0.0
+    assert bars["billing_effect"]["impact"] == 0.0
 
 
 def test_tornado_sorts_by_impact_and_keeps_top() -> None:
@@ -315,30 +320,30 @@ def test_grid_shape_and_order(three_grid: pl.DataFrame) -> None:
     assert grid.filter(pl.col("annual_share") == 0.0)["npv_vs_all_monthly"].to_list() == [0.0] * 21
 
 
+def _at_share(sc: Scenario, share: float) -> Scenario:
+    return sc.with_segments(annual_share=share)
+
+
+@pytest.mark.parametrize("take_up", [None, 0.05])
 @pytest.mark.parametrize(("discount", "share"), [(0.0, 0.0), (0.14, 0.35), (0.4, 1.0)])
 def test_grid_cells_equal_project_of_the_same_variant(
-    three_grid: pl.DataFrame, discount: float, share: float
+    take_up: float | None, discount: float, share: float
 ) -> None:
-    grid = three_grid
-    cell = grid.filter(
-        (pl.col("annual_discount") - discount).abs() < 1e-12,
-        (pl.col("annual_share") - share).abs() < 1e-12,
-    ).row(0, named=True)
-    direct = project_metrics(THREE.with_segments(annual_discount=discount, annual_share=share))
+    """A cell is the scenario at that share today, offering ``discount`` to new customers: with
+    a take-up response the share moves and movers appear (compared with the engine's variant)."""
+    sc = THREE if take_up is None else THREE.with_segments(annual_share_at_no_discount=take_up)
+    grid = discount_share_grid(sc, discounts=[discount], shares=[share])
+    cell = grid.row(0, named=True)
+    n = len(sc.segments)
+    direct = project_metrics(
+        Variant(_at_share(sc, share), "mix", dict.fromkeys(range(n), discount))
+    )
     for key in ("npv_cash", "ending_arr", "cumulative_cash"):
         assert cell[key] == pytest.approx(direct[key], rel=1e-12)
-    monthly = project_metrics(THREE.with_segments(annual_discount=discount, annual_share=0.0))
+    monthly = project_metrics(Variant(_at_share(sc, share), "all_monthly"))
     assert cell["npv_vs_all_monthly"] == pytest.approx(
         direct["npv_cash"] - monthly["npv_cash"], rel=1e-9, abs=1e-6
     )
-
-
-def spec_break_even(sc: Scenario) -> float:
-    """SPEC section 5, computed directly: 1 - NPV(all monthly) / NPV(all annual, discount 0)."""
-    new_only = sc.with_segments(existing_monthly_customers=0.0, existing_annual_customers=0.0)
-    monthly = project_metrics(new_only.with_segments(annual_share=0.0))["npv_cash"]
-    annual = project_metrics(new_only.with_segments(annual_share=1.0, annual_discount=0.0))
-    return 1 - monthly / annual["npv_cash"]
 
 
 def term_metrics(sc: Scenario, term: str) -> dict[str, float]:
@@ -354,14 +359,17 @@ def term_metrics(sc: Scenario, term: str) -> dict[str, float]:
     }
 
 
-def test_grid_is_the_closed_form_in_discount_and_share(three_grid: pl.DataFrame) -> None:
-    """Cohort sizes are linear in the share and annual prices scale with (1 - d), so every cell
-    follows from two projections at discount 0 (share 1 and share 0), split by term."""
-    one = THREE.with_segments(annual_discount=0.0, annual_share=1.0)
-    zero = THREE.with_segments(annual_discount=0.0, annual_share=0.0)
+def test_grid_is_the_closed_form_in_discount_and_share() -> None:
+    """Without a take-up response and with no signed contracts, cohort sizes are linear in the
+    share and annual prices scale with (1 - d), so every cell follows from two projections at
+    discount 0 (share 1 and share 0), split by term."""
+    sc = THREE.with_segments(existing_annual_customers=0.0)
+    grid = discount_share_grid(sc)
+    one = sc.with_segments(annual_discount=0.0, annual_share=1.0)
+    zero = sc.with_segments(annual_discount=0.0, annual_share=0.0)
     xm, xa = term_metrics(one, "monthly"), term_metrics(one, "annual")
     ym, ya = term_metrics(zero, "monthly"), term_metrics(zero, "annual")
-    for row in three_grid.iter_rows(named=True):
+    for row in grid.iter_rows(named=True):
         d, s = row["annual_discount"], row["annual_share"]
         for key in ("npv_cash", "ending_arr", "cumulative_cash"):
             monthly = (1 - s) * (ym[key] - xm[key]) + xm[key]
@@ -369,49 +377,12 @@ def test_grid_is_the_closed_form_in_discount_and_share(three_grid: pl.DataFrame)
             assert row[key] == pytest.approx(monthly + annual, rel=1e-9)
 
 
-def test_grid_break_even_agrees_with_the_spec_formula(three_grid: pl.DataFrame) -> None:
-    expected = spec_break_even(THREE)
-    assert 0.3 < expected < 0.4  # inside the default grid, between grid points
-    assert expected == pytest.approx(reference_summary(THREE)["break_even_discount"], rel=1e-12)
-    new_only = THREE.with_segments(existing_monthly_customers=0.0, existing_annual_customers=0.0)
-    assert break_even_from_grid(discount_share_grid(new_only)) == pytest.approx(expected, abs=1e-9)
-    # the existing base pays the same under both plans, so it cancels out of the crossing
-    assert break_even_from_grid(three_grid) == pytest.approx(expected, abs=1e-9)
-    assert summarize(THREE)["break_even_discount"] == pytest.approx(expected, abs=1e-12)
-
-
-def test_grid_crossing_is_the_same_for_every_share() -> None:
-    grid = discount_share_grid(THREE, discounts=[0.0, 0.4], shares=[0.25, 0.5, 1.0])
-    crossing = {
-        share: d0 + (d1 - d0) * g0 / (g0 - g1)
-        for share, ((d0, g0), (d1, g1)) in (
-            (s, grid.filter(pl.col("annual_share") == s).select(
-                "annual_discount", "npv_vs_all_monthly").rows())
-            for s in (0.25, 0.5, 1.0)
-        )
-    }  # fmt: skip
-    assert crossing[0.25] == pytest.approx(spec_break_even(THREE), abs=1e-9)
-    assert crossing[0.5] == pytest.approx(crossing[1.0], abs=1e-9)
-
-
-def test_break_even_outside_the_grid() -> None:
-    expected = spec_break_even(THREE)
-    grid = discount_share_grid(THREE, discounts=[0.0, 0.05, 0.1], shares=[1.0])
-    assert break_even_from_grid(grid) is None
-    assert break_even_from_grid(grid, extrapolate=True) == pytest.approx(expected, abs=1e-9)
-    # annual churn far worse than monthly: annual would need a premium (negative discount)
-    bad = THREE.with_segments(annual_churn=1.0).model_copy(update={"horizon_months": 60})
-    grid = discount_share_grid(bad, discounts=[0.0, 0.2], shares=[0.0, 1.0])
-    negative = break_even_from_grid(grid, extrapolate=True)
-    assert negative is not None and negative < 0
-    assert negative == pytest.approx(spec_break_even(bad), abs=1e-9)
-
-
-def test_break_even_needs_new_customers_and_a_share_of_one() -> None:
+def test_grid_keeps_signed_contracts_at_their_price() -> None:
+    """Only new contracts get the cell's discount: with no new customers every column of
+    discounts is the same."""
     base_only = THREE.with_segments(new_customers=0.0)
-    assert break_even_from_grid(discount_share_grid(base_only), extrapolate=True) is None
-    with pytest.raises(ValueError, match="needs an annual share of 1"):
-        break_even_from_grid(discount_share_grid(THREE, shares=[0.0, 0.5]))
+    grid = discount_share_grid(base_only, discounts=[0.0, 0.3], shares=[0.5])
+    assert grid["npv_cash"][0] == grid["npv_cash"][1]
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,7 @@ def scenarios(draw: st.DrawFn, min_segments: int = 1, max_segments: int = 5) -> 
 def test_every_preset_round_trips_exactly(name: str) -> None:
     s = load_preset(name)
     token = encode(s)
-    assert token.startswith("v1.") and len(token) <= LINK_LIMIT
+    assert token.startswith("v2.") and len(token) <= LINK_LIMIT
     back = decode(token)
     assert_identical(back, s)
     assert_frame_equal(project(back), project(s), check_exact=True)
@@ -159,7 +159,7 @@ def test_awkward_floats_keep_their_exact_bits() -> None:
 
 
 def test_defaults_are_restored_by_the_decoder_itself() -> None:
-    """Trailing fields at their v1 default are left out of the link and put back on decoding."""
+    """Trailing fields at their default are left out of the link and put back on decoding."""
     s = parse_scenario(
         {"name": "tiny", "segments": [{"name": "A", "list_price": 10, "new_customers": 3}]}
     )
@@ -358,8 +358,8 @@ def test_swapped_neighbours_and_inserted_characters_are_refused(token: str) -> N
         ("hello", "is not an mrrsim link"),
         ("1.abc", "is not an mrrsim link"),
         ("V1.abc", "is not an mrrsim link"),
-        ("v2.AAAAAAAA", "version v2"),
-        ("v0.AAAAAAAA", "version v0"),
+        ("v3.AAAAAAAA", "version v3"),
+        ("v0.AAAAAAAA", "not an mrrsim link"),
         ("v999999.AAAA", "version v999999"),
         ("v1.", "is truncated"),
         ("v1.abc def", "characters"),
@@ -381,7 +381,7 @@ def test_non_text_is_refused(bad: Any) -> None:
 
 
 def test_wrong_version_of_a_real_link_is_refused(token: str) -> None:
-    assert "version v2" in refused("v2" + token[2:])
+    assert "version v3" in refused("v3" + token[2:])
 
 
 def test_valid_base64_of_garbage_is_refused() -> None:
@@ -399,8 +399,14 @@ def test_valid_base64_of_garbage_is_refused() -> None:
         (b'"v1"', "not a scenario"),
         (b"null", "not a scenario"),
         (b'{"name": "x"}', "not a scenario"),
-        (b'["x", [["A", 10]], "", 36, 0.15, 0.1, "USD", 0, 0, "extra"]', "not a scenario"),
-        (b'["x", [["A", 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.1, "extra"]]]', "not a scenario"),
+        (
+            b'["x", [["A", 10]], "", 36, 0.15, 0.1, "USD", 0, 0, 0.5, 120, 0, "extra"]',
+            "not a scenario",
+        ),
+        (
+            b'["x", [["A", 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.1, null, null, null, 0, null, "extra"]]]',
+            "not a scenario",
+        ),
         (b'["x", [{"name": "A", "list_price": 10}]]', "not a scenario"),
         (b'["x", [["A", 10]], 5]', "description: must be text"),
         (b'["x"]', "segments: required field is missing"),
@@ -590,14 +596,19 @@ def test_the_v1_field_lists_cover_every_model_field() -> None:
     assert {name for name, _ in share.SEGMENT_FIELDS} == set(Segment.model_fields)
 
 
-def test_v1_defaults_match_the_model_defaults_today() -> None:
+def test_link_defaults_match_the_model_defaults_today() -> None:
+    """The codec's defaults are the model's; the signed discount's default is the segment's
+    discount as written (the codec leaves it out exactly when it equals that)."""
     s = parse_scenario({"name": "d", "segments": [{"name": "A", "list_price": 1}]})
     data = s.model_dump()
     for name, default in share.TOP_FIELDS[2:]:
         group, _, key = name.partition(".")
         assert (data[group][key] if key else data[name]) == default
     for name, default in share.SEGMENT_FIELDS[2:]:
-        assert data["segments"][0][name] == default
+        if name == "existing_annual_discount":
+            assert data["segments"][0][name] == s.annual_discount
+        else:
+            assert data["segments"][0][name] == default
 
 
 def test_the_codec_imports_no_ui() -> None:
@@ -607,3 +618,64 @@ def test_the_codec_imports_no_ui() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip() == "False"
+
+
+# A link the first released version made for the mid-market-mixed preset (version 1 of the
+# model): it must keep opening, with the inputs it did not know at their defaults.
+V1_MID_MARKET = (
+    "v1.RwFrjAB9lctug0AMRX8FRYnUSgMCAmraXT8gu-664uEATQRRhmmSfn2vPQ-aTTcRgfHM9bV95nO1XwrIDaPYDbSfa2TR6TxZ"
+    "qeKVz_Zy7ZGF3yyVl9Cf7SAvL1MWa31bqRyZbtMgtJCAjOVmEiXKM1Vg9-1OIsVql2v5mGoeUk3dDpKsJISE36Xppft9DwAhVT0"
+    "BAeuiSI8yIU-XyXQ82utyz-PyzP0rszv3XEaZ_yT0A7hT2YmIpbmFETVvMTOjGhQa1k16DnAA3ORBOZ7B0k4wdKLqeBf4JL6vhH"
+    "wPw9Rwn1x7wi9_8VxpqRm0nXjhUD3MpN-iL7ArMmMLoX11OjBbGRYL0ubqaDdyIBP5cIVfZeUmUEj5BUuoxZJwlbHdQZw56-nUc"
+    "ryjU-ImA3nIF6Z2Y_lGN2rMPHyTDv5Avj8lzD5XKMrTRUmCUbHjaZ25ORtRgAXKrfx3m8FwTWyayysgtjZ3zdeM0JGDAlCS6AMLD"
+    "0NnLmTvG_iMzC8VK1YcBNvJHn0dWsKpZ1OD4D1mRFqsprHpuWggK9B3RzVsmwRwermCLOsm6rONXzbqb8WzON8E-8dpjP0NgMW7"
+    "OOci0ZnGltuAOT78UFjuyLncJYjJyhh-Kkn44dZgziFBkgK6Dfwtk_xLi18"
+)
+
+
+def test_version_one_links_still_open_with_v2_defaults() -> None:
+    old = decode(V1_MID_MARKET)
+    assert old.billing_effect == 0.5 and old.lifetime_months == 120
+    assert old.renewal_notice_months == 0
+    for seg in old.segments:
+        assert seg.existing_annual_discount == old.discount_for(seg)  # signed at the discount named
+        assert seg.existing_annual_renewals is None and seg.conversion_rate == 0
+        assert seg.annual_share_at_no_discount is None
+    assert [seg.name for seg in old.segments] == ["Starter", "Growth", "Scale"]
+    assert old.segments[1].existing_annual_customers == 380
+
+
+@pytest.mark.parametrize("prefix", ["v01.", "v002.", "v0.", "v3.", "V2."])
+def test_versions_are_read_exactly(prefix: str) -> None:
+    """Only v1. and v2. are versions; v01. is not v1., and v3. is a newer mrrsim."""
+    body = V1_MID_MARKET.removeprefix("v1.")
+    with pytest.raises(ScenarioError):
+        decode(prefix + body)
+
+
+def test_v2_inputs_round_trip_exactly() -> None:
+    s = parse_scenario(
+        {
+            "name": "v2",
+            "billing_effect": 0.3,
+            "lifetime_months": 240,
+            "renewal_notice_months": 2,
+            "annual_discount": 0.2,
+            "segments": [
+                {
+                    "name": "A",
+                    "list_price": 80,
+                    "annual_share": 0.3,
+                    "annual_share_at_no_discount": 0.1,
+                    "existing_annual_discount": 0.1,
+                    "existing_annual_renewals": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12.5],
+                    "conversion_rate": 0.02,
+                    "conversion_months": [4, 9],
+                }
+            ],
+        }
+    )
+    assert decode(encode(s)) == s
+    # the discount for new contracts moves; the signed one does not
+    edited = s.varied(annual_discount=0.3)
+    assert decode(encode(edited)).segments[0].existing_annual_discount == 0.1

@@ -27,6 +27,7 @@ Modules:
 from mrrsim.ui.editor import (
     DEFAULT_BASE_URL,
     current_scenario,
+    decision_inputs,
     input_problems,
     load_scenario_into_editor,
     render_editor,
@@ -44,6 +45,7 @@ from mrrsim.ui.engine import (
     summary_cached,
 )
 from mrrsim.ui.text import (
+    DECISION_FIELDS,
     SCENARIO_FIELDS,
     SEGMENT_FIELDS,
     UNCERTAINTY_FIELDS,
@@ -68,6 +70,7 @@ from mrrsim.ui.widgets import (
 )
 
 __all__ = [
+    "DECISION_FIELDS",
     "DEFAULT_BASE_URL",
     "SCENARIO_FIELDS",
     "SEGMENT_FIELDS",
@@ -76,6 +79,7 @@ __all__ = [
     "chart_spec",
     "csv_text",
     "current_scenario",
+    "decision_inputs",
     "escape_md",
     "excel_bytes",
     "fmt_count",

@@ -25,6 +25,7 @@ from mrrsim import share
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
 from mrrsim.ui.engine import preset_cached, share_token, share_token_or_problem
 from mrrsim.ui.text import (
+    DECISION_FIELDS,
     SCENARIO_FIELDS,
     SEGMENT_FIELDS,
     UNCERTAINTY_FIELDS,
@@ -37,6 +38,7 @@ from mrrsim.yamlio import DEFAULT_PRESET, loads_scenario, preset_names
 __all__ = [
     "DEFAULT_BASE_URL",
     "current_scenario",
+    "decision_inputs",
     "input_problems",
     "load_scenario_into_editor",
     "render_editor",
@@ -71,7 +73,11 @@ _NEW_SEGMENT: dict[str, float] = {
     "annual_expansion": 0.0,
     "existing_monthly_customers": 0.0,
     "existing_annual_customers": 0.0,
+    "conversion_rate": 0.0,
 }
+# Segment inputs that are not plain model fields: each is drawn or filled in its own way.
+_TOGGLED = {"annual_discount": "own_discount", "annual_share_at_no_discount": "take_up"}
+_SPAN = ("conversion_first", "conversion_last")
 
 
 def _seg_key(seg_id: int, field: str) -> str:
@@ -104,13 +110,27 @@ def _set(key: str, field: Field, value: Any) -> None:
     st.session_state[_SHADOW][key] = (widget, value)
 
 
-def _set_segment(seg_id: int, values: Mapping[str, Any], scenario_discount: float) -> None:
+def _set_segment(seg_id: int, values: Mapping[str, Any], scenario: Mapping[str, Any]) -> None:
+    """Put one segment's values into its widgets. Optional inputs (own discount, take-up
+    response) get a tick box and show what applies when unticked; the switching months show
+    the whole horizon by default; the renewal calendar (from billing data) is kept aside."""
+    shown = {
+        "annual_discount": scenario["annual_discount"],
+        "annual_share_at_no_discount": values.get("annual_share", 0.0),
+    }
+    span = values.get("conversion_months") or (1, scenario["horizon_months"])
+    signed = values.get("existing_annual_discount")
     for field in SEGMENT_FIELDS:
         value = values.get(field.name)
-        if field.name == "annual_discount":
-            st.session_state[_seg_key(seg_id, "own_discount")] = value is not None
-            value = scenario_discount if value is None else value
+        if field.name in _TOGGLED:
+            st.session_state[_seg_key(seg_id, _TOGGLED[field.name])] = value is not None
+            value = shown[field.name] if value is None else value
+        elif field.name in _SPAN:
+            value = span[_SPAN.index(field.name)]
+        elif field.name == "existing_annual_discount" and signed is None:
+            value = values.get("annual_discount") or scenario["annual_discount"]
         _set(_seg_key(seg_id, field.name), field, value)
+    st.session_state[_seg_key(seg_id, "calendar")] = values.get("existing_annual_renewals")
 
 
 def load_scenario_into_editor(scenario: Scenario) -> None:
@@ -119,14 +139,14 @@ def load_scenario_into_editor(scenario: Scenario) -> None:
     Call it before the editor renders (at session start or from a widget callback)."""
     st.session_state[_SHADOW] = {}
     data = scenario.model_dump(mode="python")
-    for field in SCENARIO_FIELDS:
+    for field in (*SCENARIO_FIELDS, *DECISION_FIELDS):
         _set(f"ed.{field.name}", field, data[field.name])
     for field in UNCERTAINTY_FIELDS:
         _set(f"ed.uncertainty.{field.name}", field, data["uncertainty"][field.name])
     start = st.session_state.get(_NEXT_ID, 0)
     ids = list(range(start, start + len(scenario.segments)))
     for seg_id, seg in zip(ids, data["segments"], strict=True):
-        _set_segment(seg_id, seg, scenario.annual_discount)
+        _set_segment(seg_id, seg, data)
     st.session_state[_SEG_IDS] = ids
     st.session_state[_NEXT_ID] = start + len(ids)
     st.session_state[_VALID] = scenario
@@ -201,16 +221,23 @@ def _candidate() -> dict[str, Any]:
     """The scenario as plain data, from the editor's widgets (may be invalid)."""
     ss = st.session_state
     data: dict[str, Any] = {
-        f.name: _from_widget(f, f"ed.{f.name}", ss.get(f"ed.{f.name}")) for f in SCENARIO_FIELDS
+        f.name: _from_widget(f, f"ed.{f.name}", ss.get(f"ed.{f.name}"))
+        for f in (*SCENARIO_FIELDS, *DECISION_FIELDS)
     }
     segments = []
     for seg_id in ss[_SEG_IDS]:
         seg: dict[str, Any] = {}
         for f in SEGMENT_FIELDS:
             key = _seg_key(seg_id, f.name)
-            if f.name == "annual_discount" and not ss.get(_seg_key(seg_id, "own_discount")):
+            if f.name in _TOGGLED and not ss.get(_seg_key(seg_id, _TOGGLED[f.name])):
                 continue
             seg[f.name] = _from_widget(f, key, ss.get(key))
+        first, last = (seg.pop(name) for name in _SPAN)
+        if seg.get("conversion_rate") and (first, last) != (1, data["horizon_months"]):
+            seg["conversion_months"] = [first, last]
+        calendar = _calendar(ss.get(_seg_key(seg_id, "calendar")), seg)
+        if calendar is not None:
+            seg["existing_annual_renewals"] = calendar
         segments.append(seg)
     data["segments"] = segments
     data["uncertainty"] = {
@@ -218,6 +245,18 @@ def _candidate() -> dict[str, Any]:
         for f in UNCERTAINTY_FIELDS
     }
     return data
+
+
+def _calendar(calendar: Any, segment: dict[str, Any]) -> list[float] | None:
+    """The renewal calendar loaded with the scenario (from billing data), scaled to the annual
+    base typed now: a changed count keeps the calendar's shape."""
+    base = segment.get("existing_annual_customers")
+    if not calendar or not isinstance(base, int | float):
+        return None
+    total = sum(calendar)
+    if total <= 0 or base <= 0:
+        return None
+    return list(calendar) if base == total else [r * base / total for r in calendar]
 
 
 def _validate_editor() -> list[str]:
@@ -287,8 +326,14 @@ def _on_add_segment() -> None:
     discount = _from_widget(
         SCENARIO_FIELDS[3], "ed.annual_discount", st.session_state.get("ed.annual_discount")
     )
-    values = {"name": _unique_name("Segment"), **_NEW_SEGMENT, "annual_discount": None}
-    _set_segment(seg_id, values, discount if isinstance(discount, float) else 0.15)
+    discount = discount if isinstance(discount, float) else 0.15
+    horizon = st.session_state.get("ed.horizon_months")
+    values = {"name": _unique_name("Segment"), **_NEW_SEGMENT, "existing_annual_discount": discount}
+    scenario = {
+        "annual_discount": discount,
+        "horizon_months": horizon if isinstance(horizon, int) and horizon >= 1 else 36,
+    }
+    _set_segment(seg_id, values, scenario)
     st.session_state[_SEG_IDS] = [*ids, seg_id]
     st.session_state[_seg_key(seg_id, "box")] = True
 
@@ -311,7 +356,9 @@ def _input(field: Field, key: str, *, disabled: bool = False) -> None:
     elif field.kind == "longtext":
         st.text_area(field.label, key=key, height=90, max_chars=4000)
     elif field.kind == "int":
-        st.number_input(field.label, key=key, step=1, format="%d", help=field.help or None)
+        st.number_input(
+            field.label, key=key, step=int(field.step), format="%d", help=field.help or None
+        )
     else:
         fmt = "%.2f" if field.kind in ("pct", "money") else "%g"
         st.number_input(
@@ -322,6 +369,14 @@ def _input(field: Field, key: str, *, disabled: bool = False) -> None:
             help=field.help or None,
             disabled=disabled,
         )
+
+
+def decision_inputs() -> None:
+    """The assumptions behind the billing decision (billing effect, lifetime, renewal notice),
+    editable where the decision is shown; they feed the same scenario as the sidebar."""
+    _ensure_state()
+    for field in DECISION_FIELDS:
+        _input(field, f"ed.{field.name}")
 
 
 def _errors(lines: list[str]) -> None:
@@ -339,25 +394,48 @@ def _keep_widget_state() -> None:
     being edited."""
     ss = st.session_state
     keys = [f"ed.uncertainty.{f.name}" for f in UNCERTAINTY_FIELDS] + ["ed.uncertainty.box"]
+    keys += [f"ed.{f.name}" for f in DECISION_FIELDS]
     for seg_id in ss[_SEG_IDS]:
         keys += [_seg_key(seg_id, f.name) for f in SEGMENT_FIELDS]
-        keys += [_seg_key(seg_id, "own_discount"), _seg_key(seg_id, "box")]
+        keys += [_seg_key(seg_id, name) for name in (*_TOGGLED.values(), "box")]
     for key in keys:
         if key in ss:
             ss[key] = ss[key]
 
 
+_TOGGLE_LABELS = {
+    "annual_discount": "Own discount for this segment",
+    "annual_share_at_no_discount": "Take-up responds to the discount",
+}
+_FOLLOWS = {"annual_discount": "ed.annual_discount"}  # what an unticked input shows
+
+
 def _segment_fields(seg_id: int, count: int) -> None:
     for field in SEGMENT_FIELDS:
         key = _seg_key(seg_id, field.name)
-        if field.name == "annual_discount":
-            st.checkbox(
-                "Own annual discount for this segment", key=_seg_key(seg_id, "own_discount")
-            )
-            own = bool(st.session_state.get(_seg_key(seg_id, "own_discount")))
-            _input(field, key, disabled=not own)
-        else:
+        if field.name == "existing_monthly_customers":
+            st.caption("Customers today (month 0)")
+        elif field.name == "conversion_rate":
+            st.caption("Switching monthly customers to annual")
+        if field.name not in _TOGGLED:
             _input(field, key)
+            continue
+        toggle = _seg_key(seg_id, _TOGGLED[field.name])
+        st.checkbox(_TOGGLE_LABELS[field.name], key=toggle)
+        if not st.session_state.get(toggle):
+            # unticked: show what applies now (never a stale value that ticking would apply)
+            source = _FOLLOWS.get(field.name, _seg_key(seg_id, "annual_share"))
+            if source in st.session_state:
+                st.session_state[key] = st.session_state[source]
+                st.session_state[_SHADOW][key] = st.session_state[_SHADOW].get(
+                    source, (st.session_state[source], None)
+                )
+        _input(field, key, disabled=not st.session_state.get(toggle))
+    if st.session_state.get(_seg_key(seg_id, "calendar")):
+        st.caption(
+            "The existing annual customers renew on the calendar read from your billing data "
+            "(a changed count keeps its shape)."
+        )
     st.button(
         "Remove this segment",
         key=f"ed.seg.{seg_id}.remove",

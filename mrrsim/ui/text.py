@@ -16,6 +16,7 @@ from mrrsim.metrics import Summary
 from mrrsim.scenario import Scenario
 
 __all__ = [
+    "DECISION_FIELDS",
     "SCENARIO_FIELDS",
     "SEGMENT_FIELDS",
     "UNCERTAINTY_FIELDS",
@@ -51,11 +52,12 @@ SCENARIO_FIELDS: tuple[Field, ...] = (
     Field("horizon_months", "Horizon (months)", "int", 1, "How many months to project (1-120)."),
     Field(
         "annual_discount",
-        "Annual discount (%)",
+        "Annual discount for new contracts (%)",
         "pct",
         0.5,
-        "Discount off 12 × the monthly list price for paying a year up front. "
-        "A segment can override it.",
+        "Discount off 12 × the monthly list price for paying a year up front, offered to new "
+        "customers and to monthly customers who switch. Contracts already signed keep their "
+        "own discount (in each segment). A segment can override it.",
     ),
     Field(
         "cost_of_capital",
@@ -65,6 +67,34 @@ SCENARIO_FIELDS: tuple[Field, ...] = (
         "The annual rate used to discount future cash in the NPV of cash.",
     ),
     Field("currency", "Currency", "text", help="Display only, e.g. USD, EUR, GBP."),
+)
+
+# The assumptions behind the billing decision: edited beside the Planner's decision table.
+DECISION_FIELDS: tuple[Field, ...] = (
+    Field(
+        "billing_effect",
+        "Billing effect on churn (%)",
+        "pct",
+        5.0,
+        "How much of the churn gap between annual and monthly customers billing itself causes. "
+        "100%: a customer moved to annual churns like an annual customer. 0%: annual customers "
+        "simply are the loyal ones, and moving someone changes nothing about their churn.",
+    ),
+    Field(
+        "lifetime_months",
+        "Customer lifetime counted (months)",
+        "int",
+        12.0,
+        "How far ahead the value of a new customer is counted (whole years, 12-600 months).",
+    ),
+    Field(
+        "renewal_notice_months",
+        "Renewal notice (months)",
+        "int",
+        1.0,
+        "Months before renewal that annual customers say they will not renew (0-11). Only "
+        "changes how soon a churn problem shows on a dashboard (Predictability page).",
+    ),
 )
 
 SEGMENT_FIELDS: tuple[Field, ...] = (
@@ -87,10 +117,19 @@ SEGMENT_FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "annual_discount",
-        "This segment's annual discount (%)",
+        "This segment's discount for new contracts (%)",
         "pct",
         0.5,
-        "Overrides the scenario's annual discount for this segment.",
+        "Overrides the scenario's annual discount for this segment's new contracts.",
+    ),
+    Field(
+        "annual_share_at_no_discount",
+        "Would choose annual with no discount (%)",
+        "pct",
+        5.0,
+        "Take-up with no discount at all. With the share at today's discount it draws a line: a "
+        "bigger discount wins more annual customers, a smaller one fewer. This is what makes a "
+        "best discount exist.",
     ),
     Field(
         "monthly_churn",
@@ -122,6 +161,30 @@ SEGMENT_FIELDS: tuple[Field, ...] = (
     ),
     Field("existing_monthly_customers", "Existing monthly customers", "count", 10.0),
     Field("existing_annual_customers", "Existing annual customers", "count", 10.0),
+    Field(
+        "existing_annual_discount",
+        "Signed annual contracts: discount (%)",
+        "pct",
+        0.5,
+        "The discount the existing annual customers signed at. They keep it until they renew; "
+        "changing the discount for new contracts does not reprice them.",
+    ),
+    Field(
+        "conversion_rate",
+        "Monthly customers switching to annual (% a month)",
+        "pct",
+        0.5,
+        "Share of monthly customers (the existing base included) moving to the annual plan each "
+        "month of switching, at the discount for new contracts.",
+    ),
+    Field(
+        "conversion_first",
+        "Switching from month",
+        "int",
+        1.0,
+        "First month of switching. Same first and last month: a one-month campaign.",
+    ),
+    Field("conversion_last", "Switching until month", "int", 1.0, "Last month of switching."),
 )
 
 UNCERTAINTY_FIELDS: tuple[Field, ...] = (
@@ -142,7 +205,8 @@ UNCERTAINTY_FIELDS: tuple[Field, ...] = (
 )
 
 _LABELS = (
-    {f.name: f for f in SCENARIO_FIELDS}
+    {f.name: f for f in (*SCENARIO_FIELDS, *DECISION_FIELDS)}
+    | {"segments.conversion_months": Field("conversion_months", "Switching months", "int")}
     | {f"segments.{f.name}": f for f in SEGMENT_FIELDS}
     | {f"uncertainty.{f.name}": f for f in UNCERTAINTY_FIELDS}
 )
