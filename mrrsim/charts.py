@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
+from mrrsim.formatting import compact_amount, currency_symbol
+
 __all__ = [
     "MOVEMENTS",
     "PLAN_COLORS",
@@ -43,38 +45,6 @@ MOVEMENTS = (
 )
 HEIGHT = 320
 SMALL_HEIGHT = 240
-
-_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "CNY": "CN¥",
-    "INR": "₹",
-    "CAD": "CA$",
-    "AUD": "A$",
-    "NZD": "NZ$",
-    "BRL": "R$",
-    "KRW": "₩",
-    "ILS": "₪",
-    "MXN": "MX$",
-}
-
-
-def compact_amount(amount: float) -> str:
-    """A non-negative amount as a leader reads it: 1.23M, 45.6k, 950 (three significant digits)."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if amount >= size * 0.9995:
-            scaled = amount / size
-            digits = 2 if scaled < 10 else 1 if scaled < 100 else 0
-            return f"{scaled:,.{digits}f}{suffix}"
-    return f"{amount:,.0f}"
-
-
-def currency_symbol(currency: str) -> str:
-    """A short prefix for amounts: '$' for USD, '€' for EUR, else the code and a space."""
-    code = currency.strip()
-    return _SYMBOLS.get(code.upper(), f"{code} " if code else "")
 
 
 def _quote(text: str) -> str:
@@ -193,7 +163,7 @@ def mrr_by_segment_term_chart(frame: pl.DataFrame, currency: str) -> alt.Chart:
             .alias("stack")
         )
         .sort("month", "stack")
-        .collect()
+        .collect(engine="in-memory")
     )
     base = alt.Chart(data).mark_area(opacity=0.85)
     return (
@@ -402,7 +372,7 @@ def customers_by_term_chart(frame: pl.DataFrame) -> alt.Chart:
             .alias("billing")
         )
         .sort("month", "billing")
-        .collect()
+        .collect(engine="in-memory")
     )
     return (
         alt.Chart(data)
@@ -435,7 +405,7 @@ def renewal_chart(calendar: pl.DataFrame, currency: str) -> alt.Chart:
         .group_by("month")
         .agg(pl.col("renewing_mrr").sum(), pl.col("expected_lost_mrr").sum())
         .sort("month")
-        .collect()
+        .collect(engine="in-memory")
     )
     data = pl.concat(
         [
@@ -496,7 +466,7 @@ def plan_gap_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> 
         .join(baseline.lazy(), on="month", how="inner")
         .select("plan", "month", (pl.col(measure) - pl.col("baseline")).alias("gap"))
         .sort("plan", "month")
-        .collect()
+        .collect(engine="in-memory")
     )
     lines = _with_labels(alt.Chart(data).mark_line(strokeWidth=2.5), ["gap"], currency).encode(
         x=_month_x(data),
@@ -626,7 +596,7 @@ def signal_chart(
         .with_columns((pl.col("month") - start + 1).alias("since"))
         .select("plan", "month", "since", "visible_share", "gap_pct", "gap")
         .sort("plan", "month")
-        .collect()
+        .collect(engine="in-memory")
     )
     title = (
         "Share of the 12-month effect visible"
