@@ -24,48 +24,102 @@ Modules:
 ``show_notices``) before the page runs; pages only read ``current_scenario()``.
 """
 
-from mrrsim.ui.editor import (
-    DEFAULT_BASE_URL,
-    current_scenario,
-    input_problems,
-    load_scenario_into_editor,
-    render_editor,
-    share_control,
-    show_notices,
-    sync_query_params,
-)
-from mrrsim.ui.engine import (
-    plan_comparison_cached,
-    plan_summaries,
-    preset_cached,
-    project_cached,
-    renewal_calendar_cached,
-    share_token,
-    summary_cached,
-)
-from mrrsim.ui.text import (
-    SCENARIO_FIELDS,
-    SEGMENT_FIELDS,
-    UNCERTAINTY_FIELDS,
-    break_even_sentence,
-    escape_md,
-    fmt_count,
-    fmt_delta_count,
-    fmt_delta_money,
-    fmt_delta_pct,
-    fmt_money,
-    fmt_pct,
-    humanize_problem,
-)
-from mrrsim.ui.widgets import (
-    chart_spec,
-    csv_text,
-    excel_bytes,
-    money_column,
-    page_header,
-    show_chart,
-    show_spec,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Each public name and the submodule it comes from. Submodules load on first use, so
+# ``import mrrsim.ui.text`` (pure) does not load Streamlit through ``editor`` or ``widgets``.
+_SOURCES = {
+    "DEFAULT_BASE_URL": "editor",
+    "current_scenario": "editor",
+    "input_problems": "editor",
+    "load_scenario_into_editor": "editor",
+    "render_editor": "editor",
+    "share_control": "editor",
+    "show_notices": "editor",
+    "sync_query_params": "editor",
+    "plan_comparison_cached": "engine",
+    "plan_summaries": "engine",
+    "preset_cached": "engine",
+    "project_cached": "engine",
+    "renewal_calendar_cached": "engine",
+    "share_token": "engine",
+    "summary_cached": "engine",
+    "SCENARIO_FIELDS": "text",
+    "SEGMENT_FIELDS": "text",
+    "UNCERTAINTY_FIELDS": "text",
+    "break_even_sentence": "text",
+    "escape_md": "text",
+    "fmt_count": "text",
+    "fmt_delta_count": "text",
+    "fmt_delta_money": "text",
+    "fmt_delta_pct": "text",
+    "fmt_money": "text",
+    "fmt_pct": "text",
+    "humanize_problem": "text",
+    "chart_spec": "widgets",
+    "csv_text": "widgets",
+    "excel_bytes": "widgets",
+    "money_column": "widgets",
+    "page_header": "widgets",
+    "show_chart": "widgets",
+    "show_spec": "widgets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``ui.<name>``: the name from its submodule, imported on first use (PEP 562)."""
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mrrsim.ui' has no attribute {name!r}")
+    value = getattr(import_module(f"mrrsim.ui.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from mrrsim.ui.editor import (
+        DEFAULT_BASE_URL,
+        current_scenario,
+        input_problems,
+        load_scenario_into_editor,
+        render_editor,
+        share_control,
+        show_notices,
+        sync_query_params,
+    )
+    from mrrsim.ui.engine import (
+        plan_comparison_cached,
+        plan_summaries,
+        preset_cached,
+        project_cached,
+        renewal_calendar_cached,
+        share_token,
+        summary_cached,
+    )
+    from mrrsim.ui.text import (
+        SCENARIO_FIELDS,
+        SEGMENT_FIELDS,
+        UNCERTAINTY_FIELDS,
+        break_even_sentence,
+        escape_md,
+        fmt_count,
+        fmt_delta_count,
+        fmt_delta_money,
+        fmt_delta_pct,
+        fmt_money,
+        fmt_pct,
+        humanize_problem,
+    )
+    from mrrsim.ui.widgets import (
+        chart_spec,
+        csv_text,
+        excel_bytes,
+        money_column,
+        page_header,
+        show_chart,
+        show_spec,
+    )
 
 __all__ = [
     "DEFAULT_BASE_URL",
