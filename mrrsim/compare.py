@@ -211,5 +211,5 @@ def differences_from_first(totals: pl.DataFrame, fields: Sequence[str]) -> pl.Da
         .with_columns((pl.col(f) - pl.col(f"{f}__first")).alias(f) for f in fields)
         .select("scenario", "order", "month", *fields)
         .sort("order", "month")
-        .collect()
+        .collect(engine="in-memory")
     )

@@ -143,7 +143,7 @@ def _summaries_one_horizon(scenarios: Sequence[Scenario], horizon: int) -> list[
         .group_by("variant")
         .agg(_summary_aggregates(horizon))
         .sort("variant")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
         .to_dicts()
     )
     out = []
@@ -189,7 +189,7 @@ def variant_metrics(scenarios: Sequence[Scenario]) -> pl.DataFrame:
             pl.col("cash").sum().alias("cumulative_cash"),
         )
         .sort("variant")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -239,7 +239,7 @@ def monthly_totals(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ()) -
             _running("cash", by).alias("cumulative_cash"),
             _running("revenue", by).alias("cumulative_revenue"),
         )
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -300,5 +300,5 @@ def renewal_calendar(scenario: Scenario) -> pl.DataFrame:
         )
         .sort("month", "seg_idx")
         .drop("seg_idx")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )

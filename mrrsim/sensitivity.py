@@ -289,7 +289,7 @@ def tornado(
     )
     if top is not None:
         frame = frame.head(top)
-    return frame.collect()
+    return frame.collect(engine="in-memory")
 
 
 # --- discount x share grid --------------------------------------------------------------------
@@ -352,7 +352,7 @@ def discount_share_grid(
             "cumulative_cash",
             "npv_vs_all_monthly",
         )
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
@@ -372,7 +372,7 @@ def break_even_from_grid(grid: pl.DataFrame, *, extrapolate: bool = False) -> fl
         .filter(pl.col("annual_share") == 1.0)
         .sort("annual_discount")
         .select(pl.col("annual_discount").alias("d"), pl.col("npv_vs_all_monthly").alias("g"))
-        .collect()
+        .collect(engine="in-memory")
     )
     scale = grid["npv_cash"].abs().max() or 0.0
     ds = row["d"].to_list()
