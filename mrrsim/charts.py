@@ -8,8 +8,11 @@ show full amounts ("$1,234,567"). Nothing here imports Streamlit, so charts are 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -32,6 +35,7 @@ __all__ = [
     "plan_gap_chart",
     "quick_ratio_chart",
     "renewal_chart",
+    "vega_spec",
 ]
 
 PLAN_ORDER = ("Your mix", "All monthly", "All annual")
@@ -45,6 +49,43 @@ MOVEMENTS = (
 )
 HEIGHT = 320
 SMALL_HEIGHT = 240
+
+
+# Altair's data transformer is process-wide; each call of ``vega_spec`` enables ours briefly.
+_TRANSFORMER_LOCK = threading.Lock()
+
+
+def _named_dataset(data: Any, datasets: dict[str, Any]) -> dict[str, Any]:
+    """Altair data transformer: a polars frame becomes a named dataset of the spec, kept as a
+    frame (Streamlit sends a spec's datasets to the browser as Arrow; turning them into inline
+    JSON values would go polars -> dicts -> pandas -> Arrow). The name is a hash of the frame's
+    schema and rows, so charts of the same data share a name. Anything else stays inline."""
+    if not isinstance(data, pl.DataFrame):
+        return alt.utils.data.to_values(data)
+    digest = hashlib.sha256(str(data.schema).encode())
+    digest.update(data.hash_rows(seed=0).to_numpy().tobytes())
+    name = "data-" + digest.hexdigest()[:20]
+    datasets[name] = data
+    return {"name": name}
+
+
+alt.data_transformers.register("mrrsim_named", _named_dataset)
+
+
+def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """An Altair chart's Vega-Lite spec, its polars data as named datasets (frames).
+
+    Built without Altair's JSON-schema validation, which costs more than building the chart
+    (the chart tests validate every builder's spec instead). The chart fits its container's
+    width but keeps the plot's own height: with Vega-Lite's default "fit", a container squeezes
+    title, legend, axes and plot into the height, leaving a thin plot."""
+    datasets: dict[str, Any] = {}
+    with _TRANSFORMER_LOCK, alt.data_transformers.enable("mrrsim_named", datasets=datasets):
+        spec = chart.to_dict(validate=False)
+    spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 def _quote(text: str) -> str:
@@ -504,6 +545,14 @@ def _plan_tint(plan: str) -> tuple[str, str]:
     return color, color
 
 
+def fan_y_max(fan: pl.DataFrame, projection: pl.DataFrame, metric: str) -> float:
+    """One y-axis top for the three plans' fans of ``metric``: 5% above the highest P90 or
+    projected value (at least 1), so the plans are drawn on the same scale."""
+    p90 = fan.filter(pl.col("metric") == metric).get_column("p90").max()
+    projected = projection.get_column(metric).max()
+    return max(float(p90 or 0.0), 1.0, float(projected or 0.0)) * 1.05
+
+
 def fan_chart(
     fan: pl.DataFrame,
     plan: str,
@@ -890,7 +939,7 @@ def grid_heatmap(
     )
 
 
-__all__ += ["FAN_SERIES", "fan_chart", "grid_heatmap", "signal_chart", "tornado_chart"]
+__all__ += ["FAN_SERIES", "fan_chart", "fan_y_max", "grid_heatmap", "signal_chart", "tornado_chart"]
 __all__ += ["tornado_long"]
 
 

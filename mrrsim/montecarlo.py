@@ -60,6 +60,7 @@ __all__ = [
     "multiplier",
     "plan_paths",
     "prob_reaching",
+    "share_at_least",
     "simulate",
     "simulate_paths",
     "simulate_plans",
@@ -374,5 +375,9 @@ def prob_reaching(scenario: Scenario, target_mrr: float, paths: int = 1000, seed
         raise ValueError(f"target_mrr: must be a number (got {target_mrr!r})")
     if not math.isfinite(target_mrr):
         raise ValueError(f"target_mrr: must be a finite number (got {target_mrr!r})")
-    ending = ending_distribution(scenario, paths, seed)
-    return float(ending.select((pl.col("mrr") >= float(target_mrr)).mean()).item())
+    return share_at_least(ending_distribution(scenario, paths, seed).get_column("mrr"), target_mrr)
+
+
+def share_at_least(values: pl.Series, target: float) -> float:
+    """Share of ``values`` (one per simulated path) that are at least ``target``; 0 when empty."""
+    return float((values >= float(target)).mean() or 0.0)

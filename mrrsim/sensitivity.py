@@ -37,6 +37,7 @@ __all__ = [
     "SEGMENT_INPUTS",
     "break_even_from_grid",
     "discount_share_grid",
+    "mix_point",
     "tornado",
 ]
 
@@ -388,3 +389,17 @@ def break_even_from_grid(grid: pl.DataFrame, *, extrapolate: bool = False) -> fl
     if extrapolate and len(ds) >= 2 and gs[0] != gs[-1]:
         return ds[0] + (ds[-1] - ds[0]) * gs[0] / (gs[0] - gs[-1])
     return None
+
+
+def mix_point(scenario: Scenario) -> tuple[float, float]:
+    """Where your mix sits on the discount x share grid: the annual discount and annual share
+    averaged over segments, weighted by their new customers in month 1 (equally when there are
+    none)."""
+    weights = [seg.new_customers for seg in scenario.segments]
+    if sum(weights) <= 0:
+        weights = [1.0] * len(scenario.segments)
+    total = sum(weights)
+    pairs = list(zip(weights, scenario.segments, strict=True))
+    discount = sum(w * scenario.discount_for(seg) for w, seg in pairs)
+    share = sum(w * seg.annual_share for w, seg in pairs)
+    return discount / total, share / total

@@ -15,7 +15,8 @@ Modules:
 - ``ui.text``: pure formatting (money, percentages, counts, deltas), Markdown escaping of user
   text, field labels and units, validation problems in the editor's words, the break-even
   sentence. No Streamlit.
-- ``ui.engine``: ``st.cache_data`` wrappers of the engine, keyed by ``scenario.model_dump_json()``.
+- ``ui.engine``: every ``st.cache_data`` of the app: engine calls (and the chart specs drawn
+  from them), a scenario hashed by ``scenario.model_dump_json()``.
 - ``ui.editor``: the scenario in session state, the sidebar editor, the share link and the
   ``?s=`` query parameter, notices for bad links and invalid inputs.
 - ``ui.widgets``: page header, full-width charts, money columns, Excel workbooks.
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 # Each public name and the submodule it comes from. Submodules load on first use, so
 # ``import mrrsim.ui.text`` (pure) does not load Streamlit through ``editor`` or ``widgets``.
 _SOURCES = {
+    "chart_spec": "widgets",
     "DEFAULT_BASE_URL": "editor",
     "current_scenario": "editor",
     "input_problems": "editor",
@@ -38,13 +40,25 @@ _SOURCES = {
     "share_control": "editor",
     "show_notices": "editor",
     "sync_query_params": "editor",
+    "cohorts_cached": "engine",
+    "comparison_cached": "engine",
+    "fan_specs": "engine",
+    "heatmap_specs": "engine",
     "plan_comparison_cached": "engine",
     "plan_summaries": "engine",
     "preset_cached": "engine",
+    "preset_titles": "engine",
     "project_cached": "engine",
     "renewal_calendar_cached": "engine",
+    "sensitivity_grid_cached": "engine",
     "share_token": "engine",
+    "share_token_or_problem": "engine",
+    "signal_cached": "engine",
+    "signal_spec": "engine",
+    "simulation_cached": "engine",
     "summary_cached": "engine",
+    "tornado_cached": "engine",
+    "tornado_spec": "engine",
     "SCENARIO_FIELDS": "text",
     "SEGMENT_FIELDS": "text",
     "UNCERTAINTY_FIELDS": "text",
@@ -57,7 +71,6 @@ _SOURCES = {
     "fmt_money": "text",
     "fmt_pct": "text",
     "humanize_problem": "text",
-    "chart_spec": "widgets",
     "csv_text": "widgets",
     "excel_bytes": "widgets",
     "money_column": "widgets",
@@ -89,13 +102,25 @@ if TYPE_CHECKING:
         sync_query_params,
     )
     from mrrsim.ui.engine import (
+        cohorts_cached,
+        comparison_cached,
+        fan_specs,
+        heatmap_specs,
         plan_comparison_cached,
         plan_summaries,
         preset_cached,
+        preset_titles,
         project_cached,
         renewal_calendar_cached,
+        sensitivity_grid_cached,
         share_token,
+        share_token_or_problem,
+        signal_cached,
+        signal_spec,
+        simulation_cached,
         summary_cached,
+        tornado_cached,
+        tornado_spec,
     )
     from mrrsim.ui.text import (
         SCENARIO_FIELDS,
@@ -112,7 +137,6 @@ if TYPE_CHECKING:
         humanize_problem,
     )
     from mrrsim.ui.widgets import (
-        chart_spec,
         csv_text,
         excel_bytes,
         money_column,
@@ -127,17 +151,20 @@ __all__ = [
     "SEGMENT_FIELDS",
     "UNCERTAINTY_FIELDS",
     "break_even_sentence",
-    "chart_spec",
+    "cohorts_cached",
+    "comparison_cached",
     "csv_text",
     "current_scenario",
     "escape_md",
     "excel_bytes",
+    "fan_specs",
     "fmt_count",
     "fmt_delta_count",
     "fmt_delta_money",
     "fmt_delta_pct",
     "fmt_money",
     "fmt_pct",
+    "heatmap_specs",
     "humanize_problem",
     "input_problems",
     "load_scenario_into_editor",
@@ -146,14 +173,22 @@ __all__ = [
     "plan_comparison_cached",
     "plan_summaries",
     "preset_cached",
+    "preset_titles",
     "project_cached",
     "render_editor",
     "renewal_calendar_cached",
+    "sensitivity_grid_cached",
     "share_control",
     "share_token",
+    "share_token_or_problem",
     "show_chart",
     "show_notices",
     "show_spec",
+    "signal_cached",
+    "signal_spec",
+    "simulation_cached",
     "summary_cached",
     "sync_query_params",
+    "tornado_cached",
+    "tornado_spec",
 ]
