@@ -13,16 +13,15 @@ from mrrsim import charts, ui
 from mrrsim.compare import (
     Tweak,
     apply_tweak,
-    comparison_totals,
     differences_from_first,
     headline_differences,
     tweak_label,
     unique_labels,
 )
-from mrrsim.metrics import Summary, summarize_many
+from mrrsim.metrics import Summary
 from mrrsim.scenario import Scenario, ScenarioError
 from mrrsim.share import scenario_from_url
-from mrrsim.yamlio import load_preset, loads_scenario, preset_names
+from mrrsim.yamlio import load_preset, loads_scenario
 
 MAX_SCENARIOS = 4
 ENTRIES = "compare.entries"  # UI state: the scenarios added to the comparison
@@ -50,22 +49,6 @@ SOURCES = {
     "link": "Share link",
     "tweak": "Current scenario with changes",
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# Cached engine calls, keyed by the scenarios' JSON
-# ---------------------------------------------------------------------------------------------
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _compare(texts: tuple[str, ...], labels: tuple[str, ...]) -> tuple[pl.DataFrame, list[Summary]]:
-    scenarios = [Scenario.model_validate_json(t) for t in texts]
-    return comparison_totals(scenarios, labels), summarize_many(scenarios)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _preset_titles() -> dict[str, str]:
-    return {name: load_preset(name).name for name in preset_names()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +352,7 @@ def add_controls(full: bool) -> None:
                 "Add this variant", on_click=_on_add_tweak, disabled=full, icon=":material/add:"
             )
         with tabs[1]:
-            titles = _preset_titles()
+            titles = ui.preset_titles()
             cols = st.columns([4, 1], vertical_alignment="bottom")
             cols[0].selectbox(
                 "Preset",
@@ -448,7 +431,7 @@ def main() -> None:
             icon=":material/error:",
         )
 
-    totals, summaries = _compare(tuple(sc.model_dump_json() for sc in scenarios), tuple(labels))
+    totals, summaries = ui.comparison_cached(tuple(scenarios), tuple(labels))
     st.subheader("Headline figures")
     values, deltas = figures_tables(scenarios, labels, summaries)
     _table(values)
@@ -502,4 +485,5 @@ def main() -> None:
     )
 
 
-main()
+if __name__ == "__main__":
+    main()
