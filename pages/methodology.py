@@ -422,4 +422,5 @@ def main() -> None:
     worked_example(scenario)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -348,4 +348,5 @@ def main() -> None:
                 draw(scenario, plan_frame, plans)
 
 
-main()
+if __name__ == "__main__":
+    main()
