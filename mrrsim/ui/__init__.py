@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 # Each public name and the submodule it comes from. Submodules load on first use, so
 # ``import mrrsim.ui.text`` (pure) does not load Streamlit through ``editor`` or ``widgets``.
 _SOURCES = {
-    "chart_spec": "widgets",
     "DEFAULT_BASE_URL": "editor",
     "current_scenario": "editor",
     "input_problems": "editor",

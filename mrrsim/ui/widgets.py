@@ -30,8 +30,6 @@ __all__ = [
     "show_spec",
 ]
 
-chart_spec = vega_spec
-
 # A spreadsheet runs a text cell that starts with one of these as a formula.
 _FORMULA_START = r"^[=+\-@\t\r]"
 
