@@ -26,6 +26,7 @@ from typing import Literal
 
 import polars as pl
 
+from mrrsim.fields import bounds
 from mrrsim.metrics import variant_metrics
 from mrrsim.scenario import Scenario, Segment
 
@@ -73,21 +74,10 @@ LABELS: dict[str, str] = {
     "cost_of_capital": "Cost of capital",
 }
 
-_BELOW_ONE = math.nextafter(1.0, 0.0)
+# Each input's valid range, read from the scenario model (open ends moved just inside).
 _RANGES: dict[str, tuple[float, float]] = {
-    "list_price": (0.0, 1_000_000.0),
-    "new_customers": (0.0, 10_000_000.0),
-    "acquisition_growth": (-0.5, 0.5),
-    "annual_share": (0.0, 1.0),
-    "annual_discount": (0.0, _BELOW_ONE),
-    "monthly_churn": (0.0, 1.0),
-    "annual_churn": (0.0, 1.0),
-    "monthly_expansion": (-0.5, 0.5),
-    "annual_expansion": (-0.9, 2.0),
-    "existing_monthly_customers": (0.0, 100_000_000.0),
-    "existing_annual_customers": (0.0, 100_000_000.0),
-    "cost_of_capital": (0.0, 1.0),
-}
+    name: bounds(Segment, name).inside() for name in SEGMENT_INPUTS
+} | {"cost_of_capital": bounds(Scenario, "cost_of_capital").inside()}
 
 _ZERO = 1e-12  # relative to the grid's NPVs: a difference this small is rounding, not a gap
 DEFAULT_DISCOUNTS: tuple[float, ...] = tuple(i / 50 for i in range(21))
