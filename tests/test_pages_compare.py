@@ -78,8 +78,8 @@ def expected_column(scenario: Scenario) -> dict[str, str]:
         "NPV of cash": fmt_money(s["npv_cash"], cur),
         "NRR, last 12 months": fmt_pct(s["nrr_12"]),
         "GRR, last 12 months": fmt_pct(s["grr_12"]),
-        "Break-even annual discount (NPV of cash)": fmt_pct(s["break_even_discount"]),
-        "Break-even annual discount (revenue)": fmt_pct(s["break_even_discount_revenue"]),
+        "Break-even discount": fmt_pct(s["break_even_discount"]),
+        "Break-even discount (revenue)": fmt_pct(s["break_even_discount_revenue"]),
     }
 
 
