@@ -22,7 +22,6 @@ from mrrsim.ui import (
     escape_md,
     excel_bytes,
     fmt_delta_money,
-    fmt_delta_pct,
     fmt_money,
     fmt_pct,
     humanize_problem,
@@ -334,41 +333,6 @@ def test_segment_names_are_shown_as_text_not_markdown() -> None:
 
 
 # --- pure helpers ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0, "$0"),
-        (950.4, "$950"),
-        (45_612, "$45.6k"),
-        (1_234_567, "$1.23M"),
-        (13_000_000, "$13.0M"),
-        (999_999, "$1.00M"),
-        (-24_100, "-$24.1k"),
-        (2.5e9, "$2.50B"),
-        (None, "—"),
-    ],
-)
-def test_fmt_money(value: float | None, text: str) -> None:
-    assert fmt_money(value, "USD") == text
-
-
-def test_fmt_money_full_and_other_currencies() -> None:
-    assert fmt_money(1_234_567.4, "USD", compact=False) == "$1,234,567"
-    assert fmt_money(45_600, "EUR") == "€45.6k"
-    assert fmt_money(45_600, "SEK") == "SEK 45.6k"
-
-
-def test_fmt_deltas_and_percentages() -> None:
-    assert fmt_delta_money(12_345, "USD") == "+$12.3k"
-    assert fmt_delta_money(-1_050_000, "USD") == "-$1.05M"
-    assert fmt_delta_money(0.2, "USD") == "±$0"
-    assert fmt_pct(0.153) == "15.3%"
-    assert fmt_pct(None) == "—"
-    assert fmt_delta_pct(0.012) == "+1.2 pp"
-    assert fmt_delta_pct(-0.031) == "-3.1 pp"
-    assert fmt_delta_pct(0.0) == "±0 pp"
 
 
 def test_excel_workbook_holds_one_sheet_per_frame_at_full_precision() -> None:
