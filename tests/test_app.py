@@ -30,19 +30,13 @@ from mrrsim.yamlio import DEFAULT_PRESET, dump_scenario, load_preset
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
-# Streamlit (and AppTest before every run) switches to its old pages/-folder mode when a
-# pages/ folder sits next to the main script; then a page file runs alone, outside app.py's
-# frame, until ``ui.page_header`` switches the mode off and reruns (see
-# ``test_pages_run_inside_the_frame_even_in_page_folder_mode``). Running app.py from a
-# one-line entry script elsewhere keeps AppTest out of that mode, so each run is one run.
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
+# AppTest starts every run in Streamlit's legacy pages-folder mode (a pages/ folder sits next to
+# app.py), as a fresh server does: a page found outside app.py's frame ends that mode and reruns
+# through the frame (mrrsim.ui.compat), so every test here also exercises that path.
 
 
 def run_app(token: str | None = None) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     if token is not None:
         at.query_params[share.QUERY_KEY] = token
     return at.run()

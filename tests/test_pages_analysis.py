@@ -20,20 +20,14 @@ from mrrsim.ui import fmt_delta_money, fmt_money, fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PREDICTABILITY = str(APP.parent / "pages" / "predictability.py")
-SENSITIVITY = str(APP.parent / "pages" / "sensitivity.py")
+PREDICTABILITY = "pages/predictability.py"
+SENSITIVITY = "pages/sensitivity.py"
 TIMEOUT = 120
 PATHS = 200  # small, for speed; the page's default is 1,000
-# As in test_app.py: run app.py from an entry script elsewhere, so AppTest does not fall back
-# to Streamlit's old pages/ mode on reruns.
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     at.switch_page(page)
     return at
 
@@ -427,7 +421,7 @@ def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
     )
     token = share.encode(scenario)
     for page in (PREDICTABILITY, SENSITIVITY):
-        at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT)
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
         at.query_params[share.QUERY_KEY] = token
         at.run().switch_page(page)
         at.session_state["pred.paths"] = PATHS

@@ -24,17 +24,11 @@ from mrrsim.yamlio import DEFAULT_PRESET, dump_scenario, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-PAGE = str(ROOT / "pages" / "compare.py")
-# Run app.py from an entry script outside the repo (see tests/test_app.py for why); pages are
-# then switched to by absolute path, which AppTest resolves against the registered pages.
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
+PAGE = "pages/compare.py"
 
 
 def open_compare(token: str | None = None) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=60)
     if token is not None:
         at.query_params[share.QUERY_KEY] = token
     at.run()
@@ -197,7 +191,7 @@ def test_the_comparison_survives_switching_pages_and_a_removal() -> None:
     at.selectbox(key="compare.preset").set_value("usage-expansion").run()
     at.button(key="compare.add_preset").click().run()
     kept = list(entries(at))
-    at.switch_page(str(ROOT / "pages" / "planner.py")).run()
+    at.switch_page("pages/planner.py").run()
     assert at.title[0].value == "Planner"
     at.switch_page(PAGE).run()
     assert entries(at) == kept
