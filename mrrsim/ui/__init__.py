@@ -12,9 +12,11 @@
 
 Modules:
 
-- ``ui.text``: pure formatting (money, percentages, counts, deltas), Markdown escaping of user
-  text, field labels and units, validation problems in the editor's words, the break-even
-  sentence. No Streamlit.
+- ``ui.text``: Markdown escaping of user text, field labels and units, validation problems in
+  the editor's words, the break-even sentence; money, percentages and counts from
+  ``mrrsim.formatting``. No Streamlit: ``import mrrsim.ui.text`` does not load it, because
+  this package loads its submodules on first use.
+- ``ui.compat``: the one Streamlit internal mrrsim touches (the legacy pages-folder mode).
 - ``ui.engine``: every ``st.cache_data`` of the app: engine calls (and the chart specs drawn
   from them), a scenario hashed by ``scenario.model_dump_json()``.
 - ``ui.editor``: the scenario in session state, the sidebar editor, the share link and the

@@ -1,5 +1,6 @@
-"""Words and numbers for people: the editor's field labels and units, money and percentage
-formatting, validation problems in the editor's words, and the break-even sentence.
+"""Words for people: the editor's field labels and units, validation problems in the editor's
+words, Markdown escaping and the break-even sentence (money and percentage formatting come
+from ``mrrsim.formatting`` and are re-exported here).
 
 Pure functions (no Streamlit), so pages, tests and other front ends can use them alike.
 """
