@@ -18,11 +18,6 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-# Run app.py through an entry script outside the repo (see tests/test_app.py for why).
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
 RERUNS = 15
 TARGET_MS = 300.0
 
@@ -32,7 +27,7 @@ def rerun_times(
 ) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds of ``reruns`` reruns, each after ``change(at, i)``,
     after two warm-ups. CPU time (all threads of this process) is steadier on a busy machine."""
-    at = AppTest.from_string(ENTRY, default_timeout=120).run()
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.session_state["ed.seg.1.box"] = True  # one segment open in the sidebar, as when editing
     at.run()
     for i in range(2):

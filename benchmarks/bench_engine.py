@@ -1,7 +1,8 @@
 """Engine speed: project() and summarize() in process, and the CLI end to end.
 
 Run: ``.venv/bin/python benchmarks/bench_engine.py`` (or ``make bench``). Prints medians of
-repeated runs as a table, with the issue's targets beside them.
+repeated runs as a table, with the issue's targets beside them; ``import mrrsim`` in a fresh
+interpreter shows what the engine's import costs a CLI call or a notebook.
 """
 
 from __future__ import annotations
@@ -64,6 +65,15 @@ def cli_once() -> None:
     )
 
 
+def python_once(code: str) -> Callable[[], None]:
+    """A fresh interpreter running ``code`` (startup included: compare with ``pass``)."""
+
+    def run() -> None:
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+    return run
+
+
 def main() -> None:
     sc = ten_segments()
     rows = [
@@ -75,6 +85,8 @@ def main() -> None:
         ),
         ("summarize() incl. 601-point optimum", median_ms(lambda: summarize(sc), 30), 30.0),
         ("python -m mrrsim project <preset>", median_ms(cli_once, 7, warmup=1), 1500.0),
+        ("python -c 'import mrrsim'", median_ms(python_once("import mrrsim"), 9, 1), 1000.0),
+        ("python -c 'pass' (interpreter alone)", median_ms(python_once("pass"), 9, 1), 1000.0),
     ]
     print(f"{'benchmark':<40} {'median ms':>10} {'target ms':>10}  ok")
     for name, ms, target in rows:

@@ -123,7 +123,7 @@ def cohort_retention(scenario: Scenario) -> pl.DataFrame:
             "customers_retention",
             "mrr_retention",
         )
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
@@ -163,7 +163,7 @@ def retention_curve(cohorts: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("term_order", "age")
         .drop("term_order")
-        .collect()
+        .collect(engine="in-memory")
     )
 
 

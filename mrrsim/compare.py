@@ -5,17 +5,20 @@ scenarios with different horizons, and headline figures with their differences f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
+from mrrsim.fields import bounds
 from mrrsim.metrics import FIGURE_KEYS, Summary, monthly_totals
 from mrrsim.projection import project_many
-from mrrsim.scenario import Scenario, parse_scenario
+from mrrsim.scenario import Scenario, Segment, parse_scenario
 
 __all__ = [
+    "TWEAK_INPUTS",
     "Tweak",
+    "TweakInput",
     "apply_tweak",
     "comparison_totals",
     "differences_from_first",
@@ -23,13 +26,6 @@ __all__ = [
     "tweak_label",
     "unique_labels",
 ]
-
-_LIMITS = {
-    "monthly_churn": (0.0, 1.0),
-    "annual_churn": (0.0, 1.0),
-    "new_customers": (0.0, 10_000_000.0),
-    "list_price": (0.0, 1_000_000.0),
-}
 
 
 @dataclass(frozen=True)
@@ -53,10 +49,122 @@ class Tweak:
         """True when the tweak changes nothing."""
         return self == Tweak()
 
+    @classmethod
+    def from_inputs(cls, values: Mapping[str, float | None]) -> Tweak:
+        """A tweak from the form's entries (``TWEAK_INPUTS`` fields, in percent; the horizon in
+        months); a missing or empty entry keeps that input."""
+
+        def fraction(name: str) -> float | None:
+            value = values.get(name)
+            return None if value is None else float(value) / 100.0
+
+        horizon = values.get("horizon_months")
+        return cls(
+            annual_discount=fraction("annual_discount"),
+            annual_share=fraction("annual_share"),
+            monthly_churn_change=fraction("monthly_churn_change") or 0.0,
+            annual_churn_change=fraction("annual_churn_change") or 0.0,
+            new_customers_change=fraction("new_customers_change") or 0.0,
+            list_price_change=fraction("list_price_change") or 0.0,
+            horizon_months=None if horizon is None else int(horizon),
+        )
+
+
+@dataclass(frozen=True)
+class TweakInput:
+    """One entry of the tweak form: a ``Tweak`` field, in percent (the horizon in months),
+    with its valid range, step and default (None: empty, keeping the input)."""
+
+    field: str
+    key: str
+    label: str
+    lo: float
+    hi: float
+    step: float
+    default: float | None
+    help: str = ""
+
+
+def _pct_range(model: type[Scenario] | type[Segment], name: str) -> tuple[float, float]:
+    """A set value's range in whole percent (an open end one percent inside)."""
+    b = bounds(model, name)
+    return b.lo * 100 + (1 if b.lo_open else 0), b.hi * 100 - (1 if b.hi_open else 0)
+
+
+def _change_range(name: str, most: float) -> tuple[float, float]:
+    """A relative change's range in percent: down to the field's lower bound (to just above it
+    when that end is open), up to ``most``."""
+    return (-99.0 if bounds(Segment, name).lo_open else -100.0), most
+
+
+_HORIZON = bounds(Scenario, "horizon_months")
+
+TWEAK_INPUTS: tuple[TweakInput, ...] = (
+    TweakInput(
+        "annual_discount",
+        "discount",
+        "Annual discount, every segment (%)",
+        *_pct_range(Scenario, "annual_discount"),
+        1.0,
+        None,
+    ),
+    TweakInput(
+        "annual_share",
+        "share",
+        "New customers choosing annual (%)",
+        *_pct_range(Segment, "annual_share"),
+        5.0,
+        None,
+    ),
+    TweakInput(
+        "monthly_churn_change",
+        "monthly_churn",
+        "Monthly churn: change (%)",
+        *_change_range("monthly_churn", 500.0),
+        5.0,
+        -20.0,
+        "Relative change: -20 turns 4% a month into 3.2% a month.",
+    ),
+    TweakInput(
+        "annual_churn_change",
+        "annual_churn",
+        "Annual non-renewal: change (%)",
+        *_change_range("annual_churn", 500.0),
+        5.0,
+        0.0,
+        "Relative change: -20 turns 15% per renewal into 12%.",
+    ),
+    TweakInput(
+        "new_customers_change",
+        "new_customers",
+        "New customers: change (%)",
+        *_change_range("new_customers", 1000.0),
+        5.0,
+        0.0,
+    ),
+    TweakInput(
+        "list_price_change",
+        "list_price",
+        "List prices: change (%)",
+        *_change_range("list_price", 1000.0),
+        5.0,
+        0.0,
+    ),
+    TweakInput(
+        "horizon_months",
+        "horizon",
+        "Horizon (months)",
+        _HORIZON.lo,
+        _HORIZON.hi,
+        1.0,
+        None,
+    ),
+)
+
 
 def _moved(value: float, change: float, field: str) -> float:
-    lo, hi = _LIMITS[field]
-    return min(max(value * (1.0 + change), lo), hi)
+    """A segment's value moved by a relative change, kept within the field's valid range."""
+    return bounds(Segment, field).clip(value * (1.0 + change))
 
 
 def apply_tweak(scenario: Scenario, tweak: Tweak) -> Scenario:
@@ -211,5 +319,5 @@ def differences_from_first(totals: pl.DataFrame, fields: Sequence[str]) -> pl.Da
         .with_columns((pl.col(f) - pl.col(f"{f}__first")).alias(f) for f in fields)
         .select("scenario", "order", "month", *fields)
         .sort("order", "month")
-        .collect()
+        .collect(engine="in-memory")
     )

@@ -220,7 +220,7 @@ def value_curve(scenario: Scenario, grid: Sequence[float] = DISCOUNT_GRID) -> pl
         )
         .sort("seg_idx", "discount")
         .select(pl.col("name").alias("segment"), "discount", "annual_share", "value")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -245,7 +245,7 @@ def decisions(scenario: Scenario) -> tuple[tuple[SegmentDecision, ...], float | 
             ((1.0 - pl.col("d")) * pl.col("ltv_a0")).alias("ltv_a"),
         )
         .sort("seg_idx")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
         .to_dicts()
     )
     out = tuple(
@@ -313,7 +313,7 @@ def _summaries_one_horizon(variants: Sequence[Variant], horizon: int) -> list[Su
         .group_by("variant")
         .agg(_summary_aggregates(horizon))
         .sort("variant")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
         .to_dicts()
     )
     decided: dict[int, tuple[tuple[SegmentDecision, ...], float | None]] = {}
@@ -357,7 +357,7 @@ def variant_metrics(items: Sequence[Scenario | Variant]) -> pl.DataFrame:
             _total(pl.col("cash")).alias("cumulative_cash"),
         )
         .sort("variant")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -410,7 +410,7 @@ def monthly_totals(frame: pl.DataFrame | pl.LazyFrame, by: Sequence[str] = ()) -
             _running("cash", by).alias("cumulative_cash"),
             _running("revenue", by).alias("cumulative_revenue"),
         )
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )
 
 
@@ -471,5 +471,5 @@ def renewal_calendar(scenario: Scenario) -> pl.DataFrame:
         )
         .sort("month", "seg_idx")
         .drop("seg_idx")
-        .collect(optimizations=PLAN_AS_WRITTEN)
+        .collect(engine="in-memory", optimizations=PLAN_AS_WRITTEN)
     )

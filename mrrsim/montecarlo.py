@@ -60,6 +60,7 @@ __all__ = [
     "multiplier",
     "plan_paths",
     "prob_reaching",
+    "share_at_least",
     "simulate",
     "simulate_paths",
     "simulate_plans",
@@ -291,7 +292,7 @@ def _paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
 def simulate_paths(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
     """Every simulated path: one row per (path, month), columns path, month, mrr, arr,
     customers (Int64), cash, cumulative_cash; sorted by path then month."""
-    return _paths_lazy(scenario, paths, seed).collect()
+    return _paths_lazy(scenario, paths, seed).collect(engine="in-memory")
 
 
 def _stats(metric: str) -> pl.Expr:
@@ -324,7 +325,7 @@ def _summarise(lf: pl.LazyFrame, by_plan: bool) -> pl.LazyFrame:
 def summarize_paths(frame: pl.DataFrame) -> pl.DataFrame:
     """The ``simulate`` table of a ``simulate_paths`` frame, or the ``simulate_plans`` table of a
     ``plan_paths`` frame (when it has a ``plan`` column): draw once, summarise and query both."""
-    return _summarise(frame.lazy(), by_plan="plan" in frame.columns).collect()
+    return _summarise(frame.lazy(), by_plan="plan" in frame.columns).collect(engine="in-memory")
 
 
 def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
@@ -333,7 +334,7 @@ def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFra
     Columns ``month, metric, mean, p10, p50, p90``; metrics in the order mrr, arr, customers,
     cash, cumulative_cash, each for months 1..H. Raises ValueError on bad paths or seed.
     """
-    return _summarise(_paths_lazy(scenario, paths, seed), by_plan=False).collect()
+    return _summarise(_paths_lazy(scenario, paths, seed), by_plan=False).collect(engine="in-memory")
 
 
 def _plan_scenarios(scenario: Scenario) -> list[Scenario]:
@@ -357,13 +358,15 @@ def _plan_paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
 def plan_paths(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
     """``simulate_paths`` of your mix, all-monthly and all-annual under a leading ``plan`` column
     (PLANS order). One seed for all three, so the plans share their per-path shocks."""
-    return _plan_paths_lazy(scenario, paths, seed).collect()
+    return _plan_paths_lazy(scenario, paths, seed).collect(engine="in-memory")
 
 
 def simulate_plans(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
     """``simulate`` for your mix, all-monthly and all-annual, stacked under a leading ``plan``
     column (PLANS order). One seed for all three, so the plans share their per-path shocks."""
-    return _summarise(_plan_paths_lazy(scenario, paths, seed), by_plan=True).collect()
+    return _summarise(_plan_paths_lazy(scenario, paths, seed), by_plan=True).collect(
+        engine="in-memory"
+    )
 
 
 def ending_distribution(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
@@ -372,7 +375,7 @@ def ending_distribution(scenario: Scenario, paths: int = 1000, seed: int = 0) ->
         _paths_lazy(scenario, paths, seed)
         .filter(pl.col("month") == scenario.horizon_months)
         .select("path", "mrr", "arr", "customers", "cumulative_cash")
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
@@ -382,5 +385,9 @@ def prob_reaching(scenario: Scenario, target_mrr: float, paths: int = 1000, seed
         raise ValueError(f"target_mrr: must be a number (got {target_mrr!r})")
     if not math.isfinite(target_mrr):
         raise ValueError(f"target_mrr: must be a finite number (got {target_mrr!r})")
-    ending = ending_distribution(scenario, paths, seed)
-    return float(ending.select((pl.col("mrr") >= float(target_mrr)).mean()).item())
+    return share_at_least(ending_distribution(scenario, paths, seed).get_column("mrr"), target_mrr)
+
+
+def share_at_least(values: pl.Series, target: float) -> float:
+    """Share of ``values`` (one per simulated path) that are at least ``target``; 0 when empty."""
+    return float((values >= float(target)).mean() or 0.0)

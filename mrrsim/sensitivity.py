@@ -33,6 +33,7 @@ from typing import Literal
 
 import polars as pl
 
+from mrrsim.fields import bounds
 from mrrsim.metrics import variant_metrics
 from mrrsim.policy import Variant
 from mrrsim.scenario import Scenario, Segment
@@ -44,6 +45,7 @@ __all__ = [
     "METRICS",
     "SEGMENT_INPUTS",
     "discount_share_grid",
+    "mix_point",
     "tornado",
 ]
 
@@ -82,23 +84,10 @@ LABELS: dict[str, str] = {
     "billing_effect": "Billing effect on churn",
 }
 
-_BELOW_ONE = math.nextafter(1.0, 0.0)
+# Each input's valid range, read from the scenario model (open ends moved just inside).
 _RANGES: dict[str, tuple[float, float]] = {
-    "list_price": (0.0, 1_000_000.0),
-    "new_customers": (0.0, 10_000_000.0),
-    "acquisition_growth": (-0.5, 0.5),
-    "annual_share": (0.0, 1.0),
-    "annual_discount": (0.0, _BELOW_ONE),
-    "monthly_churn": (0.0, 1.0),
-    "annual_churn": (0.0, 1.0),
-    "monthly_expansion": (-0.5, 0.5),
-    "annual_expansion": (-0.9, 2.0),
-    "existing_monthly_customers": (0.0, 100_000_000.0),
-    "existing_annual_customers": (0.0, 100_000_000.0),
-    "conversion_rate": (0.0, 0.5),
-    "cost_of_capital": (0.0, 1.0),
-    "billing_effect": (0.0, 1.0),
-}
+    name: bounds(Segment, name).inside() for name in SEGMENT_INPUTS
+} | {name: bounds(Scenario, name).inside() for name in ("cost_of_capital", "billing_effect")}
 
 DEFAULT_DISCOUNTS: tuple[float, ...] = tuple(i / 50 for i in range(21))
 DEFAULT_SHARES: tuple[float, ...] = tuple(i / 20 for i in range(21))
@@ -319,7 +308,7 @@ def tornado(
     )
     if top is not None:
         frame = frame.head(top)
-    return frame.collect()
+    return frame.collect(engine="in-memory")
 
 
 # --- discount x share grid --------------------------------------------------------------------
@@ -395,5 +384,19 @@ def discount_share_grid(
             "cumulative_cash",
             "npv_vs_all_monthly",
         )
-        .collect()
+        .collect(engine="in-memory")
     )
+
+
+def mix_point(scenario: Scenario) -> tuple[float, float]:
+    """Where your mix sits on the discount x share grid: the annual discount and annual share
+    averaged over segments, weighted by their new customers in month 1 (equally when there are
+    none)."""
+    weights = [seg.new_customers for seg in scenario.segments]
+    if sum(weights) <= 0:
+        weights = [1.0] * len(scenario.segments)
+    total = sum(weights)
+    pairs = list(zip(weights, scenario.segments, strict=True))
+    discount = sum(w * scenario.discount_for(seg) for w, seg in pairs)
+    share = sum(w * seg.annual_share for w, seg in pairs)
+    return discount / total, share / total

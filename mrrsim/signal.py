@@ -181,7 +181,7 @@ def _summary(monthly: pl.DataFrame, start: int, notice: float) -> pl.DataFrame:
         )
         .sort("plan_idx")
         .drop("plan_idx")
-        .collect()
+        .collect(engine="in-memory")
     )
 
 
@@ -221,6 +221,6 @@ def signal_speed(
             "gap_pct",
             "visible_share",
         )
-        .collect()
+        .collect(engine="in-memory")
     )
     return monthly.drop("plan_idx"), _summary(monthly, start, notice)

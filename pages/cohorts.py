@@ -7,25 +7,13 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
-from mrrsim.cohorts import (
-    MONTHLY_COHORTS_UP_TO,
-    chart_cohorts,
-    cohort_retention,
-    retention_curve,
-    retention_table,
-)
+from mrrsim.cohorts import MONTHLY_COHORTS_UP_TO, chart_cohorts, retention_table
 from mrrsim.scenario import Scenario
 
 MEASURES = {"Customers": "customers", "MRR": "mrr"}
 X_AXES = {"Months since acquisition": "age", "Calendar month": "month"}
 TERMS = {"monthly": "Monthly plan", "annual": "Annual plan", "all": "Both plans"}
 TABLE_AGES = (1, 3, 6, 12, 24, 36, 48, 60, 84, 119)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _cohorts(text: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = cohort_retention(Scenario.model_validate_json(text))
-    return frame, retention_curve(frame)
 
 
 def _retained_at(curve: pl.DataFrame, term: str, measure: str, age: int) -> float | None:
@@ -147,7 +135,7 @@ def main() -> None:
         "How the customers won each month stay, and what happens to their MRR, on monthly and "
         "on annual billing.",
     )
-    frame, curve = _cohorts(scenario.model_dump_json())
+    frame, curve = ui.cohorts_cached(scenario)
     if frame.get_column("customers_retention").drop_nulls().is_empty():
         st.info(
             "This scenario acquires no new customers, so it has no cohorts to show. Set "
@@ -175,4 +163,5 @@ def main() -> None:
     cohort_table(scenario, frame, measure)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -11,18 +11,18 @@ import streamlit as st
 
 from mrrsim import charts, ui
 from mrrsim.compare import (
+    TWEAK_INPUTS,
     Tweak,
     apply_tweak,
-    comparison_totals,
     differences_from_first,
     headline_differences,
     tweak_label,
     unique_labels,
 )
-from mrrsim.metrics import Summary, summarize_many
+from mrrsim.headlines import scenario_tables
 from mrrsim.scenario import Scenario, ScenarioError
 from mrrsim.share import scenario_from_url
-from mrrsim.yamlio import load_preset, loads_scenario, preset_names
+from mrrsim.yamlio import load_preset, loads_scenario
 
 MAX_SCENARIOS = 4
 ENTRIES = "compare.entries"  # UI state: the scenarios added to the comparison
@@ -30,41 +30,12 @@ NEXT_ID = "compare.next_id"
 ERRORS = "compare.errors"
 SEEDED = "compare.seeded"
 
-# (summary key, label, kind); kind picks the formatting of values and differences.
-FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("ending_mrr", "MRR, last month", "money"),
-    ("ending_arr", "ARR, last month", "money"),
-    ("ending_customers", "Customers, last month", "count"),
-    ("cumulative_cash", "Cash collected, whole horizon", "money"),
-    ("cumulative_revenue", "Revenue recognised, whole horizon", "money"),
-    ("npv_cash", "NPV of cash", "money"),
-    ("nrr_12", "NRR, last 12 months", "pct"),
-    ("grr_12", "GRR, last 12 months", "pct"),
-    ("break_even_discount", "Break-even annual discount (NPV of cash)", "pct"),
-)
-
 SOURCES = {
     "preset": "Preset",
     "upload": "YAML file",
     "link": "Share link",
     "tweak": "Current scenario with changes",
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# Cached engine calls, keyed by the scenarios' JSON
-# ---------------------------------------------------------------------------------------------
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _compare(texts: tuple[str, ...], labels: tuple[str, ...]) -> tuple[pl.DataFrame, list[Summary]]:
-    scenarios = [Scenario.model_validate_json(t) for t in texts]
-    return comparison_totals(scenarios, labels), summarize_many(scenarios)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _preset_titles() -> dict[str, str]:
-    return {name: load_preset(name).name for name in preset_names()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,23 +108,9 @@ def _on_upload() -> None:
     _add("upload", scenario)
 
 
-def _pct_or_none(key: str) -> float | None:
-    value = st.session_state.get(key)
-    return None if value is None else float(value) / 100.0
-
-
 def _on_add_tweak() -> None:
     ss = st.session_state
-    horizon = ss.get("compare.tw.horizon")
-    tweak = Tweak(
-        annual_discount=_pct_or_none("compare.tw.discount"),
-        annual_share=_pct_or_none("compare.tw.share"),
-        monthly_churn_change=_pct_or_none("compare.tw.monthly_churn") or 0.0,
-        annual_churn_change=_pct_or_none("compare.tw.annual_churn") or 0.0,
-        new_customers_change=_pct_or_none("compare.tw.new_customers") or 0.0,
-        list_price_change=_pct_or_none("compare.tw.list_price") or 0.0,
-        horizon_months=None if horizon is None else int(horizon),
-    )
+    tweak = Tweak.from_inputs({e.field: ss.get(f"compare.tw.{e.key}") for e in TWEAK_INPUTS})
     if tweak.is_empty():
         _fail(["Change at least one input to make a different scenario."])
         return
@@ -196,72 +153,6 @@ def _resolve(current: Scenario, entries: list[dict[str, Any]]) -> list[tuple[dic
 
 
 # ---------------------------------------------------------------------------------------------
-# Formatting
-# ---------------------------------------------------------------------------------------------
-
-
-def _value(kind: str, value: float | None, currency: str) -> str:
-    if kind == "money":
-        return ui.fmt_money(value, currency)
-    if kind == "count":
-        return ui.fmt_count(value)
-    return ui.fmt_pct(value)
-
-
-def _rel(rel: float | None) -> str:
-    return "" if rel is None else f" ({rel * 100:+.1f}%)"
-
-
-def _delta(kind: str, diff: float | None, rel: float | None, currency: str) -> str:
-    if diff is None:
-        return "—"
-    if kind == "money":
-        return ui.fmt_delta_money(diff, currency) + _rel(rel)
-    if kind == "count":
-        return ui.fmt_delta_count(diff) + _rel(rel)
-    return ui.fmt_delta_pct(diff)
-
-
-def figures_tables(
-    scenarios: list[Scenario], labels: list[str], summaries: list[Summary]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Headline figures, one column per scenario; and their differences from the first
-    scenario, one column per other scenario (money and counts with the % change, percentages
-    in percentage points)."""
-    currency = scenarios[0].currency
-    diffs = headline_differences(summaries)
-    horizons = [sc.horizon_months for sc in scenarios]
-    values = [["Horizon", *(f"{h} months" for h in horizons)]]
-    deltas = [
-        [
-            "Horizon",
-            *(
-                f"{h - horizons[0]:+d} months" if h != horizons[0] else "±0 months"
-                for h in horizons[1:]
-            ),
-        ]
-    ]
-    for key, label, kind in FIGURES:
-        part = diffs.filter(pl.col("key") == key).sort("order").to_dicts()
-        values.append(
-            [
-                label,
-                *(
-                    _value(kind, r["value"], sc.currency)
-                    for r, sc in zip(part, scenarios, strict=True)
-                ),
-            ]
-        )
-        deltas.append(
-            [label, *(_delta(kind, r["diff"], r["rel_diff"], currency) for r in part[1:])]
-        )
-    return (
-        pl.DataFrame(values, schema=unique_labels(["Figure", *labels]), orient="row"),
-        pl.DataFrame(deltas, schema=unique_labels(["Figure", *labels[1:]]), orient="row"),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Page sections
 # ---------------------------------------------------------------------------------------------
 
@@ -301,74 +192,24 @@ def add_controls(full: bool) -> None:
                 "It follows the sidebar: edit the current scenario and the copy changes too. "
                 "Leave a box empty (or at 0) to keep that input as it is."
             )
-            cols = st.columns(4)
-            cols[0].number_input(
-                "Annual discount, every segment (%)",
-                min_value=0.0,
-                max_value=99.0,
-                value=None,
-                step=1.0,
-                key="compare.tw.discount",
-                placeholder="keep",
-            )
-            cols[1].number_input(
-                "New customers choosing annual (%)",
-                min_value=0.0,
-                max_value=100.0,
-                value=None,
-                step=5.0,
-                key="compare.tw.share",
-                placeholder="keep",
-            )
-            cols[2].number_input(
-                "Monthly churn: change (%)",
-                min_value=-100.0,
-                max_value=500.0,
-                value=-20.0,
-                step=5.0,
-                key="compare.tw.monthly_churn",
-                help="Relative change: -20 turns 4% a month into 3.2% a month.",
-            )
-            cols[3].number_input(
-                "Annual non-renewal: change (%)",
-                min_value=-100.0,
-                max_value=500.0,
-                value=0.0,
-                step=5.0,
-                key="compare.tw.annual_churn",
-                help="Relative change: -20 turns 15% per renewal into 12%.",
-            )
-            cols = st.columns(4)
-            cols[0].number_input(
-                "New customers: change (%)",
-                min_value=-100.0,
-                max_value=1000.0,
-                value=0.0,
-                step=5.0,
-                key="compare.tw.new_customers",
-            )
-            cols[1].number_input(
-                "List prices: change (%)",
-                min_value=-99.0,
-                max_value=1000.0,
-                value=0.0,
-                step=5.0,
-                key="compare.tw.list_price",
-            )
-            cols[2].number_input(
-                "Horizon (months)",
-                min_value=1,
-                max_value=120,
-                value=None,
-                step=1,
-                key="compare.tw.horizon",
-                placeholder="keep",
-            )
+            for row in (TWEAK_INPUTS[:4], TWEAK_INPUTS[4:]):
+                for col, entry in zip(st.columns(4), row, strict=False):
+                    whole = entry.field == "horizon_months"
+                    col.number_input(
+                        entry.label,
+                        min_value=int(entry.lo) if whole else entry.lo,
+                        max_value=int(entry.hi) if whole else entry.hi,
+                        value=entry.default,
+                        step=int(entry.step) if whole else entry.step,
+                        key=f"compare.tw.{entry.key}",
+                        placeholder="keep" if entry.default is None else None,
+                        help=entry.help or None,
+                    )
             st.form_submit_button(
                 "Add this variant", on_click=_on_add_tweak, disabled=full, icon=":material/add:"
             )
         with tabs[1]:
-            titles = _preset_titles()
+            titles = ui.preset_titles()
             cols = st.columns([4, 1], vertical_alignment="bottom")
             cols[0].selectbox(
                 "Preset",
@@ -447,9 +288,9 @@ def main() -> None:
             icon=":material/error:",
         )
 
-    totals, summaries = _compare(tuple(sc.model_dump_json() for sc in scenarios), tuple(labels))
+    totals, summaries = ui.comparison_cached(tuple(scenarios), tuple(labels))
     st.subheader("Headline figures")
-    values, deltas = figures_tables(scenarios, labels, summaries)
+    values, deltas = scenario_tables(scenarios, labels, headline_differences(summaries))
     _table(values)
     if len(scenarios) > 1:
         st.markdown(f"**Difference from the first scenario, {ui.escape_md(labels[0])}**")
@@ -501,4 +342,5 @@ def main() -> None:
     )
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -8,8 +8,8 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import ui
-from mrrsim.charts import currency_symbol
 from mrrsim.cohorts import first_month_example
+from mrrsim.formatting import currency_symbol
 from mrrsim.scenario import Scenario
 
 # (projection column, label, formula in words and symbols, kind) for the worked example.
@@ -422,4 +422,5 @@ def main() -> None:
     worked_example(scenario)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
+from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
 from mrrsim.yamlio import dump_scenario
@@ -17,119 +18,20 @@ from mrrsim.yamlio import dump_scenario
 MIX, MONTHLY, ANNUAL = PLANS
 Plans = dict[str, Summary]
 
-# (summary key, label, kind, help); kind picks the formatting of value and difference.
-HEADLINES: tuple[tuple[str, str, str, str], ...] = (
-    ("ending_mrr", "MRR", "money", "Monthly recurring revenue in the last month of the horizon."),
-    ("ending_arr", "ARR", "money", "Annual run rate: 12 × the MRR of the last month."),
-    ("ending_customers", "Customers", "count", "Active customers in the last month."),
-    (
-        "cumulative_cash",
-        "Cash collected",
-        "money",
-        "All cash collected in months 1 to the horizon (annual plans pay a year up front).",
-    ),
-    (
-        "npv_cash",
-        "NPV of cash",
-        "money",
-        "Cash collected, discounted to month 1 at the cost of capital.",
-    ),
-    (
-        "nrr_12",
-        "NRR",
-        "pct",
-        "Net revenue retention over the last 12 months: MRR now of the customers active "
-        "12 months ago, over their MRR then (expansion included).",
-    ),
-    (
-        "grr_12",
-        "GRR",
-        "pct",
-        "Gross revenue retention: as NRR, but without expansion (churn and contraction only).",
-    ),
-    (
-        "break_even_discount",
-        "Break-even discount",
-        "pct",
-        "The annual discount at which all-annual and all-monthly billing collect the same NPV "
-        "of cash from new customers.",
-    ),
-)
-
-
-def _value(kind: str, value: float | None, currency: str, *, full: bool = False) -> str:
-    if kind == "money":
-        return ui.fmt_money(value, currency, compact=not full)
-    if kind == "count":
-        return ui.fmt_count(value)
-    return ui.fmt_pct(value)
-
-
-def _delta(
-    kind: str, mine: float | None, other: float | None, currency: str, *, full: bool = False
-) -> str | None:
-    if mine is None or other is None:
-        return None
-    diff = mine - other
-    if kind == "money":
-        return ui.fmt_delta_money(diff, currency, compact=not full)
-    if kind == "count":
-        return ui.fmt_delta_count(diff)
-    return ui.fmt_delta_pct(diff)
-
-
-def _label(key: str, label: str, horizon: int, *, short: bool = False) -> str:
-    """A figure's name with the period it covers: 'MRR, month 36', 'NRR, 12 mo' (metric cards
-    are narrow, so there the cash total's period is left to its help text)."""
-    if key in ("ending_mrr", "ending_arr", "ending_customers"):
-        return f"{label}, month {horizon}"
-    if key == "cumulative_cash":
-        return label if short else f"{label}, months 1–{horizon}"
-    if key in ("nrr_12", "grr_12"):
-        return f"{label}, 12 mo"
-    return label
-
 
 def headline_metrics(scenario: Scenario, plans: Plans) -> None:
     """Eight headline figures of your mix, each with its difference from all-monthly."""
-    currency = scenario.currency
-    mine, monthly = plans[MIX], plans[MONTHLY]
-    for row in (HEADLINES[:4], HEADLINES[4:]):
-        for col, (key, label, kind, help_text) in zip(st.columns(4), row, strict=True):
-            same = key == "break_even_discount"
+    cards = plan_cards(scenario, plans)
+    for row in (cards[:4], cards[4:]):
+        for col, card in zip(st.columns(4), row, strict=True):
             col.metric(
-                _label(key, label, scenario.horizon_months, short=True),
-                _value(kind, mine[key], currency),
-                delta=None if same else _delta(kind, mine[key], monthly[key], currency),
-                delta_description=None if same else "vs all-monthly",
-                help=help_text,
+                card.label,
+                card.value,
+                delta=card.delta,
+                delta_description=None if card.delta is None else "vs all-monthly",
+                help=card.help,
                 border=True,
             )
-
-
-def comparison_table(scenario: Scenario, plans: Plans) -> pl.DataFrame:
-    """The headline figures of the three plans side by side, in full, with your mix's
-    differences from each pure billing choice."""
-    currency = scenario.currency
-    rows = []
-    for key, label, kind, _ in HEADLINES:
-        mine = plans[MIX][key]
-        same = key == "break_even_discount"  # one number for all three plans
-
-        def diff(other: str, key: str = key, kind: str = kind, mine: float | None = mine) -> str:
-            return _delta(kind, mine, plans[other][key], currency, full=True) or "—"
-
-        rows.append(
-            {
-                "Figure": _label(key, label, scenario.horizon_months),
-                MIX: _value(kind, mine, currency, full=True),
-                MONTHLY: _value(kind, plans[MONTHLY][key], currency, full=True),
-                ANNUAL: _value(kind, plans[ANNUAL][key], currency, full=True),
-                "Mix vs monthly": "—" if same else diff(MONTHLY),
-                "Mix vs annual": "—" if same else diff(ANNUAL),
-            }
-        )
-    return pl.DataFrame(rows)
 
 
 def _summary_json(scenario: Scenario, plans: Plans) -> str:
@@ -327,7 +229,7 @@ def main() -> None:
     st.info(ui.break_even_sentence(scenario, plans[MIX]), icon=":material/balance:")
 
     st.subheader("Your mix vs billing everyone monthly or everyone annually")
-    st.table(comparison_table(scenario, plans), hide_index=True)
+    st.table(plan_table(scenario, plans), hide_index=True)
 
     # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change
     # builds one or two charts, not all of them.
@@ -339,4 +241,5 @@ def main() -> None:
                 draw(scenario, plan_frame, plans)
 
 
-main()
+if __name__ == "__main__":
+    main()

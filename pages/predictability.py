@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from mrrsim import charts, montecarlo, signal, ui
+from mrrsim import montecarlo, ui
 from mrrsim.metrics import PLANS
 from mrrsim.scenario import Scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
 DEFAULT_PATHS = 1_000
 MIN_PATHS, MAX_PATHS = 100, 10_000
-FAN_METRICS = ("mrr", "cumulative_cash")
 CV_INPUTS = (
     ("churn", "Churn uncertainty (%)", "How much churn may differ from your inputs in a "
      "simulated future: a coefficient of variation of 25% means churn is typically within about "
@@ -25,31 +23,6 @@ CV_INPUTS = (
     ("acquisition", "Acquisition uncertainty (%)", "The same for the number of new customers "
      "each month."),
 )  # fmt: skip
-
-
-# --- cached engine calls (keyed by the scenario's JSON and the simulation's settings) ----------
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def simulation(text: str, paths: int, seed: int) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
-    """The three plans' P10/P50/P90 by month (MRR and cumulative cash) and each plan's MRR in
-    the last month on every path: ``montecarlo.plan_paths`` drawn once with one seed, then
-    summarised (``summarize_paths``, the ``simulate_plans`` table) and queried."""
-    scenario = Scenario.model_validate_json(text)
-    frame = montecarlo.plan_paths(scenario, paths, seed)
-    fan = montecarlo.summarize_paths(frame).filter(pl.col("metric").is_in(FAN_METRICS))
-    last = frame.filter(pl.col("month") == scenario.horizon_months)
-    ending = {plan: last.filter(pl.col("plan") == plan).get_column("mrr") for plan in PLANS}
-    return fan, ending
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def signal_cached(
-    text: str, factor: float, start: int, existing_base: bool
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``signal.signal_speed`` for one shock, cached."""
-    scenario = Scenario.model_validate_json(text)
-    return signal.signal_speed(scenario, factor, start, existing_base=existing_base)
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -67,11 +40,6 @@ def horizon_quantiles(fan: pl.DataFrame, metric: str, horizon: int) -> dict[str,
 def spread(q: dict[str, float]) -> float | None:
     """(P90 − P10) / P50: the width of the likely range relative to the median."""
     return (q["p90"] - q["p10"]) / q["p50"] if q["p50"] else None
-
-
-def reach_probability(ending: pl.Series, target: float) -> float:
-    """Share of simulated paths whose last-month MRR is at least ``target``."""
-    return float((ending >= target).mean() or 0.0)
 
 
 def nice_round(value: float) -> float:
@@ -175,7 +143,7 @@ def spread_table(
                 "Cash collected spread": ui.fmt_pct(spread(cash[plan])),
                 "Chance of reaching target": "—"
                 if target is None
-                else ui.fmt_pct(reach_probability(ending[plan], target), 0),
+                else ui.fmt_pct(montecarlo.share_at_least(ending[plan], target), 0),
             }
         )
     return pl.DataFrame(rows)
@@ -204,39 +172,8 @@ def spread_sentence(scenario: Scenario, fan: pl.DataFrame) -> str:
     )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def fan_specs(text: str, paths: int, seed: int) -> dict[str, list[dict[str, Any]]]:
-    """The six fan charts' Vega-Lite specs (per metric, one per plan), cached with the
-    simulation so that moving the target or the shock does not rebuild them."""
-    scenario = Scenario.model_validate_json(text)
-    fan, _ = simulation(text, paths, seed)
-    projection = ui.plan_comparison_cached(scenario)
-    specs: dict[str, list[dict[str, Any]]] = {}
-    for metric in FAN_METRICS:
-        part = fan.filter(pl.col("metric") == metric)
-        top = max(float(part.get_column("p90").max() or 0.0), 1.0)
-        top = max(top, float(projection.get_column(metric).max() or 0.0)) * 1.05
-        specs[metric] = [
-            ui.chart_spec(
-                charts.fan_chart(
-                    fan, plan, metric, scenario.currency, projection=projection, y_max=top
-                )
-            )
-            for plan in PLANS
-        ]
-    return specs
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def signal_spec(text: str, factor: float, start: int, existing_base: bool, measure: str) -> dict:
-    """The signal-speed chart's Vega-Lite spec, cached."""
-    monthly, _ = signal_cached(text, factor, start, existing_base)
-    currency = Scenario.model_validate_json(text).currency
-    return ui.chart_spec(charts.signal_chart(monthly, start, currency, measure))
-
-
 def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
-    specs = fan_specs(scenario.model_dump_json(), paths, seed)
+    specs = ui.fan_specs(scenario, paths, seed)
     for metric, heading in (("mrr", "MRR"), ("cumulative_cash", "Cumulative cash collected")):
         st.markdown(f"**{heading} by month: likely range (P10–P90) and median**")
         for col, spec in zip(st.columns(3), specs[metric], strict=True):
@@ -319,7 +256,7 @@ def signal_section(scenario: Scenario) -> None:
     if whole_start is None:
         st.error(problem, icon=":material/error:")
         return
-    _, summary = signal_cached(scenario.model_dump_json(), float(factor), whole_start, not new_only)
+    _, summary = ui.signal_cached(scenario, float(factor), whole_start, not new_only)
     if summary.filter(pl.col("effect_12") != 0.0).is_empty():
         st.info(
             "This shock changes nothing here (no churn to scale, or no customers exposed).",
@@ -327,9 +264,7 @@ def signal_section(scenario: Scenario) -> None:
         )
         return
     key = "visible_share" if measure.startswith("Share") else "gap_pct"
-    ui.show_spec(
-        signal_spec(scenario.model_dump_json(), float(factor), whole_start, not new_only, key)
-    )
+    ui.show_spec(ui.signal_spec(scenario, float(factor), whole_start, not new_only, key))
     st.info(signal_sentence(summary), icon=":material/speed:")
     table = summary.select(
         pl.col("plan").alias("Billing"),
@@ -383,7 +318,7 @@ def main() -> None:
             st.error(problem, icon=":material/error:")
     if paths is not None and seed is not None:
         with st.spinner(f"Simulating {paths:,} futures of each plan…"):
-            fan, ending = simulation(scenario.model_dump_json(), paths, seed)
+            fan, ending = ui.simulation_cached(scenario, paths, seed)
         st.subheader(f"Range of outcomes in month {scenario.horizon_months}")
         mrr = horizon_quantiles(fan, "mrr", scenario.horizon_months)
         for col, plan in zip(st.columns(3), PLANS, strict=True):
@@ -408,4 +343,5 @@ def main() -> None:
     signal_section(scenario)
 
 
-main()
+if __name__ == "__main__":
+    main()

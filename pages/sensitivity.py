@@ -4,65 +4,16 @@ break-even discount and your own position marked)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 import streamlit as st
 
-from mrrsim import charts, sensitivity, ui
+from mrrsim import sensitivity, ui
 from mrrsim.scenario import Scenario
+from mrrsim.sensitivity import Metric
 
 MOVES = (5, 10, 15, 20, 25, 30, 40, 50)  # percent
-METRIC_LABELS = {"Ending ARR": "ending_arr", "NPV of cash": "npv_cash"}
+METRIC_LABELS: dict[str, Metric] = {"Ending ARR": "ending_arr", "NPV of cash": "npv_cash"}
 TOP_CHOICES = {"8": 8, "12": 12, "20": 20, "All": None}
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def tornado_cached(text: str, delta: float, metric: str, top: int | None) -> pl.DataFrame:
-    """``sensitivity.tornado`` for one move and metric, cached."""
-    scenario = Scenario.model_validate_json(text)
-    return sensitivity.tornado(scenario, delta, metric=metric, top=top)  # type: ignore[arg-type]
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def grid_cached(text: str) -> pl.DataFrame:
-    """``sensitivity.discount_share_grid`` over 0–40% discount x 0–100% annual share, cached."""
-    return sensitivity.discount_share_grid(Scenario.model_validate_json(text))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def tornado_spec(text: str, delta: float, metric: str, top: int | None) -> dict[str, Any]:
-    """The tornado chart's Vega-Lite spec, cached (building Altair charts costs more than
-    the tornado itself)."""
-    frame = tornado_cached(text, delta, metric, top)
-    currency = Scenario.model_validate_json(text).currency
-    return ui.chart_spec(charts.tornado_chart(frame, metric, delta, currency))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def heatmap_specs(text: str) -> list[dict[str, Any]]:
-    """The two heatmaps' Vega-Lite specs (NPV of cash, ending ARR), cached."""
-    scenario = Scenario.model_validate_json(text)
-    grid = grid_cached(text)
-    point = current_point(scenario)
-    return [
-        ui.chart_spec(charts.grid_heatmap(grid, value, scenario.currency, point=point))
-        for value in ("npv_cash", "ending_arr")
-    ]
-
-
-def current_point(scenario: Scenario) -> tuple[float, float]:
-    """Where your mix sits on the grid: the annual discount and annual share averaged over
-    segments, weighted by their new customers in month 1 (equally when there are none)."""
-    weights = [seg.new_customers for seg in scenario.segments]
-    if sum(weights) <= 0:
-        weights = [1.0] * len(scenario.segments)
-    total = sum(weights)
-    discount = sum(
-        w * scenario.discount_for(seg) for w, seg in zip(weights, scenario.segments, strict=True)
-    )
-    share = sum(w * seg.annual_share for w, seg in zip(weights, scenario.segments, strict=True))
-    return discount / total, share / total
 
 
 def top_sentence(frame: pl.DataFrame, metric: str, delta: float, currency: str) -> str:
@@ -105,12 +56,11 @@ def tornado_section(scenario: Scenario) -> None:
     )
     metric = METRIC_LABELS[metric_label]
     delta = move / 100.0
-    frame = tornado_cached(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label])
+    top = TOP_CHOICES[top_label]
+    frame = ui.tornado_cached(scenario, delta, metric, top)
     st.markdown(top_sentence(frame, metric, delta, scenario.currency))
     if not frame.is_empty():
-        ui.show_spec(
-            tornado_spec(scenario.model_dump_json(), delta, metric, TOP_CHOICES[top_label])
-        )
+        ui.show_spec(ui.tornado_spec(scenario, delta, metric, top))
     st.caption(
         "Bars run from the figure with your inputs (black line) to the figure with one input "
         "moved; sorted by the larger of the two swings. Moved values stay within each input's "
@@ -122,8 +72,8 @@ def tornado_section(scenario: Scenario) -> None:
 
 def grid_section(scenario: Scenario) -> None:
     st.subheader("Annual discount × share choosing annual")
-    point = current_point(scenario)
-    for col, spec in zip(st.columns(2), heatmap_specs(scenario.model_dump_json()), strict=True):
+    point = sensitivity.mix_point(scenario)
+    for col, spec in zip(st.columns(2), ui.heatmap_specs(scenario), strict=True):
         with col:
             ui.show_spec(spec)
     st.markdown(
@@ -155,4 +105,5 @@ def main() -> None:
     grid_section(scenario)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 
 from mrrsim import Scenario, parse_scenario, summarize
-from mrrsim.ui import fmt_count, fmt_money, fmt_pct
+from mrrsim.formatting import fmt_count, fmt_money, fmt_pct
 
 settings.register_profile(
     "mrrsim", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -133,7 +133,7 @@ def scenarios(
 
 def expected_metrics(scenario: Scenario) -> dict[str, str]:
     """The planner's headline figures for a scenario (AppTest and browser tests alike):
-    summarize(), formatted by mrrsim.ui."""
+    summarize(), formatted by mrrsim.formatting."""
     s = summarize(scenario)
     cur = scenario.currency
     return {

@@ -32,11 +32,6 @@ from mrrsim.yamlio import dump_scenario, loads_scenario
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 TIMEOUT = 120
-# See tests/test_app.py: running app.py from an entry script elsewhere keeps st.navigation on.
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
 
 # Fragments that would turn into markup if a Markdown renderer saw them unescaped.
 HOSTILE_SEGMENTS = (
@@ -158,14 +153,11 @@ def markup_problems(at: AppTest) -> list[tuple[str, str, list[str]]]:
 
 
 def run_page(token: str, page: str | None = None) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params[share.QUERY_KEY] = token
     at.run()
     if page is not None:
-        # AppTest.switch_page needs the page next to the entry script; match the page that
-        # st.navigation registered by its path instead.
-        at._page_hash = at._resolve_page_hash(str(ROOT / "pages" / page))
-        at.run()
+        at.switch_page(f"pages/{page}").run()
     return at
 
 

@@ -436,3 +436,10 @@ def test_paths_never_go_negative_and_cash_accumulates(
     assert steps["cumulative_cash"].min() is None or steps["cumulative_cash"].min() >= 0
     summary = simulate(with_uncertainty(sc, churn, acquisition), paths=12, seed=seed)
     assert (summary["p10"] <= summary["p50"]).all() and (summary["p50"] <= summary["p90"]).all()
+
+
+def test_share_at_least_counts_paths_at_or_above_the_target() -> None:
+    values = pl.Series([1.0, 2.0, 2.0, 3.0])
+    assert mc.share_at_least(values, 2.0) == 0.75  # at the target counts
+    assert mc.share_at_least(values, 3.5) == 0.0
+    assert mc.share_at_least(pl.Series([], dtype=pl.Float64), 1.0) == 0.0

@@ -2,7 +2,7 @@
 equals the engine's for the same inputs (Monte Carlo with the same paths and seed, tornado,
 break-even, signal speed), moving an unrelated input does not re-run the simulation, the
 uncertainty inputs edit the scenario and its share link, and bad input never breaks a page.
-Also the chart builders these pages add to ``mrrsim.charts``."""
+Their chart builders are tested in test_charts_predictability.py and test_charts_sensitivity.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mrrsim import charts, montecarlo, sensitivity, share, signal
+from mrrsim import montecarlo, sensitivity, share, signal
 from mrrsim.metrics import PLANS, summarize
 from mrrsim.montecarlo import _plan_scenarios as plan_variants
 from mrrsim.scenario import Scenario, parse_scenario
@@ -21,20 +21,14 @@ from mrrsim.ui import fmt_delta_money, fmt_money, fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PREDICTABILITY = str(APP.parent / "pages" / "predictability.py")
-SENSITIVITY = str(APP.parent / "pages" / "sensitivity.py")
+PREDICTABILITY = "pages/predictability.py"
+SENSITIVITY = "pages/sensitivity.py"
 TIMEOUT = 120
 PATHS = 200  # small, for speed; the page's default is 1,000
-# As in test_app.py: run app.py from an entry script elsewhere, so AppTest does not fall back
-# to Streamlit's old pages/ mode on reruns.
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(APP.parent)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     at.switch_page(page)
     return at
 
@@ -336,76 +330,6 @@ def test_an_invalid_scenario_input_keeps_the_sensitivity_page(sens_app: AppTest)
     assert charts_on(at) == 3
 
 
-# --- chart builders -----------------------------------------------------------------------------
-
-
-def test_fan_chart_carries_one_plans_quantiles(engine_fan: pl.DataFrame) -> None:
-    chart = charts.fan_chart(engine_fan, "All annual", "mrr", "USD", y_max=2e6)
-    data = chart.layer[0].data
-    data = data if isinstance(data, pl.DataFrame) else chart.data
-    expected = engine_fan.filter((pl.col("plan") == "All annual") & (pl.col("metric") == "mrr"))
-    assert data.get_column("p50").to_list() == expected.get_column("p50").to_list()
-    assert data.height == 36  # aggregated: one row per month, not per path
-    spec = chart.to_dict()
-    assert spec["layer"][0]["encoding"]["y"]["axis"]["title"] == "MRR (USD)"
-
-
-def test_tornado_long_has_two_bars_per_input_in_impact_order(preset: Scenario) -> None:
-    frame = sensitivity.tornado(preset, 0.2, metric="npv_cash", top=5)
-    long = charts.tornado_long(frame, "npv_cash", 0.2, "USD")
-    assert long.height == 10
-    assert (
-        long.get_column("label").unique(maintain_order=True).to_list()
-        == frame.get_column("label").to_list()
-    )
-    first = long.filter(pl.col("rank") == 0)
-    assert set(first.get_column("side")) == {"Input −20%", "Input +20%"}
-    row = frame.row(0, named=True)
-    assert sorted(first.get_column("change").to_list()) == sorted(
-        [row["npv_low"] - row["base_npv"], row["npv_high"] - row["base_npv"]]
-    )
-
-
-def test_grid_heatmap_marks_break_even_and_your_point(preset: Scenario) -> None:
-    grid = sensitivity.discount_share_grid(preset)
-    chart = charts.grid_heatmap(grid, "npv_cash", "USD", break_even=0.3, point=(0.15, 0.25))
-    assert chart.layer[0].data.height == 21 * 21
-    assert chart.layer[1].data.get_column("d").to_list() == [0.3]
-    assert chart.layer[-1].data.get_column("s").to_list() == [0.25]
-    outside = charts.grid_heatmap(grid, "ending_arr", "USD", break_even=0.9, point=None)
-    assert len(outside.layer) == 1  # a break-even beyond the map is described, not drawn
-
-
-def test_signal_chart_shows_the_engines_first_twelve_months(preset: Scenario) -> None:
-    monthly, _ = signal.signal_speed(preset, 1.5, 13)
-    chart = charts.signal_chart(monthly, 13, "USD")
-    data = chart.layer[0].data
-    assert data.get_column("since").unique().sort().to_list() == list(range(1, 13))
-    mix = data.filter(pl.col("plan") == "Your mix").sort("month")
-    expected = monthly.filter((pl.col("plan") == "Your mix") & pl.col("month").is_between(13, 24))
-    assert (
-        mix.get_column("visible_share").to_list() == expected.get_column("visible_share").to_list()
-    )
-    assert mix.get_column("visible_share").to_list()[-1] == pytest.approx(1.0)
-
-
-def test_every_new_chart_spec_validates(preset: Scenario, engine_fan: pl.DataFrame) -> None:
-    """The UI sends specs unvalidated (for speed), so the builders' specs are validated here."""
-    monthly, _ = signal.signal_speed(preset, 1.5, 13)
-    frame = sensitivity.tornado(preset, 0.2, metric="ending_arr", top=12)
-    grid = sensitivity.discount_share_grid(preset)
-    built = [
-        charts.fan_chart(engine_fan, "Your mix", "cumulative_cash", "EUR", y_max=4e7),
-        charts.signal_chart(monthly, 13, "USD"),
-        charts.signal_chart(monthly, 13, "USD", "gap_pct"),
-        charts.tornado_chart(frame, "ending_arr", 0.2, "USD"),
-        charts.grid_heatmap(grid, "npv_cash", "USD", break_even=0.34, point=(0.15, 0.23)),
-    ]
-    for chart in built:
-        spec = chart.to_dict()  # validates against the Vega-Lite schema
-        assert spec["title"]
-
-
 def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
     scenario = parse_scenario(
         {
@@ -426,7 +350,7 @@ def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
     )
     token = share.encode(scenario)
     for page in (PREDICTABILITY, SENSITIVITY):
-        at = AppTest.from_string(ENTRY, default_timeout=TIMEOUT)
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
         at.query_params[share.QUERY_KEY] = token
         at.run().switch_page(page)
         at.session_state["pred.paths"] = PATHS

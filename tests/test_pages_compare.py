@@ -1,7 +1,7 @@
 """The Compare page driven in process with AppTest: its headline figures equal ``summarize`` of
 every scenario compared (with their differences from the first), scenarios with other horizons
 work, bad share links and files are reported while the page keeps working, and the comparison
-survives switching pages. Also the pure engine side (mrrsim.compare)."""
+survives switching pages. The pure side (mrrsim.compare) is in test_compare.py."""
 
 from __future__ import annotations
 
@@ -10,38 +10,25 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import make
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import share
 from mrrsim.compare import (
     Tweak,
     apply_tweak,
-    comparison_totals,
-    differences_from_first,
-    headline_differences,
-    tweak_label,
-    unique_labels,
 )
-from mrrsim.metrics import monthly_totals, summarize
-from mrrsim.projection import project
-from mrrsim.scenario import Scenario, ScenarioError
+from mrrsim.metrics import summarize
+from mrrsim.scenario import Scenario
 from mrrsim.ui import escape_md, fmt_count, fmt_delta_money, fmt_delta_pct, fmt_money, fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, dump_scenario, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-PAGE = str(ROOT / "pages" / "compare.py")
-# Run app.py from an entry script outside the repo (see tests/test_app.py for why); pages are
-# then switched to by absolute path, which AppTest resolves against the registered pages.
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
+PAGE = "pages/compare.py"
 
 
 def open_compare(token: str | None = None) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=60)
     if token is not None:
         at.query_params[share.QUERY_KEY] = token
     at.run()
@@ -78,7 +65,7 @@ def expected_column(scenario: Scenario) -> dict[str, str]:
         "NPV of cash": fmt_money(s["npv_cash"], cur),
         "NRR, last 12 months": fmt_pct(s["nrr_12"]),
         "GRR, last 12 months": fmt_pct(s["grr_12"]),
-        "Break-even annual discount (NPV of cash)": fmt_pct(s["break_even_discount"]),
+        "Break-even discount": fmt_pct(s["break_even_discount"]),
     }
 
 
@@ -203,7 +190,7 @@ def test_the_comparison_survives_switching_pages_and_a_removal() -> None:
     at.selectbox(key="compare.preset").set_value("usage-expansion").run()
     at.button(key="compare.add_preset").click().run()
     kept = list(entries(at))
-    at.switch_page(str(ROOT / "pages" / "planner.py")).run()
+    at.switch_page("pages/planner.py").run()
     assert at.title[0].value == "Planner"
     at.switch_page(PAGE).run()
     assert entries(at) == kept
@@ -241,68 +228,3 @@ def test_a_damaged_link_in_the_url_still_opens_the_page() -> None:
     assert not at.exception
     assert "could not be opened" in error_text(at)
     assert column(at, DEFAULT.name) == expected_column(DEFAULT)
-
-
-# --- the engine side ---------------------------------------------------------------------------
-
-
-def test_apply_tweak_moves_rates_relatively_and_clips() -> None:
-    sc = make(
-        [
-            {"name": "A", "list_price": 100, "new_customers": 10, "monthly_churn": 0.6},
-            {"name": "B", "list_price": 50, "monthly_churn": 0.05, "annual_discount": 0.3},
-        ]
-    )
-    out = apply_tweak(
-        sc,
-        Tweak(
-            monthly_churn_change=1.0, list_price_change=-0.1, annual_share=0.5, horizon_months=12
-        ),
-    )
-    assert [s.monthly_churn for s in out.segments] == [1.0, 0.1]  # 1.2 clipped to 1
-    assert [s.list_price for s in out.segments] == [pytest.approx(90), pytest.approx(45)]
-    assert [s.annual_share for s in out.segments] == [0.5, 0.5]
-    assert out.horizon_months == 12
-    assert out.segments[1].annual_discount == 0.3  # discount untouched when not set
-    assert apply_tweak(sc, Tweak(annual_discount=0.1)).segments[1].annual_discount is None
-    with pytest.raises(ScenarioError, match="list_price"):
-        apply_tweak(sc, Tweak(list_price_change=-1.0))
-
-
-def test_tweak_labels() -> None:
-    assert tweak_label(Tweak(annual_discount=0.25, monthly_churn_change=-0.2)) == (
-        "annual discount 25%, monthly churn −20%"
-    )
-    assert tweak_label(Tweak(new_customers_change=0.1, horizon_months=48)) == (
-        "new customers +10%, 48-month horizon"
-    )
-    assert tweak_label(Tweak()) == "no changes"
-
-
-def test_unique_labels() -> None:
-    assert unique_labels(["A", "a", "B", "A"]) == ["A", "a (2)", "B", "A (3)"]
-
-
-def test_comparison_totals_keep_each_horizon() -> None:
-    short = apply_tweak(DEFAULT, Tweak(horizon_months=12))
-    totals = comparison_totals([DEFAULT, short, TWEAKED], ["a", "b", "c"])
-    assert totals.group_by("scenario").agg(pl.len()).sort("scenario").to_dicts() == [
-        {"scenario": "a", "len": 36},
-        {"scenario": "b", "len": 12},
-        {"scenario": "c", "len": 36},
-    ]
-    mine = totals.filter(scenario="b").drop("scenario", "order")
-    assert mine.equals(monthly_totals(project(short)))
-    diff = differences_from_first(totals, ["mrr"])
-    assert diff.filter(scenario="a")["mrr"].abs().max() == 0
-    first_12 = totals.filter(scenario="a", month=12)["mrr"].item()
-    assert diff.filter(scenario="b", month=12)["mrr"].item() == pytest.approx(
-        totals.filter(scenario="b", month=12)["mrr"].item() - first_12
-    )
-
-
-def test_headline_differences_by_hand() -> None:
-    a, b = summarize(DEFAULT), summarize(TWEAKED)
-    frame = headline_differences([a, b]).filter(key="ending_mrr")
-    assert frame["diff"].to_list() == [0.0, pytest.approx(b["ending_mrr"] - a["ending_mrr"])]
-    assert frame["rel_diff"][1] == pytest.approx(b["ending_mrr"] / a["ending_mrr"] - 1)

@@ -16,15 +16,11 @@ from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
-PAGE = str(ROOT / "pages" / "methodology.py")
-ENTRY = (
-    f"import runpy, sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-    f"runpy.run_path({str(APP)!r}, run_name='__main__')\n"
-)
+PAGE = "pages/methodology.py"
 
 
 def open_methodology(scenario: Scenario | None = None) -> AppTest:
-    at = AppTest.from_string(ENTRY, default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=60)
     if scenario is not None:
         at.query_params[share.QUERY_KEY] = share.encode(scenario)
     at.run()

@@ -359,10 +359,10 @@ def test_billing_effect_one_gives_version_one_counterfactuals(sc):
 def test_signed_contracts_ignore_the_discount_for_new_ones(sc, discount):
     """Changing the discount for new contracts changes nothing about the existing annual base:
     with no new customers and no switching, the whole table is the same."""
-    base_only = sc.with_segments(new_customers=0.0, conversion_rate=0.0)
-    other = base_only.varied(annual_discount=discount).with_segments(
-        annual_discount=None, annual_share_at_no_discount=None
+    base_only = sc.with_segments(
+        new_customers=0.0, conversion_rate=0.0, annual_share_at_no_discount=None
     )
+    other = base_only.with_segments(annual_discount=None).varied(annual_discount=discount)
     assert project(other).equals(project(base_only))
 
 

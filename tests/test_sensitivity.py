@@ -18,6 +18,7 @@ from mrrsim.sensitivity import (
     DEFAULT_DISCOUNTS,
     DEFAULT_SHARES,
     discount_share_grid,
+    mix_point,
     tornado,
 )
 
@@ -397,3 +398,25 @@ def test_grid_keeps_signed_contracts_at_their_price() -> None:
 def test_grid_rejects_bad_axes(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         discount_share_grid(TINY, **kwargs)
+
+
+def test_mix_point_weights_segments_by_new_customers() -> None:
+    sc = parse_scenario(
+        {
+            "name": "t",
+            "annual_discount": 0.1,
+            "segments": [
+                {"name": "A", "list_price": 10, "new_customers": 30, "annual_share": 0.2},
+                {
+                    "name": "B",
+                    "list_price": 10,
+                    "new_customers": 10,
+                    "annual_share": 0.6,
+                    "annual_discount": 0.3,
+                },
+            ],
+        }
+    )
+    assert mix_point(sc) == pytest.approx((0.15, 0.3))  # (3 x 0.1 + 0.3) / 4, (3 x 0.2 + 0.6) / 4
+    no_new = sc.with_segments(new_customers=0.0)
+    assert mix_point(no_new) == pytest.approx((0.2, 0.4))  # equal weights

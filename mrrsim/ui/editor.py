@@ -23,6 +23,7 @@ import streamlit as st
 
 from mrrsim import share
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
+from mrrsim.ui.compat import leave_pages_folder_mode
 from mrrsim.ui.engine import preset_cached, share_token, share_token_or_problem
 from mrrsim.ui.text import (
     DECISION_FIELDS,
@@ -181,22 +182,13 @@ _RUN = threading.local()
 def ensure_in_frame() -> None:
     """Make sure pages run inside app.py's frame (``ui.page_header`` calls this first).
 
-    Until app.py's ``st.navigation`` first runs, Streamlit is in its old ``pages/``-folder
-    mode: a session whose first request opens a page's URL (a shared ``/compare?s=…`` link)
-    runs that page file on its own, with no editor, no share link and a raw file menu. That is
-    every session opening a page link at once on a fresh server (after a restart, say), not
-    only the first. A page that finds itself outside the frame switches the mode off
-    (Streamlit's own flag; no public API for it) and reruns through app.py, once: if it is
+    A page run on its own, outside the frame (Streamlit's legacy pages-folder mode, see
+    ``mrrsim.ui.compat``), switches that mode off and reruns through app.py, once: if it is
     still outside after that, it is drawn as it is rather than rerun for ever. Not for widget
     callbacks: they run before app.py's frame in every run."""
     if getattr(_RUN, "in_frame", False):
         return
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a future Streamlit without the old mode
-        return
-    if getattr(PagesManager, "uses_pages_directory", None):
-        PagesManager.uses_pages_directory = False
+    leave_pages_folder_mode()
     if st.session_state.get(_FOLDER_RERUN):
         return
     st.session_state[_FOLDER_RERUN] = True

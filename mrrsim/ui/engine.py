@@ -1,54 +1,104 @@
-"""Engine calls for the pages, cached with ``st.cache_data`` and keyed by the scenario's JSON
-(``model_dump_json``) rather than Streamlit's hashing of the pydantic model: two equal scenarios
-share one entry, and nothing about the model's internals leaks into the cache key."""
+"""The one cached layer between the pages and the engine: every ``st.cache_data`` of the app.
+
+Scenarios are hashed by their JSON (``model_dump_json``) rather than by Streamlit's hashing of
+the pydantic model: two equal scenarios share one entry, and nothing about the model's
+internals leaks into the cache key. Chart specs that cost more to build than the engine call
+behind them are cached here too, next to the results they draw."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from mrrsim import share
-from mrrsim.metrics import PLANS, PlanResults, Summary, plan_results, renewal_calendar
+from mrrsim import charts, montecarlo, sensitivity, share, signal
+from mrrsim.cohorts import cohort_retention, retention_curve
+from mrrsim.compare import comparison_totals
+from mrrsim.metrics import (
+    PLANS,
+    PlanResults,
+    Summary,
+    plan_results,
+    renewal_calendar,
+    summarize_many,
+)
 from mrrsim.scenario import Scenario, ScenarioError
-from mrrsim.yamlio import load_preset
+from mrrsim.yamlio import load_preset, preset_names
 
 __all__ = [
+    "FAN_METRICS",
+    "cohorts_cached",
+    "comparison_cached",
+    "fan_specs",
+    "heatmap_specs",
     "plan_comparison_cached",
     "plan_summaries",
     "preset_cached",
+    "preset_titles",
     "project_cached",
     "renewal_calendar_cached",
+    "sensitivity_grid_cached",
     "share_token",
     "share_token_or_problem",
+    "signal_cached",
+    "signal_spec",
+    "simulation_cached",
     "summary_cached",
+    "tornado_cached",
+    "tornado_spec",
 ]
 
+FAN_METRICS = ("mrr", "cumulative_cash")
 
-def _json(scenario: Scenario) -> str:
+
+def _scenario_json(scenario: Scenario) -> str:
     return scenario.model_dump_json()
 
 
-def _from_json(text: str) -> Scenario:
-    return Scenario.model_validate_json(text)
+def _cache(max_entries: int) -> Any:
+    """``st.cache_data`` that hashes a Scenario argument (also inside a tuple) by its JSON."""
+    return st.cache_data(
+        max_entries=max_entries, show_spinner=False, hash_funcs={Scenario: _scenario_json}
+    )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _plan_results(text: str) -> PlanResults:
+# --- Planner: projection, summaries and plan totals in one entry --------------------------------
+
+
+@_cache(64)
+def _plan_results(scenario: Scenario) -> PlanResults:
     """The planner's engine results in one entry: a changed input costs one miss, not four."""
-    return plan_results(_from_json(text))
+    return plan_results(scenario)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _renewal_calendar(text: str) -> pl.DataFrame:
-    return renewal_calendar(_from_json(text))
+def project_cached(scenario: Scenario) -> pl.DataFrame:
+    """``projection.project(scenario)``, cached (the projection table of docs/model.md)."""
+    return _plan_results(scenario).projection
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _share_token(text: str) -> tuple[str | None, str | None]:
-    try:
-        return share.encode(_from_json(text)), None
-    except ScenarioError as exc:
-        return None, "; ".join(exc.problems)
+def summary_cached(scenario: Scenario) -> Summary:
+    """``metrics.summarize(scenario)``, cached: the very numbers the CLI prints."""
+    return _plan_results(scenario).summaries[PLANS[0]]
+
+
+def plan_summaries(scenario: Scenario) -> dict[str, Summary]:
+    """``summarize`` of your mix, all-monthly and all-annual, keyed by ``metrics.PLANS``."""
+    return _plan_results(scenario).summaries
+
+
+def plan_comparison_cached(scenario: Scenario) -> pl.DataFrame:
+    """``metrics.plan_comparison(scenario)``, cached: monthly totals of the three plans."""
+    return _plan_results(scenario).comparison
+
+
+@_cache(64)
+def renewal_calendar_cached(scenario: Scenario) -> pl.DataFrame:
+    """``metrics.renewal_calendar(scenario)``, cached."""
+    return renewal_calendar(scenario)
+
+
+# --- Presets and share links ---------------------------------------------------------------------
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -57,36 +107,131 @@ def preset_cached(name: str) -> Scenario:
     return load_preset(name)
 
 
-def project_cached(scenario: Scenario) -> pl.DataFrame:
-    """``projection.project(scenario)``, cached (the SPEC section 4 table)."""
-    return _plan_results(_json(scenario)).projection
+@st.cache_data(max_entries=8, show_spinner=False)
+def preset_titles() -> dict[str, str]:
+    """{preset file name: the scenario's own name}, for pickers."""
+    return {name: load_preset(name).name for name in preset_names()}
 
 
-def summary_cached(scenario: Scenario) -> Summary:
-    """``metrics.summarize(scenario)``, cached: the very numbers the CLI prints."""
-    return _plan_results(_json(scenario)).summaries[PLANS[0]]
-
-
-def plan_summaries(scenario: Scenario) -> dict[str, Summary]:
-    """``summarize`` of your mix, all-monthly and all-annual, keyed by ``metrics.PLANS``."""
-    return _plan_results(_json(scenario)).summaries
-
-
-def plan_comparison_cached(scenario: Scenario) -> pl.DataFrame:
-    """``metrics.plan_comparison(scenario)``, cached: monthly totals of the three plans."""
-    return _plan_results(_json(scenario)).comparison
-
-
-def renewal_calendar_cached(scenario: Scenario) -> pl.DataFrame:
-    """``metrics.renewal_calendar(scenario)``, cached."""
-    return _renewal_calendar(_json(scenario))
+@_cache(256)
+def share_token_or_problem(scenario: Scenario) -> tuple[str | None, str | None]:
+    """(token, None), or (None, why the scenario cannot be shared as a link)."""
+    try:
+        return share.encode(scenario), None
+    except ScenarioError as exc:
+        return None, "; ".join(exc.problems)
 
 
 def share_token(scenario: Scenario) -> str | None:
     """The share token of a scenario (cached), or None when it is too large for a link."""
-    return _share_token(_json(scenario))[0]
+    return share_token_or_problem(scenario)[0]
 
 
-def share_token_or_problem(scenario: Scenario) -> tuple[str | None, str | None]:
-    """(token, None), or (None, why the scenario cannot be shared as a link)."""
-    return _share_token(_json(scenario))
+# --- Compare and Cohorts -------------------------------------------------------------------------
+
+
+@_cache(32)
+def comparison_cached(
+    scenarios: tuple[Scenario, ...], labels: tuple[str, ...]
+) -> tuple[pl.DataFrame, list[Summary]]:
+    """``compare.comparison_totals`` and each scenario's summary, cached together."""
+    return comparison_totals(scenarios, labels), summarize_many(scenarios)
+
+
+@_cache(32)
+def cohorts_cached(scenario: Scenario) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``cohorts.cohort_retention`` and its pooled ``retention_curve``, cached."""
+    frame = cohort_retention(scenario)
+    return frame, retention_curve(frame)
+
+
+# --- Sensitivity ---------------------------------------------------------------------------------
+
+
+@_cache(32)
+def tornado_cached(
+    scenario: Scenario, delta: float, metric: sensitivity.Metric, top: int | None
+) -> pl.DataFrame:
+    """``sensitivity.tornado`` for one move and metric, cached."""
+    return sensitivity.tornado(scenario, delta, metric=metric, top=top)
+
+
+@_cache(32)
+def tornado_spec(
+    scenario: Scenario, delta: float, metric: sensitivity.Metric, top: int | None
+) -> dict[str, Any]:
+    """The tornado chart's Vega-Lite spec, cached (building Altair charts costs more than
+    the tornado itself)."""
+    frame = tornado_cached(scenario, delta, metric, top)
+    return charts.vega_spec(charts.tornado_chart(frame, metric, delta, scenario.currency))
+
+
+@_cache(16)
+def sensitivity_grid_cached(scenario: Scenario) -> pl.DataFrame:
+    """``sensitivity.discount_share_grid`` over 0–40% discount x 0–100% annual share, cached."""
+    return sensitivity.discount_share_grid(scenario)
+
+
+@_cache(16)
+def heatmap_specs(scenario: Scenario) -> list[dict[str, Any]]:
+    """The two heatmaps' Vega-Lite specs (NPV of cash, ending ARR), cached."""
+    grid = sensitivity_grid_cached(scenario)
+    point = sensitivity.mix_point(scenario)
+    return [
+        charts.vega_spec(charts.grid_heatmap(grid, value, scenario.currency, point=point))
+        for value in ("npv_cash", "ending_arr")
+    ]
+
+
+# --- Predictability ------------------------------------------------------------------------------
+
+
+@_cache(16)
+def simulation_cached(
+    scenario: Scenario, paths: int, seed: int
+) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+    """The three plans' P10/P50/P90 by month (MRR and cumulative cash) and each plan's MRR in
+    the last month on every path: ``montecarlo.plan_paths`` drawn once with one seed, then
+    summarised (``summarize_paths``, the ``simulate_plans`` table) and queried."""
+    frame = montecarlo.plan_paths(scenario, paths, seed)
+    fan = montecarlo.summarize_paths(frame).filter(pl.col("metric").is_in(FAN_METRICS))
+    last = frame.filter(pl.col("month") == scenario.horizon_months)
+    ending = {plan: last.filter(pl.col("plan") == plan).get_column("mrr") for plan in PLANS}
+    return fan, ending
+
+
+@_cache(16)
+def fan_specs(scenario: Scenario, paths: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+    """The six fan charts' Vega-Lite specs (per metric, one per plan), cached with the
+    simulation so that moving the target or the shock does not rebuild them."""
+    fan, _ = simulation_cached(scenario, paths, seed)
+    projection = plan_comparison_cached(scenario)
+    specs: dict[str, list[dict[str, Any]]] = {}
+    for metric in FAN_METRICS:
+        top = charts.fan_y_max(fan, projection, metric)
+        specs[metric] = [
+            charts.vega_spec(
+                charts.fan_chart(
+                    fan, plan, metric, scenario.currency, projection=projection, y_max=top
+                )
+            )
+            for plan in PLANS
+        ]
+    return specs
+
+
+@_cache(32)
+def signal_cached(
+    scenario: Scenario, factor: float, start: int, existing_base: bool
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``signal.signal_speed`` for one shock, cached."""
+    return signal.signal_speed(scenario, factor, start, existing_base=existing_base)
+
+
+@_cache(32)
+def signal_spec(
+    scenario: Scenario, factor: float, start: int, existing_base: bool, measure: str
+) -> dict[str, Any]:
+    """The signal-speed chart's Vega-Lite spec, cached."""
+    monthly, _ = signal_cached(scenario, factor, start, existing_base)
+    return charts.vega_spec(charts.signal_chart(monthly, start, scenario.currency, measure))

@@ -1,17 +1,24 @@
-"""Words and numbers for people: the editor's field labels and units, money and percentage
-formatting, validation problems in the editor's words, and the break-even sentence.
+"""Words for people: the editor's field labels and units, validation problems in the editor's
+words, Markdown escaping and the break-even sentence (money and percentage formatting come
+from ``mrrsim.formatting`` and are re-exported here).
 
 Pure functions (no Streamlit), so pages, tests and other front ends can use them alike.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mrrsim.charts import compact_amount, currency_symbol
+from mrrsim.formatting import (
+    fmt_count,
+    fmt_delta_count,
+    fmt_delta_money,
+    fmt_delta_pct,
+    fmt_money,
+    fmt_pct,
+)
 from mrrsim.metrics import Summary
 from mrrsim.scenario import Scenario
 
@@ -218,70 +225,6 @@ def escape_md(text: str) -> str:
     """Text safe to put inside Markdown (labels, st.markdown): every markup character escaped,
     so a segment called ``**Pro** :red[x]`` shows exactly that."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
-
-
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_money(value: float | None, currency: str, *, compact: bool = True) -> str:
-    """Money as a leader reads it: '$1.23M', '$45.6k', '$950' (compact) or '$1,234,567'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    sign = "-" if value < 0 else ""
-    symbol = currency_symbol(currency)
-    amount = abs(value)
-    shown = compact_amount(amount) if compact and amount >= 1_000 else f"{amount:,.0f}"
-    return f"{sign}{symbol}{shown}"
-
-
-def fmt_delta_money(value: float | None, currency: str, *, compact: bool = True) -> str:
-    """A signed money difference: '+$12.3k' (or '+$12,345'), '-$1.05M', '±$0' when it is
-    (nearly) nothing."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    if abs(value) < 0.5:
-        return f"±{currency_symbol(currency)}0"
-    return ("+" if value > 0 else "") + fmt_money(value, currency, compact=compact)
-
-
-def fmt_pct(value: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage: 0.153 -> '15.3%'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    return f"{value * 100:,.{digits}f}%"
-
-
-def fmt_delta_pct(value: float | None, digits: int = 1) -> str:
-    """A difference of two fractions in percentage points: 0.012 -> '+1.2 pp'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    points = value * 100
-    if abs(points) < 0.5 * 10**-digits:
-        return "±0 pp"
-    return f"{points:+,.{digits}f} pp"
-
-
-def fmt_count(value: float | None) -> str:
-    """A (possibly fractional, expected-value) customer count, rounded: '1,234'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    return f"{value:,.0f}"
-
-
-def fmt_delta_count(value: float | None) -> str:
-    """A signed customer-count difference: '+1,234', '-56', '±0'."""
-    if _missing(value):
-        return "—"
-    assert value is not None
-    if abs(value) < 0.5:
-        return "±0"
-    return f"{value:+,.0f}"
 
 
 _PATH = re.compile(r"^(?:share link: )?(segments\[(\d+)\]\.|uncertainty\.)?(\w+): (.*)$", re.S)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,19 +11,17 @@ import polars as pl
 import streamlit as st
 import xlsxwriter
 from altair.utils import schemapi
-from altair.utils.data import to_values
-from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
+from mrrsim.charts import vega_spec
 from mrrsim.scenario import Scenario
 from mrrsim.ui.editor import ensure_in_frame
 
 # Altair checks each schema object against the Vega-Lite JSON schema as it is built ("debug
-# mode"), which costs more than building the chart. Every builder in ``charts.py`` is validated
-# by the chart tests, so the app builds its charts unchecked.
+# mode"), which costs more than building the chart. Every builder in ``mrrsim.charts`` is
+# validated by the chart tests, so the app builds its charts unchecked.
 schemapi.disable_debug_mode()
 
 __all__ = [
-    "chart_spec",
     "csv_text",
     "excel_bytes",
     "money_column",
@@ -36,40 +32,6 @@ __all__ = [
 
 # A spreadsheet runs a text cell that starts with one of these as a formula.
 _FORMULA_START = r"^[=+\-@\t\r]"
-
-# Altair's data transformer is process-wide; each session's script thread enables ours briefly.
-_ALTAIR_LOCK = threading.Lock()
-
-
-def _arrow_dataset(data: Any, datasets: dict[str, Any]) -> dict[str, Any]:
-    """Altair data transformer: a polars frame becomes a named dataset of Arrow IPC bytes, which
-    Streamlit passes to the browser as is (inline JSON values would go polars -> dicts ->
-    pandas -> Arrow on every rerun). Anything else stays inline."""
-    if not isinstance(data, pl.DataFrame):
-        return to_values(data)
-    payload = convert_anything_to_arrow_bytes(data)
-    name = "data-" + hashlib.sha256(payload).hexdigest()[:20]
-    datasets[name] = payload
-    return {"name": name}
-
-
-alt.data_transformers.register("mrrsim_arrow", _arrow_dataset)
-
-
-def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """An Altair chart's Vega-Lite spec for ``show_spec``, its data as Arrow datasets.
-
-    Built without Altair's JSON-schema validation, which costs more than building the chart
-    (the chart tests validate every builder's spec instead)."""
-    datasets: dict[str, Any] = {}
-    with _ALTAIR_LOCK, alt.data_transformers.enable("mrrsim_arrow", datasets=datasets):
-        spec = chart.to_dict(validate=False)
-    # Fit the container's width, but keep the plot's own height: with Vega-Lite's default "fit"
-    # Streamlit squeezes title, legend, axes and plot into the height, leaving a thin plot.
-    spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
-    if datasets:
-        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
-    return spec
 
 
 def page_header(title: str, scenario: Scenario, caption: str | None = None) -> None:
@@ -97,7 +59,7 @@ def _warm_up() -> None:
     import pyarrow  # noqa: F401
 
     frame = pl.DataFrame({"month": [1, 2], "value": [0.0, 1.0], "series": ["a", "b"]})
-    chart_spec(alt.Chart(frame).mark_line().encode(x="month:Q", y="value:Q", color="series:N"))
+    vega_spec(alt.Chart(frame).mark_line().encode(x="month:Q", y="value:Q", color="series:N"))
 
 
 _warm_up()
@@ -105,11 +67,11 @@ _warm_up()
 
 def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
     """An Altair chart at the container's full width, with Streamlit's theme."""
-    show_spec(chart_spec(chart), **kwargs)
+    show_spec(vega_spec(chart), **kwargs)
 
 
 def show_spec(spec: dict[str, Any], **kwargs: Any) -> None:
-    """A spec from ``chart_spec`` (e.g. one cached with its engine results) at full width."""
+    """A spec from ``charts.vega_spec`` (e.g. one cached with its engine results) at full width."""
     st.vega_lite_chart(spec, width="stretch", **kwargs)
 
 

@@ -1,14 +1,11 @@
-"""The Altair chart builders: the data each chart carries equals the engine's numbers (and the
-SPEC's identities), every chart has tooltips and titled axes, and money shows its currency."""
+"""mrrsim.charts.planner: the data each Planner chart carries equals the engine's numbers (and
+the model's identities)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-import altair as alt
 import polars as pl
 import pytest
+from chart_util import data_of, month_sum
 from polars.testing import assert_series_equal
 
 from mrrsim import charts
@@ -36,31 +33,6 @@ def frame(scenario: Scenario) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def totals(frame: pl.DataFrame) -> pl.DataFrame:
     return monthly_totals(frame)
-
-
-def data_of(chart: alt.TopLevelMixin, layer: int = 0) -> pl.DataFrame:
-    """The frame a chart (or one layer of a layered chart) draws."""
-    part = chart.layer[layer] if isinstance(chart, alt.LayerChart) else chart
-    data = part.data if isinstance(part.data, pl.DataFrame) else chart.data  # shared by layers
-    assert isinstance(data, pl.DataFrame)
-    return data
-
-
-def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite spec (validated by Altair) without the inline data."""
-    out = chart.to_dict()
-    out.pop("datasets", None)
-    return out
-
-
-def encodings(chart: alt.TopLevelMixin) -> list[dict[str, Any]]:
-    s = spec(chart)
-    return [layer["encoding"] for layer in s.get("layer", [s])]
-
-
-def month_sum(frame: pl.DataFrame, column: str, by: str | None = None) -> pl.Series:
-    keys = ["month", by] if by else ["month"]
-    return frame.group_by(keys).agg(pl.col(column).sum()).sort(keys).get_column(column)
 
 
 def test_plan_chart_draws_each_plans_projected_mrr(scenario: Scenario, plans: pl.DataFrame) -> None:
@@ -181,53 +153,3 @@ def test_renewal_chart_splits_renewing_mrr_into_kept_and_lost(scenario: Scenario
     assert first.get_column("renewing_mrr")[0] == pytest.approx(
         growth.existing_annual_customers / 12 * price
     )
-
-
-ALL = {
-    "plan": lambda p, f, t, c: charts.plan_chart(p, "EUR"),
-    "gap": lambda p, f, t, c: charts.plan_gap_chart(p, "EUR", "arr"),
-    "segment_term": lambda p, f, t, c: charts.mrr_by_segment_term_chart(f, "EUR"),
-    "movements": lambda p, f, t, c: charts.movements_chart(t, "EUR"),
-    "quick_ratio": lambda p, f, t, c: charts.quick_ratio_chart(t),
-    "cumulative_cash": lambda p, f, t, c: charts.cumulative_cash_chart(p, "EUR"),
-    "cash_revenue": lambda p, f, t, c: charts.cash_revenue_chart(p, "Your mix", "EUR"),
-    "deferred": lambda p, f, t, c: charts.deferred_revenue_chart(p, "EUR"),
-    "customers": lambda p, f, t, c: charts.customers_by_term_chart(f),
-    "renewals": lambda p, f, t, c: charts.renewal_chart(c, "EUR"),
-}
-
-
-@pytest.mark.parametrize("name", list(ALL))
-def test_every_chart_has_tooltips_titled_axes_and_a_title(
-    name: str,
-    plans: pl.DataFrame,
-    frame: pl.DataFrame,
-    totals: pl.DataFrame,
-    scenario: Scenario,
-) -> None:
-    chart = ALL[name](plans, frame, totals, renewal_calendar(scenario))
-    s = spec(chart)
-    assert s.get("title")
-    layers = encodings(chart)
-    assert all(layer.get("tooltip") for layer in layers[:1])
-    first = layers[0]
-    assert first["x"]["title"] == "Month"
-    y_title = first["y"].get("title") or first["y"].get("axis", {}).get("title")
-    assert y_title
-    money = "axis" in first["y"] and "labelExpr" in first["y"]["axis"]
-    if money:
-        assert y_title.endswith("(EUR)")
-        assert json.dumps("€") in first["y"]["axis"]["labelExpr"]
-
-
-def test_charts_ship_only_the_columns_they_draw(plans: pl.DataFrame) -> None:
-    assert data_of(charts.plan_chart(plans, "USD")).columns == ["plan", "month", "value"]
-    assert data_of(charts.deferred_revenue_chart(plans, "USD")).width == 3
-
-
-def test_currency_text_is_quoted_inside_vega_expressions() -> None:
-    hostile = "X'); alert(1); ('"
-    expr = charts.money_expr("mrr", hostile)
-    assert json.dumps(charts.currency_symbol(hostile)) in expr
-    assert charts.currency_symbol("usd") == "$"
-    assert charts.currency_symbol("SEK") == "SEK "

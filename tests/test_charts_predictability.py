@@ -1,0 +1,59 @@
+"""mrrsim.charts.predictability: the fan chart carries one plan's simulated quantiles, the
+signal chart the engine's first twelve months after a churn shock."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from mrrsim import charts, montecarlo, signal
+from mrrsim.metrics import plan_comparison
+from mrrsim.scenario import Scenario
+from mrrsim.yamlio import DEFAULT_PRESET, load_preset
+
+PATHS = 200
+
+
+@pytest.fixture(scope="module")
+def preset() -> Scenario:
+    return load_preset(DEFAULT_PRESET)
+
+
+@pytest.fixture(scope="module")
+def engine_fan(preset: Scenario) -> pl.DataFrame:
+    return montecarlo.simulate_plans(preset, PATHS, 0)
+
+
+def test_fan_chart_carries_one_plans_quantiles(engine_fan: pl.DataFrame) -> None:
+    chart = charts.fan_chart(engine_fan, "All annual", "mrr", "USD", y_max=2e6)
+    data = chart.layer[0].data
+    data = data if isinstance(data, pl.DataFrame) else chart.data
+    expected = engine_fan.filter((pl.col("plan") == "All annual") & (pl.col("metric") == "mrr"))
+    assert data.get_column("p50").to_list() == expected.get_column("p50").to_list()
+    assert data.height == 36  # aggregated: one row per month, not per path
+    spec = chart.to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["title"] == "MRR (USD)"
+
+
+def test_signal_chart_shows_the_engines_first_twelve_months(preset: Scenario) -> None:
+    monthly, _ = signal.signal_speed(preset, 1.5, 13)
+    chart = charts.signal_chart(monthly, 13, "USD")
+    data = chart.layer[0].data
+    assert data.get_column("since").unique().sort().to_list() == list(range(1, 13))
+    mix = data.filter(pl.col("plan") == "Your mix").sort("month")
+    expected = monthly.filter((pl.col("plan") == "Your mix") & pl.col("month").is_between(13, 24))
+    assert (
+        mix.get_column("visible_share").to_list() == expected.get_column("visible_share").to_list()
+    )
+    assert mix.get_column("visible_share").to_list()[-1] == pytest.approx(1.0)
+
+
+def test_fan_y_max_is_above_every_p90_and_projection(
+    engine_fan: pl.DataFrame, preset: Scenario
+) -> None:
+    projection = plan_comparison(preset)
+    top = charts.fan_y_max(engine_fan, projection, "mrr")
+    p90 = engine_fan.filter(pl.col("metric") == "mrr").get_column("p90").max()
+    assert top == pytest.approx(max(p90, projection.get_column("mrr").max()) * 1.05)
+    empty = engine_fan.clear()
+    assert charts.fan_y_max(empty, projection.clear(), "mrr") == pytest.approx(1.05)
