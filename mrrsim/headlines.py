@@ -203,11 +203,14 @@ def plan_cards(scenario: Scenario, plans: Mapping[str, Summary]) -> list[Card]:
 
 def plan_table(scenario: Scenario, plans: Mapping[str, Summary]) -> pl.DataFrame:
     """The Planner's figures of the three plans side by side, in full, with your mix's
-    differences from each pure billing choice (text, one row per figure)."""
+    differences from each pure billing choice (text, one row per figure). Figures that are one
+    number for all three plans (the break-even) are left to the decision table."""
     mix, monthly, annual = PLANS
     currency, horizon = scenario.currency, scenario.horizon_months
     rows = []
     for h in PLANNER_HEADLINES:
+        if h.key in _SAME_FOR_ALL_PLANS:
+            continue
         mine = plans[mix][h.key]
 
         def versus(other: str, h: Headline = h, mine: float | None = mine) -> str:

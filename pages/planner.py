@@ -1,5 +1,6 @@
-"""Planner: the headline figures of the scenario, your mix against all-monthly and all-annual,
-and the month-by-month charts a CFO or head of customer success plans with."""
+"""Planner: the answer per segment first (monthly or annual, at what discount, and why), then
+the headline figures of your mix against all-monthly and all-annual, and the month-by-month
+charts a CFO or head of customer success plans with."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
+from mrrsim.decision import decision_display
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
@@ -17,6 +19,38 @@ from mrrsim.yamlio import dump_scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
 Plans = dict[str, Summary]
+
+
+def decision_section(scenario: Scenario) -> None:
+    """Per segment: discount now, break-even, best discount, the value of a new customer and
+    one plain answer; the value-per-discount chart; the assumptions behind it, editable."""
+    st.subheader("Monthly or annual, and at what discount?")
+    table, specs, notes = ui.decision_cached(scenario)
+    answer, assumptions = st.columns([3, 1], gap="large")
+    with answer:
+        st.dataframe(decision_display(table, scenario.currency), hide_index=True)
+        for sentence in table.get_column("explanation"):
+            st.markdown(f"- {ui.escape_md(sentence)}")
+        for note in notes:
+            st.info(ui.escape_md(note), icon=":material/help:")
+    with assumptions:
+        st.markdown("**Assumptions behind the answer**")
+        ui.decision_inputs()
+        st.caption(
+            "Take-up with no discount is set per segment in the sidebar (it is what makes a best "
+            "discount exist)."
+        )
+    for start in range(0, len(specs), 3):
+        for col, spec in zip(st.columns(3), specs[start : start + 3], strict=False):
+            with col:
+                ui.show_spec(spec)
+    st.caption(
+        "Value per new customer: the cash a new customer brings over "
+        f"{scenario.lifetime_months} months, discounted to its first month at "
+        f"{ui.fmt_pct(scenario.cost_of_capital)} a year, at each discount for new annual "
+        "contracts. Break-even: the discount at which billing every new customer annually "
+        "is worth as much as billing every one monthly. The horizon does not change these."
+    )
 
 
 def headline_metrics(scenario: Scenario, plans: Plans) -> None:
@@ -224,11 +258,11 @@ def main() -> None:
         with st.expander("About this scenario"):
             st.text(scenario.description)
 
+    decision_section(scenario)
     plans = ui.plan_summaries(scenario)
+    st.subheader("The next months, your mix against billing everyone one way")
     headline_metrics(scenario, plans)
-    st.info(ui.break_even_sentence(scenario, plans[MIX]), icon=":material/balance:")
 
-    st.subheader("Your mix vs billing everyone monthly or everyone annually")
     st.table(plan_table(scenario, plans), hide_index=True)
 
     # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change

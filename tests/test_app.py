@@ -14,11 +14,11 @@ from conftest import expected_metrics
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import share
-from mrrsim.metrics import PLANS, Summary, summarize
+from mrrsim.decision import TABLE_COLUMNS
+from mrrsim.metrics import PLANS, summarize
 from mrrsim.projection import all_annual, all_monthly, project
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import (
-    break_even_sentence,
     escape_md,
     excel_bytes,
     fmt_delta_money,
@@ -118,12 +118,16 @@ def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest)
     )
 
 
-def test_break_even_sentence_matches_the_scenario(default_app: AppTest) -> None:
+def test_the_first_screen_answers_per_segment(default_app: AppTest) -> None:
+    """The first table is the decision per segment, as the engine computes it."""
     preset = load_preset(DEFAULT_PRESET)
     s = summarize(preset)
-    sentence = default_app.info[0].value
-    assert sentence == break_even_sentence(preset, s)
-    assert f"at a {fmt_pct(s['break_even_discount'])} discount" in sentence
+    shown = default_app.dataframe[0].value
+    assert list(shown.columns) == list(TABLE_COLUMNS)
+    assert list(shown["Segment"]) == [seg.name for seg in preset.segments]
+    assert list(shown["Break-even"]) == [fmt_pct(d.break_even_discount) for d in s.segments]
+    assert all(answer.startswith("Annual pays") for answer in shown["Answer"])
+    assert default_app.number_input(key="ed.billing_effect").value == 50.0
 
 
 TABS = (
@@ -148,7 +152,7 @@ def test_every_tab_and_chart_choice_draws_without_errors() -> None:
         assert not at.error, tab
     # The data tab (the last one) shows the whole projection table.
     preset = load_preset(DEFAULT_PRESET)
-    assert at.dataframe[0].value.shape == (
+    assert at.dataframe[-1].value.shape == (
         preset.horizon_months * len(preset.segments) * 2,
         17,
     )
@@ -379,74 +383,3 @@ def test_escape_md_neutralises_markup() -> None:
 )
 def test_humanize_problem(problem: str, index: int | None, text: str) -> None:
     assert humanize_problem(problem) == (index, text)
-
-
-def _summary(break_even: float | None) -> Summary:
-    return Summary(
-        ending_mrr=1.0,
-        ending_arr=12.0,
-        ending_customers=1.0,
-        cumulative_cash=1.0,
-        cumulative_revenue=1.0,
-        npv_cash=1.0,
-        nrr_12=None,
-        grr_12=None,
-        break_even_discount=break_even,
-        segments=(),
-    )
-
-
-@pytest.mark.parametrize(
-    ("discounts", "break_even", "ending"),
-    [
-        (
-            (0.15, None),
-            0.23,
-            "at a 23.0% discount; you offer 15.0%, so annual is worth more to you.",
-        ),
-        ((0.30, None), 0.23, "you offer 30.0%, so the discount gives away more than annual"),
-        ((0.15, 0.30), 0.23, "so annual pays off in some segments and costs you in others."),
-        ((0.23, None), 0.2302, "so the two are worth about the same to you."),
-        ((0.15, None), -0.05, "it would need a 5.0% premium to match"),
-        ((0.15, None), None, "Break-even is not defined here"),
-    ],
-)
-def test_break_even_sentence_cases(
-    discounts: tuple[float, float | None], break_even: float | None, ending: str
-) -> None:
-    scenario = parse_scenario(
-        {
-            "name": "t",
-            "annual_discount": discounts[0],
-            "segments": [
-                {"name": "A", "list_price": 10, "new_customers": 5},
-                {"name": "B", "list_price": 10, "new_customers": 5, "annual_discount": discounts[1]}
-                if discounts[1] is not None
-                else {"name": "B", "list_price": 10, "new_customers": 5},
-            ],
-        }
-    )
-    assert ending in break_even_sentence(scenario, _summary(break_even))
-
-
-def test_break_even_sentence_for_a_scenario_where_monthly_wins() -> None:
-    scenario = parse_scenario(
-        {
-            "name": "leaky annual",
-            "segments": [
-                {
-                    "name": "A",
-                    "list_price": 100,
-                    "new_customers": 50,
-                    "monthly_churn": 0.01,
-                    "annual_churn": 0.9,
-                },
-            ],
-        }
-    )
-    be = summarize(scenario)["break_even_discount"]
-    assert be is not None
-    assert be < 0
-    sentence = break_even_sentence(scenario, summarize(scenario))
-    assert f"{fmt_pct(-be)} premium" in sentence
-    assert "monthly billing is worth more to you at any discount" in sentence

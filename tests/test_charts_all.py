@@ -14,7 +14,8 @@ import pytest
 from mrrsim import charts, montecarlo, sensitivity, signal
 from mrrsim.cohorts import cohort_retention, retention_curve
 from mrrsim.compare import comparison_totals
-from mrrsim.metrics import monthly_totals, plan_comparison, renewal_calendar
+from mrrsim.decision import value_chart_frames
+from mrrsim.metrics import monthly_totals, plan_comparison, renewal_calendar, summarize
 from mrrsim.projection import project
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
 
@@ -28,6 +29,7 @@ FAN = montecarlo.simulate_plans(PRESET, 100, 0)
 SIGNAL, _ = signal.signal_speed(PRESET, 1.5, 13)
 TORNADO = sensitivity.tornado(PRESET, 0.2, metric="npv_cash", top=6)
 GRID = sensitivity.discount_share_grid(PRESET)
+CURVE, MARKS = value_chart_frames(PRESET, summarize(PRESET))
 
 ALL: dict[str, Callable[[], alt.TopLevelMixin]] = {
     "plan": lambda: charts.plan_chart(PLANS, CUR),
@@ -50,6 +52,7 @@ ALL: dict[str, Callable[[], alt.TopLevelMixin]] = {
     ),
     "cohort_heatmap": lambda: charts.cohort_heatmap(COHORTS, "mrr", "age", CUR, title="x"),
     "retention_curve": lambda: charts.retention_curve_chart(retention_curve(COHORTS), "mrr"),
+    "value_curve": lambda: charts.value_curve_chart(CURVE, MARKS, CUR, "Growth"),
 }
 
 
@@ -87,6 +90,6 @@ def test_the_registry_covers_every_builder() -> None:
         "quick_ratio_chart", "cumulative_cash_chart", "cash_revenue_chart",
         "deferred_revenue_chart", "customers_by_term_chart", "renewal_chart", "fan_chart",
         "signal_chart", "tornado_chart", "grid_heatmap", "scenario_lines_chart",
-        "cohort_heatmap", "retention_curve_chart",
+        "cohort_heatmap", "retention_curve_chart", "value_curve_chart",
     }  # fmt: skip
     assert builders == used

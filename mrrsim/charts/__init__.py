@@ -13,6 +13,7 @@ builder is re-exported here: ``from mrrsim import charts; charts.plan_chart(...)
 
 from mrrsim.charts.cohorts import COHORT_TERM_LABELS, cohort_heatmap, retention_curve_chart
 from mrrsim.charts.compare import scenario_lines_chart
+from mrrsim.charts.decision import value_curve_chart
 from mrrsim.charts.planner import (
     cash_revenue_chart,
     cumulative_cash_chart,
@@ -69,5 +70,6 @@ __all__ = [
     "signal_chart",
     "tornado_chart",
     "tornado_long",
+    "value_curve_chart",
     "vega_spec",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from mrrsim import charts, montecarlo, sensitivity, share, signal
+from mrrsim import charts, decision, montecarlo, sensitivity, share, signal
 from mrrsim.cohorts import cohort_retention, retention_curve
 from mrrsim.compare import comparison_totals
 from mrrsim.metrics import (
@@ -30,6 +30,7 @@ __all__ = [
     "FAN_METRICS",
     "cohorts_cached",
     "comparison_cached",
+    "decision_cached",
     "fan_specs",
     "heatmap_specs",
     "plan_comparison_cached",
@@ -90,6 +91,24 @@ def plan_summaries(scenario: Scenario) -> dict[str, Summary]:
 def plan_comparison_cached(scenario: Scenario) -> pl.DataFrame:
     """``metrics.plan_comparison(scenario)``, cached: monthly totals of the three plans."""
     return _plan_results(scenario).comparison
+
+
+@_cache(64)
+def decision_cached(
+    scenario: Scenario,
+) -> tuple[pl.DataFrame, list[dict[str, Any]], list[str]]:
+    """The Planner's decision: the table (numbers and verdicts), one value-per-discount chart
+    spec per segment, and the notes on headline figures that seem to disagree with the
+    verdicts."""
+    plans = plan_summaries(scenario)
+    summary = plans[PLANS[0]]
+    table = decision.decision_table(scenario, summary)
+    curve, marks = decision.value_chart_frames(scenario, summary)
+    specs = [
+        charts.vega_spec(charts.value_curve_chart(curve, marks, scenario.currency, seg.name))
+        for seg in scenario.segments
+    ]
+    return table, specs, decision.disagreement_notes(scenario, plans)
 
 
 @_cache(64)

@@ -19,8 +19,6 @@ from mrrsim.formatting import (
     fmt_money,
     fmt_pct,
 )
-from mrrsim.metrics import Summary
-from mrrsim.scenario import Scenario
 
 __all__ = [
     "DECISION_FIELDS",
@@ -28,7 +26,6 @@ __all__ = [
     "SEGMENT_FIELDS",
     "UNCERTAINTY_FIELDS",
     "Field",
-    "break_even_sentence",
     "escape_md",
     "fmt_count",
     "fmt_delta_count",
@@ -253,47 +250,3 @@ def humanize_problem(problem: str) -> tuple[int | None, str]:
         message = _NUMBER.sub(_pct_text, message)
     message = re.sub(r"segments\[(\d+)\]", lambda m: f"segment {int(m.group(1)) + 1}", message)
     return (int(index) if index is not None else None), f"{field.label}: {message}"
-
-
-def _offered_discounts(scenario: Scenario) -> list[float]:
-    """The annual discounts that apply to segments acquiring new customers, sorted, unique."""
-    segments = [seg for seg in scenario.segments if seg.new_customers > 0] or scenario.segments
-    return sorted({scenario.discount_for(seg) for seg in segments})
-
-
-def break_even_sentence(scenario: Scenario, summary: Summary) -> str:
-    """One plain sentence: what the break-even annual discount means for this scenario."""
-    be = summary["break_even_discount"]
-    if be is None:
-        return (
-            "Break-even is not defined here: the scenario acquires no new customers, and the "
-            "comparison is about how new customers are billed."
-        )
-    offered = _offered_discounts(scenario)
-    low, high = offered[0], offered[-1]
-    you = (
-        f"you offer {fmt_pct(low)}"
-        if low == high
-        else (f"you offer {fmt_pct(low)} to {fmt_pct(high)} depending on the segment")
-    )
-    if be <= 0:
-        return (
-            "Annual billing collects less NPV of cash from new customers than monthly even with "
-            f"no discount (it would need a {fmt_pct(-be)} premium to match), so with these churn "
-            "and expansion rates monthly billing is worth more to you at any discount."
-        )
-    head = (
-        "Annual billing collects the same NPV of cash from new customers as monthly at a "
-        f"{fmt_pct(be)} discount; {you}, "
-    )
-    tolerance = 0.0005
-    if high < be - tolerance:
-        return head + "so annual is worth more to you."
-    if low > be + tolerance:
-        return head + (
-            "so the discount gives away more than annual billing brings back: "
-            "monthly is worth more to you."
-        )
-    if high - low > tolerance:
-        return head + "so annual pays off in some segments and costs you in others."
-    return head + "so the two are worth about the same to you."
