@@ -321,6 +321,54 @@ def test_a_segment_discount_override_can_be_switched_on() -> None:
     assert metrics(at) == expected_metrics(expected)
 
 
+def test_an_unticked_own_discount_follows_the_scenario_discount() -> None:
+    """The greyed segment discount shows the scenario's current discount, and ticking it
+    applies that value, not the one shown when the page opened."""
+    at = open_segments(run_app(), 0)
+    at.number_input(key="ed.annual_discount").set_value(25.0).run()
+    assert at.number_input(key="ed.seg.0.annual_discount").value == 25.0
+    at.checkbox(key="ed.seg.0.own_discount").check().run()
+    assert not at.exception
+    assert shown_scenario(at).segments[0].annual_discount == 0.25
+
+
+def test_the_signed_discount_is_edited_apart_from_new_contracts() -> None:
+    at = open_segments(run_app(), 1)
+    at.number_input(key="ed.annual_discount").set_value(30.0).run()
+    growth = shown_scenario(at).segments[1]
+    assert (growth.existing_annual_discount, shown_scenario(at).discount_for(growth)) == (0.15, 0.3)
+    at.number_input(key="ed.seg.1.existing_annual_discount").set_value(10.0).run()
+    growth = shown_scenario(at).segments[1]
+    assert (growth.existing_annual_discount, shown_scenario(at).discount_for(growth)) == (0.1, 0.3)
+
+
+def test_switching_and_take_up_inputs_reach_the_scenario() -> None:
+    at = open_segments(run_app(), 0)
+    at.number_input(key="ed.seg.0.conversion_rate").set_value(5.0).run()
+    assert shown_scenario(at).segments[0].conversion_months is None  # the whole horizon
+    at.number_input(key="ed.seg.0.conversion_first").set_value(6).run()
+    at.number_input(key="ed.seg.0.conversion_last").set_value(6).run()
+    at.checkbox(key="ed.seg.0.take_up").check().run()
+    at.number_input(key="ed.seg.0.annual_share_at_no_discount").set_value(5.0).run()
+    assert not at.exception
+    starter = shown_scenario(at).segments[0]
+    assert (starter.conversion_rate, starter.conversion_months) == (0.05, (6, 6))
+    assert starter.annual_share_at_no_discount == 0.05
+    assert summarize(shown_scenario(at)).segments[0].optimal_discount > 0
+
+
+def test_decision_assumptions_on_the_planner_feed_the_scenario() -> None:
+    at = run_app()
+    at.number_input(key="ed.billing_effect").set_value(80.0).run()
+    at.number_input(key="ed.lifetime_months").set_value(60).run()
+    assert not at.exception
+    assert (shown_scenario(at).billing_effect, shown_scenario(at).lifetime_months) == (0.8, 60)
+    at.number_input(key="ed.lifetime_months").set_value(50).run()
+    assert shown_scenario(at).lifetime_months == 60  # the last valid scenario keeps driving
+    assert any("multiple of 12" in p for p in at.session_state["mrrsim.problems"])
+    assert any("not valid" in w.value for w in at.main.warning)
+
+
 def test_segment_names_are_shown_as_text_not_markdown() -> None:
     at = open_segments(run_app(), 0)
     at.text_input(key="ed.seg.0.name").set_value("**Bold** :red[x]").run()
