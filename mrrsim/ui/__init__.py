@@ -21,7 +21,8 @@ Modules:
   from them), a scenario hashed by ``scenario.model_dump_json()``.
 - ``ui.editor``: the scenario in session state, the sidebar editor, the share link and the
   ``?s=`` query parameter, notices for bad links and invalid inputs.
-- ``ui.widgets``: page header, full-width charts, money columns, Excel workbooks.
+- ``ui.widgets``: page header, full-width charts, money columns (CSV and Excel downloads come
+  from ``mrrsim.downloads``).
 
 ``app.py`` draws the frame on every run (``render_editor``, ``sync_query_params``,
 ``show_notices``) before the page runs; pages only read ``current_scenario()``.
@@ -33,53 +34,53 @@ from typing import TYPE_CHECKING, Any
 # Each public name and the submodule it comes from. Submodules load on first use, so
 # ``import mrrsim.ui.text`` (pure) does not load Streamlit through ``editor`` or ``widgets``.
 _SOURCES = {
-    "DEFAULT_BASE_URL": "editor",
-    "current_scenario": "editor",
-    "decision_inputs": "editor",
-    "input_problems": "editor",
-    "load_scenario_into_editor": "editor",
-    "render_editor": "editor",
-    "share_control": "editor",
-    "show_notices": "editor",
-    "sync_query_params": "editor",
-    "cohorts_cached": "engine",
-    "comparison_cached": "engine",
-    "fan_specs": "engine",
-    "heatmap_specs": "engine",
-    "plan_comparison_cached": "engine",
-    "plan_summaries": "engine",
-    "preset_cached": "engine",
-    "preset_titles": "engine",
-    "project_cached": "engine",
-    "renewal_calendar_cached": "engine",
-    "sensitivity_grid_cached": "engine",
-    "share_token": "engine",
-    "share_token_or_problem": "engine",
-    "signal_cached": "engine",
-    "signal_spec": "engine",
-    "simulation_cached": "engine",
-    "summary_cached": "engine",
-    "tornado_cached": "engine",
-    "tornado_spec": "engine",
-    "DECISION_FIELDS": "text",
-    "SCENARIO_FIELDS": "text",
-    "SEGMENT_FIELDS": "text",
-    "UNCERTAINTY_FIELDS": "text",
-    "break_even_sentence": "text",
-    "escape_md": "text",
-    "fmt_count": "text",
-    "fmt_delta_count": "text",
-    "fmt_delta_money": "text",
-    "fmt_delta_pct": "text",
-    "fmt_money": "text",
-    "fmt_pct": "text",
-    "humanize_problem": "text",
-    "csv_text": "widgets",
-    "excel_bytes": "widgets",
-    "money_column": "widgets",
-    "page_header": "widgets",
-    "show_chart": "widgets",
-    "show_spec": "widgets",
+    "DEFAULT_BASE_URL": "mrrsim.ui.editor",
+    "current_scenario": "mrrsim.ui.editor",
+    "decision_inputs": "mrrsim.ui.editor",
+    "input_problems": "mrrsim.ui.editor",
+    "load_scenario_into_editor": "mrrsim.ui.editor",
+    "render_editor": "mrrsim.ui.editor",
+    "share_control": "mrrsim.ui.editor",
+    "show_notices": "mrrsim.ui.editor",
+    "sync_query_params": "mrrsim.ui.editor",
+    "cohorts_cached": "mrrsim.ui.engine",
+    "comparison_cached": "mrrsim.ui.engine",
+    "fan_specs": "mrrsim.ui.engine",
+    "heatmap_specs": "mrrsim.ui.engine",
+    "plan_comparison_cached": "mrrsim.ui.engine",
+    "plan_summaries": "mrrsim.ui.engine",
+    "preset_cached": "mrrsim.ui.engine",
+    "preset_titles": "mrrsim.ui.engine",
+    "project_cached": "mrrsim.ui.engine",
+    "renewal_calendar_cached": "mrrsim.ui.engine",
+    "sensitivity_grid_cached": "mrrsim.ui.engine",
+    "share_token": "mrrsim.ui.engine",
+    "share_token_or_problem": "mrrsim.ui.engine",
+    "signal_cached": "mrrsim.ui.engine",
+    "signal_spec": "mrrsim.ui.engine",
+    "simulation_cached": "mrrsim.ui.engine",
+    "summary_cached": "mrrsim.ui.engine",
+    "tornado_cached": "mrrsim.ui.engine",
+    "tornado_spec": "mrrsim.ui.engine",
+    "DECISION_FIELDS": "mrrsim.ui.text",
+    "SCENARIO_FIELDS": "mrrsim.ui.text",
+    "SEGMENT_FIELDS": "mrrsim.ui.text",
+    "UNCERTAINTY_FIELDS": "mrrsim.ui.text",
+    "break_even_sentence": "mrrsim.ui.text",
+    "escape_md": "mrrsim.ui.text",
+    "fmt_count": "mrrsim.ui.text",
+    "fmt_delta_count": "mrrsim.ui.text",
+    "fmt_delta_money": "mrrsim.ui.text",
+    "fmt_delta_pct": "mrrsim.ui.text",
+    "fmt_money": "mrrsim.ui.text",
+    "fmt_pct": "mrrsim.ui.text",
+    "humanize_problem": "mrrsim.ui.text",
+    "csv_text": "mrrsim.downloads",
+    "excel_bytes": "mrrsim.downloads",
+    "money_column": "mrrsim.ui.widgets",
+    "page_header": "mrrsim.ui.widgets",
+    "show_chart": "mrrsim.ui.widgets",
+    "show_spec": "mrrsim.ui.widgets",
 }
 
 
@@ -88,12 +89,13 @@ def __getattr__(name: str) -> Any:
     module = _SOURCES.get(name)
     if module is None:
         raise AttributeError(f"module 'mrrsim.ui' has no attribute {name!r}")
-    value = getattr(import_module(f"mrrsim.ui.{module}"), name)
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
 
 if TYPE_CHECKING:
+    from mrrsim.downloads import csv_text, excel_bytes
     from mrrsim.ui.editor import (
         DEFAULT_BASE_URL,
         current_scenario,
@@ -142,8 +144,6 @@ if TYPE_CHECKING:
         humanize_problem,
     )
     from mrrsim.ui.widgets import (
-        csv_text,
-        excel_bytes,
         money_column,
         page_header,
         show_chart,
