@@ -3,13 +3,13 @@ and the month-by-month charts a CFO or head of customer success plans with."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
+from mrrsim.downloads import csv_text, excel_bytes, file_stem, plans_frame, summary_json
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
@@ -34,31 +34,14 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
             )
 
 
-def _summary_json(scenario: Scenario, plans: Plans) -> str:
-    return json.dumps(
-        {
-            "scenario": scenario.to_dict(),
-            "summary": plans[MIX].to_dict(),
-            "plans": {plan: summ.to_dict() for plan, summ in plans.items()},
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
-
-
-def _file_stem(scenario: Scenario) -> str:
-    stem = "".join(c if c.isalnum() else "-" for c in scenario.name.lower()).strip("-")
-    return "-".join(part for part in stem.split("-") if part)[:60] or "scenario"
-
-
 def downloads(scenario: Scenario, plans: Plans) -> None:
     """Projection (CSV, Excel), scenario YAML and summary JSON, built when clicked."""
-    stem = _file_stem(scenario)
+    stem = file_stem(scenario)
     frame = ui.project_cached(scenario)
     cols = st.columns(4)
     cols[0].download_button(
         "Projection (CSV)",
-        data=lambda: ui.csv_text(frame),
+        data=lambda: csv_text(frame),
         file_name=f"{stem}-projection.csv",
         mime="text/csv",
         icon=":material/table:",
@@ -67,14 +50,12 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     )
     cols[1].download_button(
         "Projection and plans (Excel)",
-        data=lambda: ui.excel_bytes(
+        data=lambda: excel_bytes(
             {
                 "Projection": frame,
                 "Plans by month": ui.plan_comparison_cached(scenario),
                 "Renewals": ui.renewal_calendar_cached(scenario),
-                "Summary": pl.DataFrame(
-                    [{"plan": plan, **summ.to_dict()} for plan, summ in plans.items()]
-                ),
+                "Summary": plans_frame(plans),
             }
         ),
         file_name=f"{stem}.xlsx",
@@ -94,7 +75,7 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     )
     cols[3].download_button(
         "Summary (JSON)",
-        data=lambda: _summary_json(scenario, plans),
+        data=lambda: summary_json(scenario, plans),
         file_name=f"{stem}-summary.json",
         mime="application/json",
         icon=":material/data_object:",
