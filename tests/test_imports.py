@@ -58,6 +58,9 @@ def _run(code: str) -> str:
         "mrrsim.formatting",
         "mrrsim.compare",
         "mrrsim.charts",
+        "mrrsim.downloads",
+        "mrrsim.fields",
+        "mrrsim.headlines",
         "mrrsim.ui.text",
     ],
 )
