@@ -4,6 +4,7 @@ and the month-by-month charts a CFO or head of customer success plans with."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -17,6 +18,8 @@ from mrrsim.yamlio import dump_scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
 Plans = dict[str, Summary]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YAML, JSON = "application/x-yaml", "application/json"
 
 
 def headline_metrics(scenario: Scenario, plans: Plans) -> None:
@@ -38,50 +41,33 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     """Projection (CSV, Excel), scenario YAML and summary JSON, built when clicked."""
     stem = file_stem(scenario)
     frame = ui.project_cached(scenario)
-    cols = st.columns(4)
-    cols[0].download_button(
-        "Projection (CSV)",
-        data=lambda: csv_text(frame),
-        file_name=f"{stem}-projection.csv",
-        mime="text/csv",
-        icon=":material/table:",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[1].download_button(
-        "Projection and plans (Excel)",
-        data=lambda: excel_bytes(
-            {
-                "Projection": frame,
-                "Plans by month": ui.plan_comparison_cached(scenario),
-                "Renewals": ui.renewal_calendar_cached(scenario),
-                "Summary": plans_frame(plans),
-            }
-        ),
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/grid_on:",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[2].download_button(
-        "Scenario (YAML)",
-        data=lambda: dump_scenario(scenario),
-        file_name=f"{stem}.yaml",
-        mime="application/x-yaml",
-        icon=":material/description:",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[3].download_button(
-        "Summary (JSON)",
-        data=lambda: summary_json(scenario, plans),
-        file_name=f"{stem}-summary.json",
-        mime="application/json",
-        icon=":material/data_object:",
-        on_click="ignore",
-        width="stretch",
-    )
+
+    def workbook() -> bytes:
+        sheets = {
+            "Projection": frame,
+            "Plans by month": ui.plan_comparison_cached(scenario),
+            "Renewals": ui.renewal_calendar_cached(scenario),
+            "Summary": plans_frame(plans),
+        }
+        return excel_bytes(sheets)
+
+    summary = partial(summary_json, scenario, plans)
+    files = (
+        ("Projection (CSV)", partial(csv_text, frame), "-projection.csv", "text/csv", "table"),
+        ("Projection and plans (Excel)", workbook, ".xlsx", XLSX, "grid_on"),
+        ("Scenario (YAML)", partial(dump_scenario, scenario), ".yaml", YAML, "description"),
+        ("Summary (JSON)", summary, "-summary.json", JSON, "data_object"),
+    )  # fmt: skip
+    for col, (label, data, suffix, mime, icon) in zip(st.columns(4), files, strict=True):
+        col.download_button(
+            label,
+            data=data,
+            file_name=stem + suffix,
+            mime=mime,
+            icon=f":material/{icon}:",
+            on_click="ignore",
+            width="stretch",
+        )
 
 
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
