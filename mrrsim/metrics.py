@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import polars as pl
 
@@ -70,7 +71,7 @@ class SegmentDecision:
 
 
 @dataclass(frozen=True)
-class Summary(Mapping[str, object]):
+class Summary(Mapping[str, Any]):
     """The headline figures of one variant; reads like a dict (``summary["npv_cash"]``).
 
     ``break_even_discount`` and ``segments`` belong to the scenario (new customers on a lifetime
@@ -87,7 +88,7 @@ class Summary(Mapping[str, object]):
     break_even_discount: float | None
     segments: tuple[SegmentDecision, ...]
 
-    def __getitem__(self, key: str) -> object:
+    def __getitem__(self, key: str) -> Any:
         if key not in SUMMARY_KEYS:
             raise KeyError(key)
         return getattr(self, key)

@@ -390,4 +390,5 @@ def prob_reaching(scenario: Scenario, target_mrr: float, paths: int = 1000, seed
 
 def share_at_least(values: pl.Series, target: float) -> float:
     """Share of ``values`` (one per simulated path) that are at least ``target``; 0 when empty."""
-    return float((values >= float(target)).mean() or 0.0)
+    reached = pl.DataFrame({"value": values}).select((pl.col("value") >= float(target)).mean())
+    return float(reached.item() or 0.0)

@@ -132,44 +132,28 @@ def _segment_groups(variant: Variant, seg_idx: int) -> list[Group]:
         moved_annual = max(extra, 0.0)
         moved_monthly = max(-extra, 0.0)
     converts = variant.policy != "all_monthly" and seg.conversion_rate > 0
-    conversion = {
-        "conversion": seg.conversion_rate if converts else 0.0,
-        "conversion_months": sc.conversion_span(seg),
-        "discount": d,
-    }
-    monthly = {
-        "seg_idx": seg_idx,
-        "term": "monthly",
-        "price": p,
-        "expansion": seg.monthly_expansion,
-    }
-    annual = {
-        "seg_idx": seg_idx,
-        "term": "annual",
-        "price": p * (1.0 - d),
-        "expansion": seg.annual_expansion,
-    }
+    span = sc.conversion_span(seg)
+    u = seg.conversion_rate if converts else 0.0
+
+    def monthly(origin: Origin, share: float, churn: float, base: tuple[float, ...] = ()) -> Group:
+        return Group(
+            seg_idx, "monthly", origin, share, p, churn, seg.monthly_expansion, base, p,
+            conversion=u, conversion_months=span, discount=d,
+        )  # fmt: skip
+
+    def annual(origin: Origin, share: float, churn: float, base: tuple[float, ...] = ()) -> Group:
+        signed = p * (1.0 - sc.signed_discount_for(seg))
+        return Group(
+            seg_idx, "annual", origin, share, p * (1.0 - d), churn, seg.annual_expansion, base,
+            signed, discount=d,
+        )  # fmt: skip
+
     return [
-        Group(
-            **monthly,
-            origin="chose",
-            share=chose_monthly,
-            churn=seg.monthly_churn,
-            base=(seg.existing_monthly_customers,),
-            base_price=p,
-            **conversion,
-        ),
-        Group(**monthly, origin="moved", share=moved_monthly, churn=c_am, **conversion),
-        Group(
-            **annual,
-            origin="chose",
-            share=chose_annual,
-            churn=seg.annual_churn,
-            base=seg.renewal_calendar(),
-            base_price=p * (1.0 - sc.signed_discount_for(seg)),
-        ),
-        Group(**annual, origin="moved", share=moved_annual, churn=c_ma),
-        Group(**annual, origin="switched", share=0.0, churn=c_ma, discount=d),
+        monthly("chose", chose_monthly, seg.monthly_churn, (seg.existing_monthly_customers,)),
+        monthly("moved", moved_monthly, c_am),
+        annual("chose", chose_annual, seg.annual_churn, seg.renewal_calendar()),
+        annual("moved", moved_annual, c_ma),
+        annual("switched", 0.0, c_ma),
     ]
 
 

@@ -143,17 +143,18 @@ def _currency_text(value: str) -> str:
     return value
 
 
-def Num(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> Any:  # noqa: N802
-    """A bounded float field type with a friendly message."""
-    return Annotated[
-        float, BeforeValidator(_number), _between(lo, hi, lo_open=lo_open, hi_open=hi_open)
-    ]
-
-
-Share = Num(0, 1)
-Discount = Num(0, 1, hi_open=True)
+# Bounded number types: a float refused when it is not a finite number, then kept in range with
+# a message that names the range (``mrrsim.fields`` reads the bounds back from the validator).
+Share = Annotated[float, BeforeValidator(_number), _between(0, 1)]
+Discount = Annotated[float, BeforeValidator(_number), _between(0, 1, hi_open=True)]
+Price = Annotated[float, BeforeValidator(_number), _between(0, 1_000_000, lo_open=True)]
+NewCount = Annotated[float, BeforeValidator(_number), _between(0, 10_000_000)]
+MonthlyRate = Annotated[float, BeforeValidator(_number), _between(-0.5, 0.5)]
+RenewalChange = Annotated[float, BeforeValidator(_number), _between(-0.9, 2)]
+SwitchRate = Annotated[float, BeforeValidator(_number), _between(0, 0.5)]
+Variation = Annotated[float, BeforeValidator(_number), _between(0, 2)]
 Name = Annotated[str, _text(80, required=True)]
-Count = Num(0, 100_000_000)
+Count = Annotated[float, BeforeValidator(_number), _between(0, 100_000_000)]
 Month = Annotated[int, BeforeValidator(_whole)]
 
 
@@ -193,23 +194,21 @@ class Segment(_Model):
     """One customer segment (a tier or market) with its prices, acquisition and retention."""
 
     name: Name
-    list_price: Num(0, 1_000_000, lo_open=True)  # type: ignore[valid-type]
-    new_customers: Num(0, 10_000_000) = 0.0  # type: ignore[valid-type]
-    acquisition_growth: Num(-0.5, 0.5) = 0.0  # type: ignore[valid-type]
-    annual_share: Share = 0.0  # type: ignore[valid-type]
-    annual_discount: Discount | None = None  # type: ignore[valid-type]
-    monthly_churn: Share = 0.0  # type: ignore[valid-type]
-    annual_churn: Share = 0.0  # type: ignore[valid-type]
-    monthly_expansion: Num(-0.5, 0.5) = 0.0  # type: ignore[valid-type]
-    annual_expansion: Num(-0.9, 2) = 0.0  # type: ignore[valid-type]
-    existing_monthly_customers: Count = 0.0  # type: ignore[valid-type]
-    existing_annual_customers: Count = 0.0  # type: ignore[valid-type]
-    existing_annual_discount: Discount | None = None  # type: ignore[valid-type]
-    existing_annual_renewals: (
-        Annotated[tuple[Count, ...], BeforeValidator(_renewals)] | None  # type: ignore[valid-type]
-    ) = None
-    annual_share_at_no_discount: Share | None = None  # type: ignore[valid-type]
-    conversion_rate: Num(0, 0.5) = 0.0  # type: ignore[valid-type]
+    list_price: Price
+    new_customers: NewCount = 0.0
+    acquisition_growth: MonthlyRate = 0.0
+    annual_share: Share = 0.0
+    annual_discount: Discount | None = None
+    monthly_churn: Share = 0.0
+    annual_churn: Share = 0.0
+    monthly_expansion: MonthlyRate = 0.0
+    annual_expansion: RenewalChange = 0.0
+    existing_monthly_customers: Count = 0.0
+    existing_annual_customers: Count = 0.0
+    existing_annual_discount: Discount | None = None
+    existing_annual_renewals: Annotated[tuple[Count, ...], BeforeValidator(_renewals)] | None = None
+    annual_share_at_no_discount: Share | None = None
+    conversion_rate: SwitchRate = 0.0
     conversion_months: Annotated[tuple[Month, Month], BeforeValidator(_month_span)] | None = None
 
     @model_validator(mode="before")
@@ -264,8 +263,8 @@ class Segment(_Model):
 class Uncertainty(_Model):
     """Coefficients of variation of the per-path multipliers used by the Monte Carlo only."""
 
-    churn: Num(0, 2) = 0.0  # type: ignore[valid-type]
-    acquisition: Num(0, 2) = 0.0  # type: ignore[valid-type]
+    churn: Variation = 0.0
+    acquisition: Variation = 0.0
 
 
 class Scenario(_Model):
@@ -274,10 +273,10 @@ class Scenario(_Model):
     name: Name
     description: Annotated[str, _text(2000, required=False)] = ""
     horizon_months: Annotated[int, BeforeValidator(_whole), _between(1, 120)] = 36
-    annual_discount: Discount = 0.15  # type: ignore[valid-type]
-    cost_of_capital: Share = 0.10  # type: ignore[valid-type]
+    annual_discount: Discount = 0.15
+    cost_of_capital: Share = 0.10
     currency: Annotated[str, _text(12, required=True), AfterValidator(_currency_text)] = "USD"
-    billing_effect: Share = 0.5  # type: ignore[valid-type]
+    billing_effect: Share = 0.5
     lifetime_months: Annotated[int, BeforeValidator(_whole), _between(12, 600)] = 120
     renewal_notice_months: Annotated[int, BeforeValidator(_whole), _between(0, 11)] = 0
     segments: Annotated[tuple[Segment, ...], Field(min_length=1, max_length=20)]

@@ -4,14 +4,15 @@ charts a CFO or head of customer success plans with."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from functools import partial
 
 import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
 from mrrsim.decision import decision_display
+from mrrsim.downloads import csv_text, excel_bytes, file_stem, plans_frame, summary_json
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
@@ -19,6 +20,8 @@ from mrrsim.yamlio import dump_scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
 Plans = dict[str, Summary]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YAML, JSON = "application/x-yaml", "application/json"
 
 
 def decision_section(scenario: Scenario) -> None:
@@ -68,73 +71,37 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
             )
 
 
-def _summary_json(scenario: Scenario, plans: Plans) -> str:
-    return json.dumps(
-        {
-            "scenario": scenario.to_dict(),
-            "summary": plans[MIX].to_dict(),
-            "plans": {plan: summ.to_dict() for plan, summ in plans.items()},
-        },
-        indent=2,
-        ensure_ascii=False,
-    )
-
-
-def _file_stem(scenario: Scenario) -> str:
-    stem = "".join(c if c.isalnum() else "-" for c in scenario.name.lower()).strip("-")
-    return "-".join(part for part in stem.split("-") if part)[:60] or "scenario"
-
-
 def downloads(scenario: Scenario, plans: Plans) -> None:
     """Projection (CSV, Excel), scenario YAML and summary JSON, built when clicked."""
-    stem = _file_stem(scenario)
+    stem = file_stem(scenario)
     frame = ui.project_cached(scenario)
-    cols = st.columns(4)
-    cols[0].download_button(
-        "Projection (CSV)",
-        data=lambda: ui.csv_text(frame),
-        file_name=f"{stem}-projection.csv",
-        mime="text/csv",
-        icon=":material/table:",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[1].download_button(
-        "Projection and plans (Excel)",
-        data=lambda: ui.excel_bytes(
-            {
-                "Projection": frame,
-                "Plans by month": ui.plan_comparison_cached(scenario),
-                "Renewals": ui.renewal_calendar_cached(scenario),
-                "Summary": pl.DataFrame(
-                    [{"plan": plan, **summ.to_dict()} for plan, summ in plans.items()]
-                ),
-            }
-        ),
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/grid_on:",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[2].download_button(
-        "Scenario (YAML)",
-        data=lambda: dump_scenario(scenario),
-        file_name=f"{stem}.yaml",
-        mime="application/x-yaml",
-        icon=":material/description:",
-        on_click="ignore",
-        width="stretch",
-    )
-    cols[3].download_button(
-        "Summary (JSON)",
-        data=lambda: _summary_json(scenario, plans),
-        file_name=f"{stem}-summary.json",
-        mime="application/json",
-        icon=":material/data_object:",
-        on_click="ignore",
-        width="stretch",
-    )
+
+    def workbook() -> bytes:
+        sheets = {
+            "Projection": frame,
+            "Plans by month": ui.plan_comparison_cached(scenario),
+            "Renewals": ui.renewal_calendar_cached(scenario),
+            "Summary": plans_frame(plans),
+        }
+        return excel_bytes(sheets)
+
+    summary = partial(summary_json, scenario, plans)
+    files = (
+        ("Projection (CSV)", partial(csv_text, frame), "-projection.csv", "text/csv", "table"),
+        ("Projection and plans (Excel)", workbook, ".xlsx", XLSX, "grid_on"),
+        ("Scenario (YAML)", partial(dump_scenario, scenario), ".yaml", YAML, "description"),
+        ("Summary (JSON)", summary, "-summary.json", JSON, "data_object"),
+    )  # fmt: skip
+    for col, (label, data, suffix, mime, icon) in zip(st.columns(4), files, strict=True):
+        col.download_button(
+            label,
+            data=data,
+            file_name=stem + suffix,
+            mime=mime,
+            icon=f":material/{icon}:",
+            on_click="ignore",
+            width="stretch",
+        )
 
 
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:

@@ -4,11 +4,8 @@ scenario exactly, and bad links fall back to the default. Also the UI's pure for
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
-import polars as pl
 import pytest
 from conftest import expected_metrics
 from streamlit.testing.v1 import AppTest
@@ -16,11 +13,10 @@ from streamlit.testing.v1 import AppTest
 from mrrsim import share
 from mrrsim.decision import TABLE_COLUMNS
 from mrrsim.metrics import PLANS, summarize
-from mrrsim.projection import all_annual, all_monthly, project
+from mrrsim.projection import all_annual, all_monthly
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import (
     escape_md,
-    excel_bytes,
     fmt_delta_money,
     fmt_money,
     fmt_pct,
@@ -379,19 +375,6 @@ def test_segment_names_are_shown_as_text_not_markdown() -> None:
 
 
 # --- pure helpers ------------------------------------------------------------------------------
-
-
-def test_excel_workbook_holds_one_sheet_per_frame_at_full_precision() -> None:
-    frame = project(load_preset(DEFAULT_PRESET))
-    data = excel_bytes({"Projection": frame, "Tiny": pl.DataFrame({"x": [0.1234567891234]})})
-    with zipfile.ZipFile(io.BytesIO(data)) as xlsx:
-        workbook = xlsx.read("xl/workbook.xml").decode()
-        sheet2 = xlsx.read("xl/worksheets/sheet2.xml").decode()
-        sheet1 = xlsx.read("xl/worksheets/sheet1.xml").decode()
-    assert 'name="Projection"' in workbook
-    assert 'name="Tiny"' in workbook
-    assert "0.1234567891234" in sheet2
-    assert f'<dimension ref="A1:Q{frame.height + 1}"/>' in sheet1
 
 
 def test_escape_md_neutralises_markup() -> None:

@@ -58,6 +58,9 @@ def _run(code: str) -> str:
         "mrrsim.formatting",
         "mrrsim.compare",
         "mrrsim.charts",
+        "mrrsim.downloads",
+        "mrrsim.fields",
+        "mrrsim.headlines",
         "mrrsim.ui.text",
     ],
 )
@@ -80,4 +83,10 @@ def test_import_leaves_polars_settings_alone() -> None:
         "import polars as pl\nbefore = pl.Config.state(if_set=True)\nimport mrrsim\n"
         "print(pl.Config.state(if_set=True) == before)"
     )
+    assert _run(code) == "True"
+
+
+def test_every_name_of_mrrsim_ui_resolves() -> None:
+    """Each name ``mrrsim.ui`` lists comes from the submodule it names (a typo fails here)."""
+    code = "from mrrsim import ui\nprint(all(getattr(ui, n) is not None for n in ui.__all__))"
     assert _run(code) == "True"

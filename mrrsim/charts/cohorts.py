@@ -12,6 +12,7 @@ from mrrsim.charts.style import (
     PLAN_TIP,
     SMALL_HEIGHT,
     TERM_COLORS,
+    layered,
     legend,
     reference_rules,
     with_money_labels,
@@ -144,7 +145,7 @@ def retention_curve_chart(curve: pl.DataFrame, measure: str) -> alt.LayerChart:
         )
     )
     rule = reference_rules([1.0], ["100%: every starting customer or dollar kept"])
-    return alt.layer(rule, lines).properties(
+    return layered(rule, lines).properties(
         height=SMALL_HEIGHT + 40,
         title=f"Retention curve: % of starting {what} kept, all cohorts pooled",
     )

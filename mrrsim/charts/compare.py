@@ -21,14 +21,14 @@ from mrrsim.charts.style import (
 __all__ = ["scenario_lines_chart"]
 
 
-def _scenario_encodings(labels: Sequence[str]) -> dict[str, alt.Color | alt.StrokeDash]:
+def _scenario_encodings(labels: Sequence[str]) -> tuple[alt.Color, alt.StrokeDash]:
     """Colour and dash per scenario, in comparison order (the first is the reference)."""
     domain = list(labels)
     n = len(domain)
     colors = [SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i in range(n)]
     dashes = [SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(n)]
-    return {
-        "color": alt.Color(
+    return (
+        alt.Color(
             "scenario:N",
             title="Scenario",
             sort=domain,
@@ -40,10 +40,10 @@ def _scenario_encodings(labels: Sequence[str]) -> dict[str, alt.Color | alt.Stro
                 **({"columns": 2} if n > 2 else {}),
             ),
         ),
-        "strokeDash": alt.StrokeDash(
+        alt.StrokeDash(
             "scenario:N", sort=domain, scale=alt.Scale(domain=domain, range=dashes), legend=None
         ),
-    }
+    )
 
 
 def scenario_lines_chart(
@@ -60,13 +60,15 @@ def scenario_lines_chart(
     near the data (for close lines such as MRR)."""
     labels = totals.sort("order").get_column("scenario").unique(maintain_order=True).to_list()
     data = totals.select("scenario", "order", "month", pl.col(field).alias("value"))
+    color, dash = _scenario_encodings(labels)
     base = alt.Chart(data).mark_line(strokeWidth=2.5)
     return (
         with_money_labels(base, ["value"], currency)
         .encode(
             x=month_x(data),
             y=alt.Y("value:Q", axis=money_axis(axis_title, currency), scale=alt.Scale(zero=zero)),
-            **_scenario_encodings(labels),
+            color=color,
+            strokeDash=dash,
             order=alt.Order("month:Q"),
             tooltip=[
                 alt.Tooltip("scenario:N", title="Scenario"),

@@ -87,6 +87,9 @@ def value_curve_chart(
         .mark_point(filled=True, size=80)
         .encode(x=x, y=y, color=color, shape=alt.Shape("mark:N", legend=None), tooltip=tips)
     )
-    return alt.layer(line, rules, points, data=data).properties(
-        height=PANEL_HEIGHT, title=alt.Title(segment, anchor="start")
+    return alt.LayerChart(
+        layer=[line, rules, points],
+        data=data,
+        height=PANEL_HEIGHT,
+        title=alt.Title(segment, anchor="start"),
     )

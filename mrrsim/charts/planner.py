@@ -20,6 +20,7 @@ from mrrsim.charts.style import (
     RED,
     SMALL_HEIGHT,
     TERM_COLORS,
+    layered,
     legend,
     money_axis,
     month_x,
@@ -94,7 +95,7 @@ def plan_gap_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> 
     zero = reference_rules(
         [0.0], ["All monthly"], title="Baseline", color=PLAN_COLORS[1], dash=PLAN_DASHES[1]
     )
-    return alt.layer(lines, zero).properties(
+    return layered(lines, zero).properties(
         height=HEIGHT, title=f"{title} gained or lost against billing everyone monthly"
     )
 
@@ -237,7 +238,7 @@ def movements_chart(totals: pl.DataFrame, currency: str) -> alt.LayerChart:
             alt.Tooltip("net_new_mrr_label:N", title="Net new MRR"),
         ],
     )
-    return alt.layer(bars, net).properties(
+    return layered(bars, net).properties(
         height=HEIGHT, title="Where MRR moves each month (your mix)"
     )
 
@@ -259,7 +260,7 @@ def quick_ratio_chart(totals: pl.DataFrame) -> alt.LayerChart:
         )
     )
     rules = reference_rules([1.0, 4.0], ["1: MRR flat", "4: strong growth"])
-    return alt.layer(line, rules).properties(
+    return layered(line, rules).properties(
         height=SMALL_HEIGHT,
         title="Quick ratio: (new + expansion) ÷ (contraction + churn)",
     )
@@ -328,7 +329,7 @@ def cash_revenue_chart(plans: pl.DataFrame, plan: str, currency: str) -> alt.Lay
             tooltip=[MONTH_TIP, alt.Tooltip("revenue_label:N", title="Revenue recognised")],
         )
     )
-    return alt.layer(bars, line).properties(
+    return layered(bars, line).properties(
         height=HEIGHT,
         title=f"{plan}: cash collected (bars) vs revenue recognised (red line), per month",
     )

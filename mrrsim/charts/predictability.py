@@ -14,6 +14,7 @@ from mrrsim.charts.style import (
     PLAN_COLORS,
     PLAN_ORDER,
     PLAN_TIP,
+    layered,
     legend,
     money_axis,
     month_x,
@@ -39,9 +40,9 @@ def _plan_tint(plan: str) -> tuple[str, str]:
 def fan_y_max(fan: pl.DataFrame, projection: pl.DataFrame, metric: str) -> float:
     """One y-axis top for the three plans' fans of ``metric``: 5% above the highest P90 or
     projected value (at least 1), so the plans are drawn on the same scale."""
-    p90 = fan.filter(pl.col("metric") == metric).get_column("p90").max()
-    projected = projection.get_column(metric).max()
-    return max(float(p90 or 0.0), 1.0, float(projected or 0.0)) * 1.05
+    p90 = fan.filter(pl.col("metric") == metric).select(pl.col("p90").max()).item()
+    projected = projection.select(pl.col(metric).max()).item()
+    return max(p90 or 0.0, 1.0, projected or 0.0) * 1.05
 
 
 def fan_chart(
@@ -119,7 +120,7 @@ def fan_chart(
                 ],
             )
         )
-    return alt.layer(*layers).properties(height=HEIGHT, title=plan)
+    return layered(*layers).properties(height=HEIGHT, title=plan)
 
 
 def signal_chart(
@@ -174,9 +175,9 @@ def signal_chart(
         )
     )
     if measure != "visible_share":
-        return alt.layer(line).properties(height=HEIGHT + 80, title=title)
+        return layered(line).properties(height=HEIGHT + 80, title=title)
     rules = reference_rules([0.5, 0.9], ["50% visible", "90% visible"])
     text = rules.mark_text(align="left", dx=4, dy=-6, color=DARK_GREY).encode(
         x=alt.datum(1), y="y:Q", text="label:N"
     )
-    return alt.layer(line, rules, text).properties(height=HEIGHT + 80, title=title)
+    return layered(line, rules, text).properties(height=HEIGHT + 80, title=title)

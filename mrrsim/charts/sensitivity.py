@@ -15,6 +15,7 @@ from mrrsim.charts.style import (
     RED,
     SIDE_COLORS,
     SMALL_HEIGHT,
+    layered,
     legend,
     money_axis,
     money_from,
@@ -113,7 +114,7 @@ def tornado_chart(
     order = data.sort("rank").get_column("label").unique(maintain_order=True).to_list()
     pct = f"{delta * 100:.0f}%"
     sides = _sides(delta)
-    base_value = float(data.get_column("base").first()) if len(data) else 0.0
+    base_value = data.item(0, "base") if len(data) else 0.0
     y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
     chart = with_money_labels(alt.Chart(data), ["value", "base"], currency).transform_calculate(
         change_text=_signed_money("change", currency),
@@ -153,7 +154,7 @@ def tornado_chart(
         .encode(x="base:Q", tooltip=[alt.Tooltip("label:N", title="Base")])
     )
     height = max(SMALL_HEIGHT, 34 * len(order) + 110)  # the whole chart, title and axes included
-    return alt.layer(bars, *labels, rule).properties(
+    return layered(bars, *labels, rule).properties(
         height=height,
         padding={"left": 16, "right": 8, "top": 5, "bottom": 5},
         title=f"{title}: each input moved −{pct} and +{pct} (base "
@@ -191,8 +192,11 @@ def grid_heatmap(
         (pl.col("annual_share") - dy).alias("s0"),
         (pl.col("annual_share") + dy).alias("s1"),
     )
-    x_scale = alt.Scale(domain=[data["d0"].min(), data["d1"].max()], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[data["s0"].min(), data["s1"].max()], nice=False, zero=False)
+    d0, d1, s0, s1 = data.select(
+        pl.col("d0").min(), pl.col("d1").max(), pl.col("s0").min(), pl.col("s1").max()
+    ).row(0)
+    x_scale = alt.Scale(domain=[d0, d1], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[s0, s1], nice=False, zero=False)
     rects = (
         with_money_labels(alt.Chart(data), ["value", "npv_vs_all_monthly"], currency)
         .mark_rect()
@@ -229,7 +233,7 @@ def grid_heatmap(
         )
     )
     layers: list[alt.Chart] = [rects]
-    if break_even is not None and data["d0"].min() <= break_even <= data["d1"].max():
+    if break_even is not None and d0 <= break_even <= d1:
         line = pl.DataFrame(
             {"d": [break_even], "label": [f"Break-even discount {break_even * 100:.1f}%"]}
         )
@@ -275,6 +279,6 @@ def grid_heatmap(
                 text=alt.value("Your mix"),
             )
         )
-    return alt.layer(*layers).properties(
+    return layered(*layers).properties(
         height=HEIGHT + 120, title=f"{title} by discount and annual share"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -31,6 +32,7 @@ __all__ = [
     "SIDE_COLORS",
     "SMALL_HEIGHT",
     "TERM_COLORS",
+    "layered",
     "legend",
     "money_axis",
     "money_expr",
@@ -111,19 +113,21 @@ def with_money_labels(chart: alt.Chart, fields: Sequence[str], currency: str) ->
 
 
 def money_axis(title: str, currency: str, *, ticks: int | None = None) -> alt.Axis:
-    """An axis for amounts: the currency in the title, compact money labels."""
-    extra = {} if ticks is None else {"tickCount": ticks}
+    """An axis for amounts: the currency in the title, compact money labels (about ``ticks``
+    of them when given)."""
     return alt.Axis(
         title=f"{title} ({currency})",
         labelExpr=money_from("datum.value", currency, compact=True),
-        **extra,
+        tickCount=alt.Undefined if ticks is None else ticks,
     )
 
 
 def month_x(frame: pl.DataFrame, *, bars: bool = False) -> alt.X:
     """Months 1..H on x: a continuous axis for lines, one band per month for bars."""
-    months = frame.get_column("month")
-    lo, hi = (int(months.min()), int(months.max())) if len(months) else (1, 1)
+    lo, hi = frame.select(pl.col("month").min().alias("lo"), pl.col("month").max().alias("hi")).row(
+        0
+    )
+    lo, hi = (1, 1) if lo is None else (int(lo), int(hi))
     if bars:
         every = next(
             step for limit, step in ((24, 1), (48, 3), (72, 6), (10**9, 12)) if hi <= limit
@@ -145,7 +149,7 @@ def month_x(frame: pl.DataFrame, *, bars: bool = False) -> alt.X:
     )
 
 
-def legend(title: str | None = None, **options: object) -> alt.Legend:
+def legend(title: str | None = None, /, **options: Any) -> alt.Legend:
     """The charts' legend: above the plot, long labels kept whole."""
     return alt.Legend(**{"orient": "top", "title": title, "labelLimit": 280, **options})
 
@@ -173,6 +177,11 @@ def plan_dash() -> alt.StrokeDash:
     return alt.StrokeDash(
         "plan:N", scale=alt.Scale(domain=list(PLAN_ORDER), range=list(PLAN_DASHES)), legend=None
     )
+
+
+def layered(*charts: alt.Chart) -> alt.LayerChart:
+    """Charts drawn on top of each other, in order."""
+    return alt.LayerChart(layer=list(charts))
 
 
 # --- tooltips and reference lines ----------------------------------------------------------------

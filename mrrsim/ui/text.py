@@ -1,6 +1,6 @@
 """Words for people: the editor's field labels and units, validation problems in the editor's
-words, Markdown escaping and the break-even sentence (money and percentage formatting come
-from ``mrrsim.formatting`` and are re-exported here).
+words, Markdown escaping and the break-even sentence (money and percentage formatting live in
+``mrrsim.formatting``).
 
 Pure functions (no Streamlit), so pages, tests and other front ends can use them alike.
 """
@@ -11,15 +11,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mrrsim.formatting import (
-    fmt_count,
-    fmt_delta_count,
-    fmt_delta_money,
-    fmt_delta_pct,
-    fmt_money,
-    fmt_pct,
-)
-
 __all__ = [
     "DECISION_FIELDS",
     "SCENARIO_FIELDS",
@@ -27,12 +18,6 @@ __all__ = [
     "UNCERTAINTY_FIELDS",
     "Field",
     "escape_md",
-    "fmt_count",
-    "fmt_delta_count",
-    "fmt_delta_money",
-    "fmt_delta_pct",
-    "fmt_money",
-    "fmt_pct",
     "humanize_problem",
 ]
 

@@ -1,15 +1,12 @@
-"""Small page helpers: the page header, full-width charts, money columns and Excel files."""
+"""Small page helpers: the page header, full-width charts and money columns."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping
 from typing import Any
 
 import altair as alt
 import polars as pl
 import streamlit as st
-import xlsxwriter
 from altair.utils import schemapi
 
 from mrrsim.charts import vega_spec
@@ -22,16 +19,11 @@ from mrrsim.ui.editor import ensure_in_frame
 schemapi.disable_debug_mode()
 
 __all__ = [
-    "csv_text",
-    "excel_bytes",
     "money_column",
     "page_header",
     "show_chart",
     "show_spec",
 ]
-
-# A spreadsheet runs a text cell that starts with one of these as a formula.
-_FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def page_header(title: str, scenario: Scenario, caption: str | None = None) -> None:
@@ -81,29 +73,3 @@ def money_column(label: str, currency: str) -> Any:
     return st.column_config.NumberColumn(
         f"{label} ({currency})", format=presets.get(currency.upper(), "localized")
     )
-
-
-def csv_text(frame: pl.DataFrame) -> str:
-    """The frame as CSV for people who open it in a spreadsheet: a text cell that would run as
-    a formula (it starts with =, +, -, @, a tab or a carriage return, e.g. a segment named
-    ``=HYPERLINK(...)`` from someone else's link) gets a leading apostrophe, as OWASP advises
-    against CSV injection. Numbers are written unchanged, at full precision."""
-    text = frame.select(pl.col(pl.String)).columns
-    return frame.with_columns(
-        pl.when(pl.col(c).str.contains(_FORMULA_START))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text
-    ).write_csv()
-
-
-def excel_bytes(sheets: Mapping[str, pl.DataFrame]) -> bytes:
-    """An .xlsx workbook with one sheet per frame (full precision, autofit columns). Text is
-    always written as text: never turned into a formula or a link, whatever it starts with."""
-    buffer = io.BytesIO()
-    options = {"strings_to_formulas": False, "strings_to_urls": False}
-    with xlsxwriter.Workbook(buffer, options) as workbook:
-        for name, frame in sheets.items():
-            frame.write_excel(workbook, worksheet=name[:31], autofit=True)
-    return buffer.getvalue()
