@@ -13,7 +13,9 @@ twice in one mapping is refused too, naming the key and its lines.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -243,22 +245,46 @@ def load_preset(name: str) -> Scenario:
     """Load a bundled preset by name; only files inside ``scenarios/`` are ever read."""
     if not _PRESET_NAME.match(name) or name not in preset_names():
         known = ", ".join(preset_names())
-        raise ScenarioError([f"unknown preset {name!r} (presets: {known})"])
+        raise ScenarioError([f"unknown preset {_clip(name, 60)!r} (presets: {known})"])
     return _read_file(PRESETS_DIR / f"{name}.yaml")
 
 
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
 def _read_file(path: Path) -> Scenario:
+    """A regular file's scenario. The file is opened without blocking and checked before any
+    read, so a named pipe, a device or a directory is refused at once instead of hanging or
+    reading for ever."""
+    shown = _clip(str(path), 80)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ScenarioError([f"{path}: scenario file is larger than {MAX_BYTES:,} bytes"])
-        with path.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise ScenarioError([f"{path}: no such file"]) from None
+        raise ScenarioError([f"{shown}: no such file"]) from None
     except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a directory, not a scenario file"]) from None
+        raise ScenarioError([f"{shown}: is a directory, not a scenario file"]) from None
     except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read ({exc.strerror})"]) from None
+        raise ScenarioError([f"{shown}: cannot read ({exc.strerror})"]) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ScenarioError([f"{shown}: is {_file_kind(info.st_mode)}, not a scenario file"])
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > MAX_BYTES:
+            raise ScenarioError([f"{shown}: scenario file is larger than {MAX_BYTES:,} bytes"])
+        try:
+            data = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise ScenarioError([f"{shown}: cannot read ({exc.strerror})"]) from None
     return loads_scenario(data)
 
 

@@ -671,7 +671,7 @@ SUBPROCESS_CASES = [
         "finite",
     ),
     (["project", "-"], b"name: a\nsegments: [{name: a, list_price: 1:20}]", "base-60"),
-    (["validate", "/dev/zero"], b"", "larger than 1,000,000 bytes"),
+    (["validate", "/dev/zero"], b"", "is a device, not a scenario file"),
     (["from-link", "v1." + "A" * 9_000], b"", "too long"),
     (["from-link", resealed(b"\0" * 6_000_000)], b"", "KB of data"),
     (["simulate", DEFAULT_PRESET, "--paths", "10000000000"], b"", "paths"),
