@@ -74,6 +74,7 @@ _SOURCES = {
     "fmt_money": "text",
     "fmt_pct": "text",
     "humanize_problem": "text",
+    "md_amounts": "text",
     "csv_text": "widgets",
     "excel_bytes": "widgets",
     "money_column": "widgets",
@@ -140,6 +141,7 @@ if TYPE_CHECKING:
         fmt_money,
         fmt_pct,
         humanize_problem,
+        md_amounts,
     )
     from mrrsim.ui.widgets import (
         csv_text,
@@ -175,6 +177,7 @@ __all__ = [
     "humanize_problem",
     "input_problems",
     "load_scenario_into_editor",
+    "md_amounts",
     "money_column",
     "page_header",
     "plan_comparison_cached",
