@@ -316,3 +316,23 @@ def test_hostile_names_currency_and_tiny_prices_draw_every_chart(
         values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
         assert any(v.startswith("$x$ ") for v in values), values
     shot(page, f"hostile-{path or 'planner'}")
+
+
+def test_tables_offer_no_csv_download_of_unescaped_names(server: str, page: Page) -> None:
+    """Streamlit's own table toolbar would write a segment named ``=HYPERLINK(...)`` into a CSV
+    as it is, and a spreadsheet would run it; the app turns that export off
+    (``client.disableDataExport``), its own CSV download neutralises such names instead."""
+    data = load_preset("three-tier-pricing").to_dict()
+    data["segments"][0]["name"] = '=HYPERLINK("http://x.example","y")'
+    data["segments"][1]["name"] = "+SUM(1,2)"
+    scenario = parse_scenario(data)
+    page.goto(share.share_url(scenario, server + "cohorts"), wait_until="domcontentloaded")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=WAIT_MS)
+    wait_until_idle(page, WAIT_MS)
+    table.hover()
+    page.wait_for_timeout(500)
+    toolbar = page.locator('[data-testid="stElementToolbar"]')
+    assert toolbar.count() >= 1  # the toolbar is there (search, full screen) ...
+    assert page.get_by_role("button", name="Download as CSV").count() == 0  # ... no download
+    assert_no_crash(page)
