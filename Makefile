@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run serve test lint typecheck bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# Several replicas behind HAProxy (apt-get install haproxy), sticky sessions; Ctrl-C stops all.
+serve: $(VENV)/.runtime
+	PORT=$(PORT) deploy/serve.sh $(REPLICAS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

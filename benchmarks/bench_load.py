@@ -39,8 +39,18 @@ pages in turn (by URL path, as a shared ``/predictability?s=...`` link does) and
 the discount there; latency is reported per page. Off the planner a session checks its page's
 title, its name, its link and that no exception shows (the eight figures are the planner's).
 
+Several replicas (``--replicas N``, N >= 2): the app runs as ``deploy/serve.sh N`` does it, N
+``streamlit run app.py`` behind HAProxy with cookie-based sticky sessions, and the sessions go
+through the balancer: each loads its page over HTTP first and sends the balancer's cookie with
+its websocket, as a browser does. Reported: how many sessions each replica served (by the
+cookie naming it), HAProxy's own count of connections per replica, and the balancer's CPU.
+``--kill-replica-at S`` kills replica 1 (SIGKILL) S seconds into the measured window: its
+sessions' websockets drop, they reconnect through the balancer as Streamlit's frontend does,
+land on a live replica and must show their own scenario again (it is in their link) before
+carrying on; reported as reconnects, their time, and the split at the end.
+
 Run: ``.venv/bin/python benchmarks/bench_load.py --sessions 50 --seconds 60 [--think 20]
-[--client ws|browser] [--browsers K] [--pages P,Q]``.
+[--client ws|browser] [--browsers K] [--pages P,Q] [--replicas N [--kill-replica-at S]]``.
 """
 
 from __future__ import annotations
@@ -54,9 +64,16 @@ import itertools
 import json
 import os
 import random
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +84,15 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from browser_util import CHROMIUM, CHROMIUM_ARGS, query_token, start_server  # noqa: E402
+from browser_util import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerError,
+    free_port,
+    query_token,
+    start_server,
+    stop_server,
+)
 from load_ws import ProtocolError, StreamlitClient  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
@@ -90,6 +115,9 @@ CLIENTS = ("ws", "browser")
 # The app's pages by URL path; only the planner shows the eight headline figures checked.
 PAGES = ("planner", "compare", "predictability", "sensitivity", "cohorts")
 DISCOUNT_STEPS = 8  # a session's discounts repeat after this many edits
+SERVE = ROOT / "deploy" / "serve.sh"
+REPLICA_COOKIE = "MRRSIM_REPLICA"  # set by HAProxy (deploy/haproxy.cfg): which replica
+CLUSTER_TIMEOUT_S = 120.0
 
 _SHOWN_JS = """() => ({
   metrics: [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')]
@@ -226,6 +254,14 @@ class Result:
     browser_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     machine_load: float = 0.0
+    replicas: int = 1  # >= 2: through HAProxy (deploy/serve.sh)
+    opened_on: Counter[str] = field(default_factory=Counter)  # replica -> sessions opened there
+    ended_on: Counter[str] = field(default_factory=Counter)  # replica -> sessions there at the end
+    balancer_connections: dict[str, int] = field(default_factory=dict)  # HAProxy's stot
+    balancer_cpu_s: float = 0.0
+    killed_replica: str | None = None
+    killed_at_s: float | None = None
+    reconnect_s: list[float] = field(default_factory=list)  # each one kept its scenario
 
     @property
     def reruns_per_s(self) -> float:
@@ -279,6 +315,16 @@ class Result:
                 1000 * self.client_cpu_s / self.reruns if self.reruns else None, 0
             ),
             "load_average_1min": round(self.machine_load, 1),
+            "replicas": self.replicas,
+            "sessions_opened_per_replica": dict(sorted(self.opened_on.items())),
+            "sessions_per_replica_at_end": dict(sorted(self.ended_on.items())),
+            "balancer_connections_per_replica": self.balancer_connections,
+            "balancer_cpu_s": round(self.balancer_cpu_s, 1),
+            "killed_replica": self.killed_replica,
+            "killed_at_s": self.killed_at_s,
+            "reconnects": len(self.reconnect_s),
+            "reconnect_p50_s": _r(self.quantile(self.reconnect_s, 0.50)),
+            "reconnect_max_s": _r(max(self.reconnect_s) if self.reconnect_s else None),
             "errors": len(self.errors),
             "leaks": len(self.leaks),
         }
@@ -429,8 +475,17 @@ class WsSession(User):
         query = urlsplit(share.share_url(self.scenario, base_url)).query
         path = "" if page == "planner" else page
         self.client = StreamlitClient(
-            base_url, query, timeout_s=OPEN_TIMEOUT_MS / 1000, page_name=path
+            base_url,
+            query,
+            timeout_s=OPEN_TIMEOUT_MS / 1000,
+            page_name=path,
+            sticky=result.replicas > 1,
         )
+
+    @property
+    def replica(self) -> str:
+        """The replica serving this session (by the balancer's cookie; "-" without one)."""
+        return self.client.cookies.get(REPLICA_COOKIE, "-")
 
     async def open(self) -> bool:
         """Connect with this session's link in the address bar and wait for the first run."""
@@ -447,6 +502,7 @@ class WsSession(User):
             return False
         self.result.open_s.append(time.monotonic() - started)
         self.result.opened += 1
+        self.result.opened_on[self.replica] += 1
         return True
 
     async def close(self) -> None:
@@ -480,13 +536,17 @@ class WsSession(User):
             self.result.leaks.append(f"session {self.index}: its link holds {decoded!r}")
         return values == own
 
-    async def rerun(self) -> None:
-        """Send the new discount in a rerun request; time it until the run has finished."""
+    async def rerun(self, retry: bool = True) -> None:
+        """Send the new discount in a rerun request; time it until the run has finished. Behind
+        a balancer, a dropped connection is followed by a reconnection and the same edit."""
         pct = self._next_case()
         self.showing[self.index] = self.expected
         try:
             latency = await self.client.run({DISCOUNT_KEY: WidgetState(double_value=pct)})
         except (ProtocolError, OSError, TimeoutError, websockets.WebSocketException) as exc:
+            if retry and self.result.replicas > 1 and await self._reconnect(exc):
+                await self.rerun(retry=False)
+                return
             self._fail(f"rerun failed: {type(exc).__name__}: {exc}")
             return
         if self._check_own():
@@ -494,33 +554,106 @@ class WsSession(User):
             self.result.page_latencies_s.setdefault(self.page, []).append(latency)
             self.result.reruns += 1
 
+    async def _reconnect(self, cause: Exception) -> bool:
+        """Reconnect as the frontend does after its connection dropped; the new session must
+        show this session's scenario from its link: the last one shown, or the edit being sent
+        when the connection dropped (if the app had already put it in the link)."""
+        try:
+            took = await self.client.reconnect()
+        except (ProtocolError, OSError, TimeoutError, websockets.WebSocketException) as exc:
+            self._fail(
+                f"could not reconnect after {type(cause).__name__}: {type(exc).__name__}: {exc}"
+            )
+            return False
+        token = query_token(self.client.url)
+        linked = share.decode(token) if token else None
+        for step in (self.step - 1, self.step):
+            _, scenario, expected = session_case(self.index, step)
+            if scenario == linked:
+                self.step, self.scenario, self.expected = step, scenario, expected
+                break
+        else:
+            name = linked.name if linked else None
+            self.result.leaks.append(f"session {self.index} reconnected with the link of {name!r}")
+            return False
+        self.showing[self.index] = self.expected
+        if not self._check_own():
+            return False
+        self.result.reconnect_s.append(took)
+        return True
 
-async def _sample_memory(pid: int, result: Result, stop: asyncio.Event) -> None:
+
+def _sample_memory(pids: list[int]) -> float:
+    """Resident memory of the server processes together, in MiB."""
+    return sum(rss_mib(pid) for pid in pids)
+
+
+async def _sample(
+    pids: list[int], result: Result, stop: asyncio.Event, cpu_seen: dict[int, float]
+) -> None:
+    """Every 0.5 s: the servers' memory, and each server's CPU time so far (kept after it
+    stops, so a replica killed mid-run still counts what it spent)."""
     while not stop.is_set():
-        result.rss_mib.append(rss_mib(pid))
+        result.rss_mib.append(_sample_memory(pids))
+        for pid in pids:
+            cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), cpu_seconds([pid]))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=0.5)
-    result.rss_mib.append(rss_mib(pid))
+    result.rss_mib.append(_sample_memory(pids))
+
+
+async def _kill_replica(cluster: Cluster, at_s: float, result: Result) -> None:
+    """Kill replica 1 (SIGKILL, as a crash) ``at_s`` seconds from now."""
+    await asyncio.sleep(at_s)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(cluster.replica_pids[0], signal.SIGKILL)
+    result.killed_replica, result.killed_at_s = "r1", at_s
 
 
 async def _measure(
-    users: list[User], pid: int, seconds: float, result: Result, others: list[int]
+    users: list[User],
+    pids: list[int],
+    seconds: float,
+    result: Result,
+    others: list[int],
+    cpu_seen: dict[int, float],
+    cluster: Cluster | None = None,
+    kill_at_s: float | None = None,
 ) -> None:
-    """Run the opened sessions until ``seconds`` have passed; CPU of the server, of this
-    process and of ``others`` (the browser) over exactly that window."""
-    server_cpu, browser_cpu = cpu_seconds([pid]), cpu_seconds(others)
+    """Run the opened sessions until ``seconds`` have passed (killing a replica on the way when
+    asked); CPU of the servers, the balancer, this process and ``others`` (the browser) over
+    exactly that window."""
+    server_cpu = {pid: cpu_seconds([pid]) for pid in pids}
+    browser_cpu = cpu_seconds(others)
+    balancer = [cluster.haproxy_pid] if cluster else []
+    balancer_cpu = cpu_seconds(balancer)
     client_cpu = time.process_time()
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(u.run_until(deadline) for u in users))
+    tasks = [u.run_until(deadline) for u in users]
+    if cluster is not None and kill_at_s is not None:
+        tasks.append(_kill_replica(cluster, kill_at_s, result))
+    await asyncio.gather(*tasks)
     result.seconds = time.monotonic() - started
-    result.server_cpu_s = cpu_seconds([pid]) - server_cpu
+    for pid in pids:
+        cpu_seen[pid] = max(cpu_seen.get(pid, 0.0), cpu_seconds([pid]))
+    result.server_cpu_s = sum(cpu_seen[pid] - server_cpu[pid] for pid in pids)
+    result.balancer_cpu_s = cpu_seconds(balancer) - balancer_cpu
     result.browser_cpu_s = cpu_seconds(others) - browser_cpu
     result.client_cpu_s = time.process_time() - client_cpu
     result.machine_load = os.getloadavg()[0]
+    result.ended_on.update(u.replica for u in users if isinstance(u, WsSession))
 
 
-async def _drive_sessions(base_url: str, pid: int, seconds: float, result: Result) -> None:
+async def _drive_sessions(
+    base_url: str,
+    pids: list[int],
+    seconds: float,
+    result: Result,
+    cpu_seen: dict[int, float],
+    cluster: Cluster | None = None,
+    kill_at_s: float | None = None,
+) -> None:
     """Open ``result.sessions`` users (the first ``result.browsers`` in Chromium, the others
     over the websocket protocol), six at a time, then measure them together."""
     showing: dict[int, list[str]] = {}
@@ -558,31 +691,131 @@ async def _drive_sessions(base_url: str, pid: int, seconds: float, result: Resul
 
         opened = await asyncio.gather(*(open_one(u) for u in users))
         live = [u for u, ok in zip(users, opened, strict=True) if ok]
-        browser_pids = [p for p in descendants(os.getpid()) if p != pid]
-        await _measure(live, pid, seconds, result, browser_pids)
+        servers = set(pids)
+        if cluster is not None:
+            servers |= {cluster.serve.pid, *descendants(cluster.serve.pid)}
+        browser_pids = [p for p in descendants(os.getpid()) if p not in servers]
+        await _measure(live, pids, seconds, result, browser_pids, cpu_seen, cluster, kill_at_s)
 
 
 async def _drive(
     base_url: str,
-    pid: int,
+    pids: list[int],
     sessions: int,
     seconds: float,
     think_s: float,
     browsers: int,
     pages: tuple[str, ...],
+    cluster: Cluster | None = None,
+    kill_at_s: float | None = None,
 ) -> Result:
     client = "browser" if browsers == sessions else "ws"
     result = Result(
-        sessions=sessions, client=client, browsers=browsers, think_s=think_s, pages=pages
+        sessions=sessions,
+        client=client,
+        browsers=browsers,
+        think_s=think_s,
+        pages=pages,
+        replicas=len(cluster.replica_pids) if cluster else 1,
     )
     stop = asyncio.Event()
-    sampler = asyncio.create_task(_sample_memory(pid, result, stop))
+    cpu_seen: dict[int, float] = {}
+    sampler = asyncio.create_task(_sample(pids, result, stop, cpu_seen))
     try:
-        await _drive_sessions(base_url, pid, seconds, result)
+        await _drive_sessions(base_url, pids, seconds, result, cpu_seen, cluster, kill_at_s)
+        if cluster is not None:
+            result.balancer_connections = await asyncio.to_thread(cluster.connections)
     finally:
         stop.set()
         await sampler
     return result
+
+
+@dataclass
+class Cluster:
+    """The app as ``deploy/serve.sh`` runs it: replicas behind HAProxy."""
+
+    url: str
+    serve: subprocess.Popen[str]
+    replica_pids: list[int]
+    haproxy_pid: int
+    stats_url: str
+
+    def connections(self) -> dict[str, int]:
+        """HAProxy's count of connections it sent to each replica so far (``stot``)."""
+        with urllib.request.urlopen(self.stats_url + ";csv", timeout=5) as response:
+            lines = response.read().decode().splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+        return {
+            row["svname"]: int(row["stot"] or 0)
+            for row in rows
+            if row.get("pxname") == "replicas" and row["svname"] not in ("FRONTEND", "BACKEND")
+        }
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+def haproxy_path() -> str | None:
+    """HAProxy's program (Debian puts it in /usr/sbin, which a user's PATH may lack)."""
+    found = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    return found if os.access(found, os.X_OK) else None
+
+
+@contextlib.contextmanager
+def start_cluster(replicas: int, timeout_s: float = CLUSTER_TIMEOUT_S) -> Iterator[Cluster]:
+    """Run ``deploy/serve.sh replicas`` on free loopback ports, wait until the balancer
+    answers, yield the cluster, and stop all of it (the script's process group) at the end."""
+    if haproxy_path() is None:
+        raise ServerError("haproxy is not installed (Debian: apt-get install haproxy)")
+    port, stats, *ports = (free_port() for _ in range(replicas + 2))
+    run_dir = Path(tempfile.mkdtemp(prefix="mrrsim-bench-serve."))
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "BIND": "127.0.0.1",
+        "STATS_PORT": str(stats),
+        "REPLICA_PORTS": " ".join(map(str, ports)),
+        "RUN_DIR": str(run_dir),
+        "HAPROXY": haproxy_path() or "haproxy",
+    }
+    url = f"http://127.0.0.1:{port}/"
+    with open(run_dir / "serve.log", "w+") as log:
+        serve = subprocess.Popen(
+            ["bash", str(SERVE), str(replicas)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout_s
+            while not ((run_dir / "haproxy.pid").exists() and _healthy(url)):
+                if serve.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise ServerError(f"deploy/serve.sh did not come up:\n{log.read()[-2000:]}")
+                time.sleep(0.2)
+            yield Cluster(
+                url=url,
+                serve=serve,
+                replica_pids=[
+                    int((run_dir / f"replica-{i}.pid").read_text()) for i in range(1, replicas + 1)
+                ],
+                haproxy_pid=int((run_dir / "haproxy.pid").read_text()),
+                stats_url=f"http://127.0.0.1:{stats}/",
+            )
+        finally:
+            stop_server(serve)
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def run(
@@ -592,20 +825,68 @@ def run(
     client: str = "ws",
     browsers: int = 0,
     pages: tuple[str, ...] = ("planner",),
+    replicas: int = 1,
+    kill_replica_at: float | None = None,
 ) -> Result:
     """Start the app, drive ``sessions`` concurrent users (``client``: "ws" or "browser"; with
     "ws", ``browsers`` of them still in Chromium, the others spread over ``pages`` in turn) for
     ``seconds``, each pausing about ``think_s`` between edits (0 = back to back); stop
-    everything."""
+    everything. With ``replicas`` >= 2 the app runs behind HAProxy (``deploy/serve.sh``), and
+    ``kill_replica_at`` kills replica 1 that many seconds into the measured window."""
     if client not in CLIENTS:
         raise ValueError(f"client must be one of {CLIENTS}, not {client!r}")
     if not 0 <= browsers <= sessions:
         raise ValueError("browsers must be between 0 and the number of sessions")
     if not pages or not set(pages) <= set(PAGES):
         raise ValueError(f"pages must be some of {PAGES}, not {pages!r}")
+    if replicas < 1 or (kill_replica_at is not None and replicas < 2):
+        raise ValueError("replicas must be 1 or more, and at least 2 to kill one")
     in_chromium = sessions if client == "browser" else browsers
-    with start_server() as (url, process):
-        return asyncio.run(_drive(url, process.pid, sessions, seconds, think_s, in_chromium, pages))
+    if replicas == 1:
+        with start_server() as (url, process):
+            return asyncio.run(
+                _drive(url, [process.pid], sessions, seconds, think_s, in_chromium, pages)
+            )
+    with start_cluster(replicas) as cluster:
+        return asyncio.run(
+            _drive(
+                cluster.url,
+                cluster.replica_pids,
+                sessions,
+                seconds,
+                think_s,
+                in_chromium,
+                pages,
+                cluster,
+                kill_replica_at,
+            )
+        )
+
+
+def _cluster_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+    """The report's rows about replicas, the balancer and a killed replica (if any)."""
+    if s["replicas"] < 2:
+        return []
+
+    def split(counts: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
+
+    rows = [
+        ("replicas (behind HAProxy)", f"{s['replicas']}"),
+        ("sessions opened per replica", split(s["sessions_opened_per_replica"])),
+        ("sessions per replica at the end", split(s["sessions_per_replica_at_end"])),
+        ("HAProxy connections per replica", split(s["balancer_connections_per_replica"])),
+        ("balancer CPU", f"{s['balancer_cpu_s']} s"),
+    ]
+    if s["killed_replica"]:
+        rows += [
+            ("replica killed", f"{s['killed_replica']} at {s['killed_at_s']:g} s (SIGKILL)"),
+            (
+                "reconnected, own scenario kept",
+                f"{s['reconnects']} (p50 {s['reconnect_p50_s']} s, max {s['reconnect_max_s']} s)",
+            ),
+        ]
+    return rows
 
 
 def report(result: Result) -> str:
@@ -655,6 +936,7 @@ def report(result: Result) -> str:
             f"{s['client_cpu_s']} s, {s['client_cpu_ms_per_rerun']} ms per rerun",
         ),
         *browser_rows,
+        *_cluster_rows(s),
         ("machine load average (1 min)", f"{s['load_average_1min']}"),
         ("errors", f"{s['errors']}"),
         ("cross-session leaks", f"{s['leaks']}"),
@@ -707,8 +989,29 @@ def main(argv: list[str] | None = None) -> int:
         help=f"pages the websocket sessions open, in turn (of {', '.join(PAGES)}); "
         "off the planner, each session checks its name, link and page but not the figures",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N >= 2: run N replicas behind HAProxy with sticky sessions (deploy/serve.sh)",
+    )
+    parser.add_argument(
+        "--kill-replica-at",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --replicas: kill replica 1 S seconds into the run; its sessions must "
+        "reconnect to another replica and keep their scenario",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
+    if not 1 <= args.replicas <= 8:
+        parser.error("--replicas must be 1..8")
+    if args.kill_replica_at is not None and (
+        args.replicas < 2 or not 0 <= args.kill_replica_at < args.seconds
+    ):
+        parser.error("--kill-replica-at needs --replicas 2 or more and a time within --seconds")
     if not 1 <= args.sessions <= 200 or not 1 <= args.seconds <= 1800 or not 0 <= args.think <= 600:
         parser.error("--sessions must be 1..200, --seconds 1..1800 and --think 0..600")
     if not 0 <= args.browsers <= args.sessions:
@@ -721,7 +1024,19 @@ def main(argv: list[str] | None = None) -> int:
         f"load: {args.sessions} {args.client} sessions{mixed} for {args.seconds:g} s, "
         f"think {args.think:g} s, on {os.cpu_count()} CPUs"
     )
-    result = run(args.sessions, args.seconds, args.think, args.client, args.browsers, pages)
+    if args.replicas > 1:
+        killed = f", replica 1 killed at {args.kill_replica_at:g} s" if args.kill_replica_at else ""
+        print(f"through HAProxy: {args.replicas} replicas{killed}")
+    result = run(
+        args.sessions,
+        args.seconds,
+        args.think,
+        args.client,
+        args.browsers,
+        pages,
+        args.replicas,
+        args.kill_replica_at,
+    )
     print(report(result))
     if args.json:
         data = {**result.summary(), "error_list": result.errors, "leak_list": result.leaks}

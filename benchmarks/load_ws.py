@@ -13,6 +13,13 @@ Streamlit frontend does for a session, nothing more:
   run by their delta path (main area, sidebar), the widgets' ids by their keys, the page the
   app navigated to and the query string the app pushed (``page_info_changed``).
 
+Behind a load balancer with sticky sessions (``sticky=True``) the client first loads the page
+over HTTP, as a browser does, keeps the cookies the balancer sets (the one naming the replica),
+and sends them with the websocket upgrade, so the websocket lands on the replica that served the
+page. ``reconnect`` does what the browser's frontend does when the connection drops (a replica
+stopped): a new session through the balancer, with the same cookies and the same address bar
+(the share link), so the balancer moves it to a live replica and the app reopens the scenario.
+
 No message cache is announced (``cached_message_hashes`` stays empty), so the server sends
 every message in full, a little more work for the server than a browser's: a ``ref_hash``
 message is a protocol error here. Widget states are sent for the widgets whose value this
@@ -24,7 +31,9 @@ rerun does not carry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -185,9 +194,16 @@ class StreamlitClient:
     changed widget values) as often as needed, then ``close``."""
 
     def __init__(
-        self, base_url: str, query_string: str = "", timeout_s: float = 60.0, page_name: str = ""
+        self,
+        base_url: str,
+        query_string: str = "",
+        timeout_s: float = 60.0,
+        page_name: str = "",
+        sticky: bool = False,
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.sticky = sticky  # load the page first and send its cookies (a balancer's)
+        self.cookies: dict[str, str] = {}
         self.query_string = query_string
         self.page_name = page_name  # the URL path of a page opened directly ("" = the default)
         self.page_script_hash = ""
@@ -204,14 +220,48 @@ class StreamlitClient:
         query = f"?{self.query_string}" if self.query_string else ""
         return self.base_url + self.page_name + query
 
+    def _load_page(self) -> None:
+        """GET the page as a browser does, sending and keeping cookies (name=value only)."""
+        request = urllib.request.Request(self.url)
+        if self.cookies:
+            request.add_header("Cookie", self._cookie_header())
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = header.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
+            response.read()
+
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
     async def connect(self) -> None:
+        headers = {}
+        if self.sticky:
+            await asyncio.to_thread(self._load_page)
+            headers["Cookie"] = self._cookie_header()
         self._ws = await websockets.connect(
             stream_url(self.base_url),
             origin=origin_of(self.base_url),  # type: ignore[arg-type]
             subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
             max_size=None,
             open_timeout=self.timeout_s,
+            additional_headers=headers or None,
         )
+
+    async def reconnect(self) -> float:
+        """After the connection dropped: a new session at the same address (same cookies, same
+        query string, same page), its first run read to the end. Returns the seconds taken."""
+        started = time.monotonic()
+        old, self._ws = self._ws, None
+        if old is not None:
+            with contextlib.suppress(OSError, websockets.WebSocketException):
+                await old.close()
+        self.page = AppPage()
+        self.widget_ids.clear()
+        self.states.clear()
+        await self.connect()
+        await self.run()
+        return time.monotonic() - started
 
     async def close(self) -> None:
         if self._ws is not None:

@@ -1,6 +1,7 @@
 """Command line: ``python -m mrrsim project|summary|simulate|validate|link|from-link`` (SPEC 7).
 
-Bad input of any kind exits with status 2 and one line per problem on stderr; never a traceback.
+Bad input of any kind exits with status 2 and one line per problem on stderr (the first ten and a
+count of the rest); never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import NoReturn
 import polars as pl
 
 from mrrsim.metrics import summarize
+from mrrsim.problems import capped
 from mrrsim.projection import project
 from mrrsim.scenario import Scenario, ScenarioError
 from mrrsim.yamlio import MAX_BYTES, dump_scenario, load_scenario, loads_scenario, preset_names
@@ -176,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         args.handler(args)
     except ScenarioError as exc:
-        for problem in exc.problems:
+        for problem in capped(exc.problems):
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except UsageError as exc:

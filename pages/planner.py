@@ -13,6 +13,7 @@ import streamlit as st
 from mrrsim import charts, ui
 from mrrsim.decision import decision_display
 from mrrsim.downloads import csv_text, excel_bytes, file_stem, plans_frame, summary_json
+from mrrsim.formatting import currency_symbol
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
@@ -61,10 +62,10 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
     cards = plan_cards(scenario, plans)
     for row in (cards[:4], cards[4:]):
         for col, card in zip(st.columns(4), row, strict=True):
-            col.metric(
+            col.metric(  # value and delta are Markdown: the currency's own text is escaped
                 card.label,
-                card.value,
-                delta=card.delta,
+                ui.md_amounts(card.value, scenario.currency),
+                delta=None if card.delta is None else ui.md_amounts(card.delta, scenario.currency),
                 delta_description=None if card.delta is None else "vs all-monthly",
                 help=card.help,
                 border=True,
@@ -230,7 +231,15 @@ def main() -> None:
     st.subheader("The next months, your mix against billing everyone one way")
     headline_metrics(scenario, plans)
 
-    st.table(plan_table(scenario, plans), hide_index=True)
+    symbol = currency_symbol(scenario.currency)
+    st.table(  # st.table reads its cells as Markdown: the currency's own text escaped
+        plan_table(scenario, plans).with_columns(
+            pl.exclude("Figure").str.replace_all(
+                symbol, ui.md_amounts(symbol, scenario.currency), literal=True
+            )
+        ),
+        hide_index=True,
+    )
 
     # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change
     # builds one or two charts, not all of them.

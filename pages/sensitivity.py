@@ -28,11 +28,15 @@ def top_sentence(frame: pl.DataFrame, metric: str, delta: float, currency: str) 
     )
     name = "ending ARR" if metric == "ending_arr" else "the NPV of cash"
     pct = f"{delta * 100:.0f}%"
-    return (
-        f"The biggest lever on {name} is **{ui.escape_md(row['label'])}**: {pct} less gives "
+    amounts = ui.md_amounts(  # Markdown: the currency's own text escaped
         f"{ui.fmt_money(low, currency)} ({ui.fmt_delta_money(low - base, currency)}), {pct} more "
         f"gives {ui.fmt_money(high, currency)} ({ui.fmt_delta_money(high - base, currency)}), "
-        f"against {ui.fmt_money(base, currency)} with your inputs."
+        f"against {ui.fmt_money(base, currency)}",
+        currency,
+    )
+    return (
+        f"The biggest lever on {name} is **{ui.escape_md(row['label'])}**: {pct} less gives "
+        f"{amounts} with your inputs."
     )
 
 

@@ -282,3 +282,57 @@ def test_a_damaged_link_shows_a_message_and_the_default_scenario(server: str, pa
     assert shown_metrics(page) == expected_metrics(default)
     assert page.locator(key_selector("ed.name")).input_value() == default.name
     assert shown_scenario(page) == default
+
+
+def hostile_scenario() -> Scenario:
+    """Names holding Unicode line and paragraph separators, a currency that looks like a LaTeX
+    formula, and a segment whose list price is the smallest positive float."""
+    data = load_preset("three-tier-pricing").to_dict()
+    data.update(name="Plan\u2028A\u2029B", currency="$x$")
+    data["segments"][0]["name"] = "Starter\u2028line"
+    data["segments"][1]["name"] = "Pro\u2029para\x85nel"
+    data["segments"][2]["list_price"] = 5e-324
+    return parse_scenario(data)
+
+
+@pytest.mark.parametrize("path", ["", "sensitivity", "cohorts"])
+def test_hostile_names_currency_and_tiny_prices_draw_every_chart(
+    server: str, page: Page, path: str
+) -> None:
+    """U+2028/U+2029 in names once blanked every chart ("Unexpected token ILLEGAL"), a list
+    price of 5e-324 broke the axes, and a currency of ``$x$`` showed as a formula."""
+    scenario = hostile_scenario()
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
+    page.goto(share.share_url(scenario, server + path), wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=WAIT_MS)
+    wait_until_idle(page, WAIT_MS)  # every chart on view drawn, or a timeout
+    assert_no_crash(page)
+    assert not [line for line in console if "ILLEGAL" in line or "Infinity" in line]
+    charts = page.locator('[data-testid="stVegaLiteChart"]:visible')
+    assert charts.count() >= 1
+    assert page.locator('[data-testid="stMain"] .katex').count() == 0  # no formula anywhere
+    if not path:
+        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert any(v.startswith("$x$ ") for v in values), values
+    shot(page, f"hostile-{path or 'planner'}")
+
+
+def test_tables_offer_no_csv_download_of_unescaped_names(server: str, page: Page) -> None:
+    """Streamlit's own table toolbar would write a segment named ``=HYPERLINK(...)`` into a CSV
+    as it is, and a spreadsheet would run it; the app turns that export off
+    (``client.disableDataExport``), its own CSV download neutralises such names instead."""
+    data = load_preset("three-tier-pricing").to_dict()
+    data["segments"][0]["name"] = '=HYPERLINK("http://x.example","y")'
+    data["segments"][1]["name"] = "+SUM(1,2)"
+    scenario = parse_scenario(data)
+    page.goto(share.share_url(scenario, server + "cohorts"), wait_until="domcontentloaded")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=WAIT_MS)
+    wait_until_idle(page, WAIT_MS)
+    table.hover()
+    page.wait_for_timeout(500)
+    toolbar = page.locator('[data-testid="stElementToolbar"]')
+    assert toolbar.count() >= 1  # the toolbar is there (search, full screen) ...
+    assert page.get_by_role("button", name="Download as CSV").count() == 0  # ... no download
+    assert_no_crash(page)

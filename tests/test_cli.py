@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from mrrsim import load_preset, project, summarize
+from mrrsim import ScenarioError, load_preset, project, summarize
 from mrrsim.projection import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,3 +148,41 @@ def test_link_and_from_link_round_trip(tmp_path):
     from mrrsim import load_scenario
 
     assert load_scenario(path) == load_preset("enterprise-annual")
+
+
+def test_a_named_pipe_is_refused_at_once(tmp_path):
+    """Opening a FIFO for reading would wait for a writer for ever: it is refused unread."""
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    out = subprocess.run(
+        [sys.executable, "-m", "mrrsim", "validate", str(fifo)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,  # a hang fails here instead of stalling the suite
+    )
+    assert out.returncode == 2
+    assert out.stderr == f"error: {fifo}: is a named pipe (FIFO), not a scenario file\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/dev/zero", "a device"), ("/dev/null", "a device"), (".", "a directory")]
+)
+def test_devices_and_directories_are_refused(path, kind):
+    out = run("summary", path)
+    assert out.returncode == 2
+    assert out.stderr == f"error: {path}: is {kind}, not a scenario file\n"
+
+
+def test_overlong_names_are_cut_in_messages():
+    long_name = "a" * 5_000
+    out = run("validate", long_name)
+    assert out.returncode == 2
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("error: aaaa") and line.endswith("...: cannot read (File name too long)")
+    assert len(line) < 150
+    with pytest.raises(ScenarioError) as info:
+        load_preset("b" * 5_000)
+    (problem,) = info.value.problems
+    assert problem.startswith("unknown preset '" + "b" * 57 + "...' (presets: ")
+    assert len(problem) < 250

@@ -420,15 +420,21 @@ def test_huge_wrong_values_give_short_messages(field: str, value: Any, message: 
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("name: 2020-02-30\nsegments: [{name: a, list_price: 1}]", "day is out of range"),
         ("name: x\nsegments: [{name: a, list_price: 1" + "0" * 5000 + "}]", "digits"),
-        ("name: x\nsegments: [{name: a, list_price: 0b" + "1" * 9000 + "}]", "finite"),
+        ("name: x\nsegments: [{name: a, list_price: 0b" + "1" * 9000 + "}]", "plain decimal"),
     ],
 )
 def test_yaml_values_python_cannot_build_are_refused_clearly(text: str, words: str) -> None:
     with pytest.raises(ScenarioError) as info:
         loads_scenario(text)
     assert words in " ".join(info.value.problems)
+
+
+def test_dates_python_cannot_build_are_just_text() -> None:
+    """YAML 1.2 has no timestamps: ``2020-02-30`` is a name like any other."""
+    assert loads_scenario("name: 2020-02-30\nsegments: [{name: a, list_price: 1}]").name == (
+        "2020-02-30"
+    )
 
 
 def test_special_files_are_refused_quickly() -> None:
@@ -664,8 +670,8 @@ SUBPROCESS_CASES = [
         b"name: x\nsegments: [{name: a, list_price: 1" + b"0" * 400 + b"}]",
         "finite",
     ),
-    (["project", "-"], b"name: 2020-02-30\nsegments: [{name: a, list_price: 1}]", "out of range"),
-    (["validate", "/dev/zero"], b"", "larger than 1,000,000 bytes"),
+    (["project", "-"], b"name: a\nsegments: [{name: a, list_price: 1:20}]", "base-60"),
+    (["validate", "/dev/zero"], b"", "is a device, not a scenario file"),
     (["from-link", "v1." + "A" * 9_000], b"", "too long"),
     (["from-link", resealed(b"\0" * 6_000_000)], b"", "KB of data"),
     (["simulate", DEFAULT_PRESET, "--paths", "10000000000"], b"", "paths"),
@@ -696,3 +702,121 @@ def test_the_real_command_refuses_with_status_2_and_no_traceback(
 def test_help_exits_0() -> None:
     code, out, _ = run_cli(["--help"])
     assert code == 0 and "from-link" in out
+
+
+# --- payload shapes of the adversarial pass (issue 14) ----------------------------------------
+
+SEPARATOR_CHARS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+separated_names = st.builds(
+    lambda a, sep, b: (a + sep + b).strip() or "x" + sep + "y",
+    st.text(max_size=20),
+    st.text(st.sampled_from(SEPARATOR_CHARS), min_size=1, max_size=3),
+    st.text(max_size=20),
+)
+
+
+@HEAVY
+@given(separated_names, separated_names)
+@example("Plan\u2028A", "Pro\u2029B")
+def test_line_separators_in_names_survive_files_links_and_charts(name: str, segment: str) -> None:
+    """Names holding line or paragraph separators load back exactly from YAML and links, and
+    nothing Vega gets from them holds one (Vega ended its expression strings there)."""
+    from mrrsim import charts, project
+
+    assume(name.strip() and segment.strip())
+    try:
+        scenario = parse_scenario(
+            {"name": name, "segments": [{"name": segment, "list_price": 10, "new_customers": 5}]}
+        )
+    except ScenarioError as exc:  # a name the model refuses (e.g. blank after trimming)
+        assert_clean_problems(exc)
+        return
+    assert loads_scenario(dump_scenario(scenario)) == scenario
+    assert share.decode(share.encode(scenario)) == scenario
+    chart = charts.mrr_by_segment_term_chart(project(scenario), scenario.currency)
+    spec = charts.vega_spec(chart)
+    datasets = spec.pop("datasets", {})
+    texts = [json.dumps(spec, ensure_ascii=False)]
+    texts += [json.dumps(d.to_dicts(), ensure_ascii=False) for d in datasets.values()]
+    assert not any(c in text for text in texts for c in "\u2028\u2029\x85")
+
+
+YAML_1_1_FORMS = st.one_of(
+    st.builds(lambda h, m: f"{h}:{m:02d}", st.integers(0, 999), st.integers(0, 59)),
+    st.builds(lambda n: f"0x{n:X}", st.integers(0, 10**6)),
+    st.builds(lambda n: f"0o{n:o}", st.integers(0, 10**6)),
+    st.builds(lambda n: f"0b{n:b}", st.integers(0, 10**6)),
+    st.builds(lambda n: f"0{n:o}", st.integers(1, 10**6)),
+    st.builds(lambda a, b: f"{a}_{b:03d}", st.integers(1, 999), st.integers(0, 999)),
+    st.sampled_from(["yes", "No", "ON", "off", "Y", "n", "Yes", "OFF"]),
+)
+
+
+@FUZZ
+@given(YAML_1_1_FORMS, st.sampled_from(["name", "list_price", "horizon_months", "currency"]))
+def test_yaml_1_1_look_alikes_are_refused_wherever_they_stand(form: str, field: str) -> None:
+    """``1:20``, ``0x10``, ``0o10``, ``0b1``, ``010``, ``1_000`` and yes/no words are refused
+    with their line and what to write instead, in text fields and number fields alike."""
+    data = {"name": "x", "segments": [{"name": "a", "list_price": 1}]}
+    holder = data["segments"][0] if field == "list_price" else data
+    holder[field] = "@@"
+    text = yaml_text(data).replace("'@@'", form).replace("@@", form)
+    result = outcome(loads_scenario, text)
+    assert isinstance(result, ScenarioError), text
+    (problem,) = result.problems
+    assert problem.startswith("line ") and "write" in problem and repr(form) in problem
+
+
+@FUZZ
+@given(
+    st.sampled_from(["name", "currency", "horizon_months", "annual_discount", "segments"]),
+    st.integers(1, 4),
+)
+def test_duplicate_keys_are_refused_naming_the_key(key: str, copies: int) -> None:
+    lines = PRESET_YAML.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if not lines[i].startswith((" ", "-"))),
+        len(lines),
+    )
+    text = "".join(lines + lines[start:end] * copies)
+    result = outcome(loads_scenario, text)
+    assert isinstance(result, ScenarioError)
+    assert len(result.problems) == copies
+    assert all(f"the key {key!r} is given twice" in p for p in result.problems)
+
+
+@settings(FUZZ, max_examples=10)
+@given(st.integers(11, 3_000), st.sampled_from(["top", "segment"]))
+@example(9_000, "top")  # each unknown key costs a "did you mean" look-up: about 1 s for 9,000
+def test_many_unknown_keys_give_ten_lines_and_a_count(count: int, where: str) -> None:
+    """A file with thousands of unknown keys: the CLI prints ten problems and a count."""
+    data: dict[str, Any] = {"name": "x", "segments": [{"name": "a", "list_price": 1}]}
+    holder = data if where == "top" else data["segments"][0]
+    holder.update({f"unknown_{i}": i for i in range(count)})
+    code, out, err = run_cli(["validate", "-"], json.dumps(data).encode())
+    assert code == 2 and out == "", err[:500]
+    lines = err.splitlines()
+    assert len(lines) == (count if count <= 11 else 11)
+    if count > 11:
+        assert lines[-1] == f"error: …and {count - 10:,} more problems"
+
+
+@settings(FUZZ, max_examples=25)
+@given(st.integers(21, 12_000), st.sampled_from([[0, 0], ["x"] * 12, [], [None, -1]]))
+def test_short_links_expanding_to_many_problems_print_ten_and_a_count(
+    segments: int, segment: list
+) -> None:
+    """A link of a few hundred characters can hold thousands of bad segments; refusing it
+    prints ten problems and a count, in bounded time."""
+    content = json.dumps(["n", [segment] * segments], separators=(",", ":")).encode()
+    assume(len(content) <= share.MAX_JSON_BYTES)
+    token = resealed(content, codec=1)
+    started = time.perf_counter()
+    code, out, err = run_cli(["from-link", token])
+    assert time.perf_counter() - started < HANG_S
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert 1 <= len(lines) <= 11
+    if len(lines) == 11:
+        assert lines[-1].startswith("error: …and ") and lines[-1].endswith(" more problems")

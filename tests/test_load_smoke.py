@@ -5,7 +5,9 @@ headline figures checked against ``summarize()`` on every rerun. Also the websoc
 protobuf helpers (``benchmarks/load_ws.py``) and the checks that tell a leak from an error.
 
 The browser run needs Debian's Chromium; skipped without it, except in CI (``CI=true``), where
-it must run.
+it must run. The same holds for HAProxy and the run through the balancer: two replicas started
+by ``deploy/serve.sh``, six sessions, one replica killed mid-run; its sessions reconnect to the
+other and show their own scenario again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import importlib.util
 import itertools
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -65,6 +68,16 @@ def browser_bench(bench: ModuleType) -> ModuleType:
         reason = "headless Chromium is not available (/usr/bin/chromium or playwright)"
         if _in_ci():
             pytest.fail(f"{reason}; CI must run the browser load smoke test")
+        pytest.skip(reason)
+    return bench
+
+
+@pytest.fixture(scope="module")
+def balanced_bench(bench: ModuleType) -> ModuleType:
+    if bench.haproxy_path() is None:
+        reason = "HAProxy is not installed (apt-get install haproxy)"
+        if _in_ci():
+            pytest.fail(f"{reason}; CI must run the load smoke run through the balancer")
         pytest.skip(reason)
     return bench
 
@@ -374,3 +387,49 @@ def test_a_small_mixed_load_run_has_no_errors_and_no_leaks(browser_bench: Module
     assert len(result.browser_latencies_s) < summary["reruns"]  # the ws client reran too
     assert summary["browser_rerun_p95_s"] is not None and result.browser_cpu_s > 0
     assert "rerun latency in Chromium (2)" in browser_bench.report(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Several replicas behind HAProxy (deploy/serve.sh)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["two"], {}, "REPLICAS must be a whole number (got 'two')"),
+        (["0"], {}, "REPLICAS must be between 1 and 32 (got 0)"),
+        (["2"], {"REPLICA_PORTS": "8611"}, "REPLICA_PORTS lists 1 ports for 2 replicas"),
+    ],
+)
+def test_serve_refuses_bad_settings_at_once(args: list[str], env: dict, message: str) -> None:
+    out = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "serve.sh"), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2
+    assert message in out.stderr
+
+
+def test_a_small_run_through_the_balancer_survives_a_killed_replica(
+    balanced_bench: ModuleType,
+) -> None:
+    """Six sessions over two replicas, replica 1 killed 8 s in: no errors, no leaks, both
+    replicas served sessions, and every session of the killed one reconnected through HAProxy
+    to the other with its own scenario (from its link) and carried on."""
+    bench = balanced_bench
+    result = bench.run(6, WS_SECONDS, WS_THINK_S, client="ws", replicas=2, kill_replica_at=8.0)
+    _check_run(bench, result, 6)
+    summary = result.summary()
+    opened = summary["sessions_opened_per_replica"]
+    assert set(opened) == {"r1", "r2"} and sum(opened.values()) == 6
+    assert summary["killed_replica"] == "r1"
+    assert summary["sessions_per_replica_at_end"] == {"r2": 6}
+    assert summary["reconnects"] == opened["r1"]
+    assert all(0 < t < 30 for t in result.reconnect_s)
+    connections = summary["balancer_connections_per_replica"]
+    assert set(connections) == {"r1", "r2"} and all(n > 0 for n in connections.values())
+    assert "reconnected, own scenario kept" in bench.report(result)

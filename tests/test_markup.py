@@ -335,6 +335,9 @@ def test_streamlit_settings_suit_a_public_app() -> None:
     assert config["server"].get("enableCORS", True) is True
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["showErrorDetails"] in ("none", False)
+    # Streamlit's own "Download as CSV" (tables, chart table views) writes =HYPERLINK(...)
+    # names unescaped; the app's downloads are the only way out (test_browser checks the button).
+    assert config["client"]["disableDataExport"] is True
 
 
 def test_streamlit_settings_keep_reruns_cheap_for_many_users() -> None:

@@ -130,3 +130,78 @@ def test_unicode_line_breaks_in_names_survive_yaml(name: str) -> None:
     back = loads_scenario(text)
     assert back == scenario
     assert back.segments[0].name == name
+
+
+SEGMENT = "name: {name}\nsegments:\n  - name: Pro\n    list_price: {price}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "price", "problem"),
+    [
+        (
+            "x",
+            "1:20",
+            "line 4: '1:20' is a base-60 number (old YAML reads it as 80): write the number in "
+            "plain decimal, or quote it ('1:20') if it is text",
+        ),
+        ("x", "0x10", "line 4: '0x10' is not a decimal number (old YAML reads it as 16)"),
+        ("x", "010", "line 4: '010' is a number with a leading zero (old YAML reads it as 8)"),
+        ("x", "0o10", "line 4: '0o10' is not a decimal number (old YAML reads it as text)"),
+        ("x", "0b101", "line 4: '0b101' is not a decimal number (old YAML reads it as 5)"),
+        ("x", "1_000", "line 4: '1_000' is a number with underscores (old YAML reads it as 1000)"),
+        (
+            "yes",
+            "5",
+            "line 1: 'yes' is a yes/no word (old YAML reads it as True): write true or false, "
+            "or quote it ('yes') if it is text",
+        ),
+        ("Off", "5", "line 1: 'Off' is a yes/no word (old YAML reads it as False)"),
+        ("ON", "5", "line 1: 'ON' is a yes/no word (old YAML reads it as True)"),
+    ],
+)
+def test_yaml_1_1_look_alikes_are_refused_saying_what_to_write(name, price, problem):
+    (line,) = refused(SEGMENT.format(name=name, price=price))
+    assert line.startswith(problem)
+    assert "write" in line
+
+
+def test_plain_values_follow_yaml_1_2_core_rules():
+    """Dates and yes/no words quoted are text, ``1e3`` and ``.5`` are numbers."""
+    sc = loads_scenario(SEGMENT.format(name="2020-01-01", price="1e3"))
+    assert (sc.name, sc.segments[0].list_price) == ("2020-01-01", 1000.0)
+    sc = loads_scenario(SEGMENT.format(name="'yes'", price=".5"))
+    assert (sc.name, sc.segments[0].list_price) == ("yes", 0.5)
+    sc = loads_scenario(SEGMENT.format(name='"1:20"', price="+12"))
+    assert (sc.name, sc.segments[0].list_price) == ("1:20", 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            "name: a\nname: b\nsegments: [{name: Pro, list_price: 1}]\n",
+            ["line 2: the key 'name' is given twice (also on line 1); keep one"],
+        ),
+        (
+            "name: a\nsegments:\n  - name: Pro\n    list_price: 1\n    list_price: 2\n",
+            ["line 5: the key 'list_price' is given twice (also on line 4); keep one"],
+        ),
+        (
+            '{"name": "a", "segments": [], "name": "b", "segments": []}',
+            [
+                "line 1: the key 'name' is given twice (also on line 1); keep one",
+                "line 1: the key 'segments' is given twice (also on line 1); keep one",
+            ],
+        ),
+    ],
+)
+def test_duplicate_keys_are_refused_naming_key_and_line(text, problems):
+    assert refused(text) == problems
+
+
+@pytest.mark.parametrize("name", ["1e3", "0o10", "yes", "1.0e5", "1:20", "010", "null", "0x1F"])
+def test_names_that_look_like_values_are_quoted_when_written(name):
+    sc = make([{"name": name, "list_price": 1}], name=name)
+    text = dump_scenario(sc)
+    assert text.count(f"name: '{name}'") == 2
+    assert loads_scenario(text) == sc

@@ -9,7 +9,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-__all__ = ["vega_spec"]
+__all__ = ["vega_safe", "vega_spec"]
 
 # Altair's data transformer is process-wide; each call of ``vega_spec`` enables ours briefly.
 _TRANSFORMER_LOCK = threading.Lock()
@@ -32,17 +32,61 @@ def _named_dataset(data: Any, datasets: dict[str, Any]) -> dict[str, Any]:
 alt.data_transformers.register("mrrsim_named", _named_dataset)
 
 
+# Vega's expression parser (JavaScript's rules before 2019) ends a string literal at U+2028 and
+# U+2029, and Vega-Lite writes data values into expressions (sort orders, legends), so a name
+# holding one blanked the chart ("Unexpected token ILLEGAL"): every line break becomes a space.
+# Vega computes axis ticks from powers of ten of the data's span, which overflow for subnormal
+# numbers (a list price of 5e-324 broke the axes and emptied the tornado): amounts nearer zero
+# than _TINY are drawn as zero.
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_TO_SPACE = str.maketrans(dict.fromkeys(_LINE_BREAKS, " "))
+_TINY = 1e-200
+
+
+def vega_safe(value: Any) -> Any:
+    """What Vega can draw: ``value`` (a spec's JSON parts or a polars frame) with every line
+    break in text replaced by a space and every float nearer zero than 1e-200 set to 0."""
+    if isinstance(value, str):
+        return value.translate(_TO_SPACE)
+    if isinstance(value, float):
+        return 0.0 if abs(value) < _TINY else value
+    if isinstance(value, dict):
+        return {vega_safe(k): vega_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [vega_safe(v) for v in value]
+    if isinstance(value, pl.DataFrame):
+        schema = value.schema
+        return value.with_columns(
+            *(
+                pl.col(name).str.replace_all(f"[{_LINE_BREAKS}]", " ").alias(name)
+                for name, dtype in schema.items()
+                if dtype == pl.String
+            ),
+            *(
+                pl.when(pl.col(name).abs() < _TINY)
+                .then(0.0)
+                .otherwise(pl.col(name))
+                .cast(dtype)
+                .alias(name)
+                for name, dtype in schema.items()
+                if dtype.is_float()
+            ),
+        )
+    return value
+
+
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """An Altair chart's Vega-Lite spec, its polars data as named datasets (frames).
 
     Built without Altair's JSON-schema validation, which costs more than building the chart
     (the chart tests validate every builder's spec instead). The chart fits its container's
     width but keeps the plot's own height: with Vega-Lite's default "fit", a container squeezes
-    title, legend, axes and plot into the height, leaving a thin plot."""
+    title, legend, axes and plot into the height, leaving a thin plot. Spec and data are
+    ``vega_safe``: user text and extreme numbers cannot break Vega."""
     datasets: dict[str, Any] = {}
     with _TRANSFORMER_LOCK, alt.data_transformers.enable("mrrsim_named", datasets=datasets):
-        spec = chart.to_dict(validate=False)
+        spec = vega_safe(chart.to_dict(validate=False))
     spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     if datasets:
-        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+        spec["datasets"] = {**spec.get("datasets", {}), **vega_safe(datasets)}
     return spec

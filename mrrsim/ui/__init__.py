@@ -46,7 +46,7 @@ _EXPORTS = {
         "summary_cached tornado_cached tornado_spec"
     ),
     "mrrsim.ui.text": (
-        "DECISION_FIELDS escape_md humanize_problem SCENARIO_FIELDS "
+        "DECISION_FIELDS escape_md humanize_problem md_amounts SCENARIO_FIELDS "
         "SEGMENT_FIELDS UNCERTAINTY_FIELDS"
     ),
     "mrrsim.formatting": (

@@ -22,6 +22,7 @@ from typing import Any
 import streamlit as st
 
 from mrrsim import share
+from mrrsim.problems import MAX_SHOWN, capped
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
 from mrrsim.ui.compat import leave_pages_folder_mode
 from mrrsim.ui.engine import preset_cached, share_token, share_token_or_problem
@@ -161,7 +162,7 @@ def _initial_scenario() -> Scenario:
         try:
             return share.decode(token)
         except ScenarioError as exc:
-            st.session_state[_LINK_ERROR] = exc.problems
+            st.session_state[_LINK_ERROR] = capped(exc.problems)
     return preset_cached(DEFAULT_PRESET)
 
 
@@ -277,7 +278,7 @@ def _on_preset() -> None:
     try:
         load_scenario_into_editor(preset_cached(name))
     except ScenarioError as exc:
-        st.session_state[_UPLOAD_ERROR] = exc.problems
+        st.session_state[_UPLOAD_ERROR] = capped(exc.problems)
     else:
         st.session_state.pop(_UPLOAD_ERROR, None)
         st.session_state.pop(_LINK_ERROR, None)
@@ -290,7 +291,10 @@ def _on_upload() -> None:
     try:
         scenario = loads_scenario(upload.getvalue())
     except ScenarioError as exc:
-        st.session_state[_UPLOAD_ERROR] = [f"{upload.name}: {p}" for p in exc.problems]
+        shown = capped(exc.problems)
+        st.session_state[_UPLOAD_ERROR] = [
+            f"{upload.name}: {p}" for p in shown[:MAX_SHOWN]
+        ] + shown[MAX_SHOWN:]
         return
     load_scenario_into_editor(scenario)
     st.session_state[_PRESET] = None
@@ -372,8 +376,9 @@ def decision_inputs() -> None:
 
 
 def _errors(lines: list[str]) -> None:
-    """Problems as error boxes; they quote what the user typed, so never as Markdown."""
-    for line in lines:
+    """Problems as error boxes (the first few and a count of the rest); they quote what the
+    user typed, so never as Markdown."""
+    for line in capped(lines):
         st.error(escape_md(line), icon=":material/error:")
 
 

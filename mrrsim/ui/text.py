@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from mrrsim.formatting import currency_symbol
+
 __all__ = [
     "DECISION_FIELDS",
     "SCENARIO_FIELDS",
@@ -19,6 +21,7 @@ __all__ = [
     "Field",
     "escape_md",
     "humanize_problem",
+    "md_amounts",
 ]
 
 Kind = Literal["text", "longtext", "int", "money", "count", "pct"]
@@ -207,6 +210,20 @@ def escape_md(text: str) -> str:
     """Text safe to put inside Markdown (labels, st.markdown): every markup character escaped,
     so a segment called ``**Pro** :red[x]`` shows exactly that."""
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def md_amounts(text: str, currency: str) -> str:
+    """Formatted amounts (``fmt_money``, ``fmt_delta_money``, a sentence of them) ready for a
+    place Streamlit reads as Markdown: a metric's value or delta, an ``st.table`` cell, a
+    sentence. The user's own currency text in them is escaped, so a currency such as ``$x$``
+    or ``**X**`` shows as typed instead of as a formula or bold; everything else is left as it
+    is (a metric's delta colour follows its leading '-'). A known symbol such as '$' needs
+    nothing: it always stands before a digit, and a '$' before a digit never closes a formula
+    in Streamlit's Markdown, so '$1.2M (-$0.3M)' stays text."""
+    symbol = currency_symbol(currency)
+    if not symbol.strip() or symbol.strip() != currency.strip():
+        return text
+    return text.replace(symbol, escape_md(symbol))
 
 
 _PATH = re.compile(r"^(?:share link: )?(segments\[(\d+)\]\.|uncertainty\.)?(\w+): (.*)$", re.S)

@@ -1,0 +1,100 @@
+"""Long problem lists are shown as the first ten and a count of the rest: in the command line,
+the sidebar and the notice of a bad share link."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app import APP, TIMEOUT
+
+from mrrsim import share
+from mrrsim.problems import MAX_SHOWN, capped, more_problems
+from mrrsim.scenario import ScenarioError
+from mrrsim.ui import escape_md
+
+ROOT = Path(__file__).resolve().parents[1]
+UNKNOWN_KEYS = "name: x\nsegments: [{name: a, list_price: 1}]\n" + "".join(
+    f"k{i}: 1\n" for i in range(9_000)
+)
+
+
+def huge_link(segments: int = 6_000) -> str:
+    """A short, well-sealed link whose content is thousands of bad segments (as anyone can make)."""
+    content = json.dumps(["n", [[0, 0]] * segments], separators=(",", ":")).encode()
+    return share._seal(bytes([1]) + share._lzma(content))
+
+
+def test_capped_keeps_short_lists_and_counts_the_rest() -> None:
+    lines = [f"p{i}" for i in range(25)]
+    assert capped(lines[:3]) == ["p0", "p1", "p2"]
+    assert capped(lines[:11]) == lines[:11]  # "1 more" would hide no line
+    assert capped(lines) == [*lines[:10], "…and 15 more problems"]
+    assert capped(capped(lines)) == capped(lines)
+    assert capped(lines, 2) == ["p0", "p1", "…and 23 more problems"]
+    assert more_problems(1) == "…and 1 more problem"
+    assert more_problems(24_892) == "…and 24,892 more problems"
+
+
+def test_a_short_link_expands_to_thousands_of_problems() -> None:
+    """The shape the issue found: a link of a few hundred characters, over 10,000 problems."""
+    token = huge_link()
+    assert len(token) < 300
+    with pytest.raises(ScenarioError) as info:
+        share.decode(token)
+    assert len(info.value.problems) > 10_000
+
+
+def test_the_cli_prints_the_first_ten_problems_and_a_count() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mrrsim", "validate", "-"],
+        input=UNKNOWN_KEYS,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == MAX_SHOWN + 1
+    assert lines[0] == "error: k0: unknown field"
+    assert lines[-1] == "error: …and 8,990 more problems"
+    out = subprocess.run(
+        [sys.executable, "-m", "mrrsim", "from-link", huge_link()],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    lines = out.stderr.splitlines()
+    assert len(lines) == MAX_SHOWN + 1
+    assert lines[0] == "error: share link: segments[0].name: must be text (got 0)"
+    assert lines[-1].startswith("error: …and ") and lines[-1].endswith(" more problems")
+
+
+def test_a_link_with_thousands_of_problems_shows_ten_and_a_count() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params[share.QUERY_KEY] = huge_link()
+    at.run()
+    assert not at.exception
+    (notice,) = [e.value for e in at.error if "could not be opened" in e.value]
+    items = [line for line in notice.splitlines() if line.startswith("- ")]
+    assert len(items) == MAX_SHOWN + 1
+    assert items[-1].startswith("- …and ") and items[-1].endswith(" more problems")
+    assert len(notice) < 2_000  # was 2 MB of page text, 9.7 s for a browser to draw
+
+
+def test_an_upload_with_thousands_of_unknown_keys_shows_ten_boxes_and_a_count() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    upload = ("keys.yaml", UNKNOWN_KEYS.encode(), "application/x-yaml")
+    at.file_uploader(key="ed.upload").set_value(upload).run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert len(errors) == MAX_SHOWN + 1
+    assert errors[0] == escape_md("keys.yaml: k0: unknown field")
+    assert errors[-1] == escape_md("…and 8,990 more problems")
