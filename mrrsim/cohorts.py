@@ -1,20 +1,30 @@
-"""Cohort retention by acquisition month (SPEC section 3 read cohort by cohort), and a worked
-month-1 example of the same formulas.
+"""Cohort retention by acquisition month (docs/model.md, "Projection" read cohort by cohort), and
+a worked month-1 example of the same formulas.
 
 A cohort acquired in month a >= 1 of one segment and billing term starts with
 n(a) * share customers, n(a) = new_customers * (1 + acquisition_growth)^(a - 1). At age
 k = t - a it has passed e = k billing events on the monthly plan (every month) or e = floor(k / 12)
 renewals on the annual plan, so it holds
 
-    customers = n(a) * share * (1 - churn)^e,   MRR = customers * price * (1 + expansion)^e
+    customers = n(a) * share * (1 - churn)^e * (1 - u)^s
+    MRR = customers * price * (1 + expansion)^e
 
-with price p (monthly) or p * (1 - d) (annual). With several segments the cohort of month a is
-the sum over segments; retention is that sum over the sum at age 0, so it differs by acquisition
-month when segments grow at different rates. Only new customers form cohorts here: the existing
-base has no acquisition month inside the horizon.
+with price p (monthly) or p * (1 - d) (annual), and s the months in a + 1..t where a share u of
+its monthly customers switches to annual (docs/model.md, "Switching"; s = 0 on the annual plan).
+A cohort's switchers stay in their acquisition cohort, on the annual plan: those switching in
+month τ (U of them, at (1 - d) times their monthly MRR) renew in τ + 12, τ + 24, … at the movers'
+churn c_ma and take the annual expansion at each renewal. So a cohort's annual row can grow
+after age 0, and the sum of the cohorts equals the projection's new-customer part per term.
 
-Built in one lazy polars plan: segments x terms crossed with every (cohort, age) pair
-(at most 20 * 2 * 7,260 rows for H = 120), aggregated over segments before anything is drawn.
+With several segments the cohort of month a is the sum over segments; retention is that sum over
+the sum at age 0, so it differs by acquisition month when segments grow at different rates. Only
+new customers form cohorts here: the existing base has no acquisition month inside the horizon.
+
+Built in lazy polars plans with no loop over months or cohorts: segments x terms crossed with
+every (cohort, age) pair (at most 20 * 2 * 7,260 rows for H = 120); for segments that switch,
+(cohort, switch month) pairs (at most 7,140 a segment), each crossed with its renewals (at most
+20 * 25,000 rows for H = 120) and, summed over segments and renewal periods, with the 12 months
+of each period (at most 7,260 * 12 rows). Everything is aggregated before anything is drawn.
 """
 
 from __future__ import annotations
@@ -50,14 +60,92 @@ def _grid(horizon: int) -> pl.LazyFrame:
     )
 
 
+def _months_switching(first: pl.Expr, last: pl.Expr) -> pl.Expr:
+    """How many months of first..last (inclusive) lie inside the group's switching months."""
+    lo = pl.max_horizontal(first, pl.col("conv_first"))
+    hi = pl.min_horizontal(last, pl.col("conv_last"))
+    return pl.max_horizontal(hi - lo + 1, pl.lit(0)).cast(pl.Float64)
+
+
 def _cohort_values(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Customers and MRR of each (segment, term, cohort, age) from the SPEC section 3 formulas."""
+    """Customers and MRR of each (segment, term, cohort, age) still on the term they chose."""
     size = pl.col("new0") * pl.col("share") * (1.0 + pl.col("growth")).pow(pl.col("cohort") - 1)
     events = (pl.col("age") // pl.col("stride")).cast(pl.Float64)
-    customers = size * pl.col("survive").pow(events)
+    stayed = _months_switching(pl.col("cohort") + 1, pl.col("cohort") + pl.col("age"))
+    customers = size * pl.col("survive").pow(events) * (1.0 - pl.col("conversion")).pow(stayed)
     return lf.with_columns(
         customers.alias("customers"),
         (customers * pl.col("price") * pl.col("grow").pow(events)).alias("mrr"),
+    )
+
+
+def _switchers(params: pl.LazyFrame, horizon: int) -> pl.LazyFrame:
+    """Customers and MRR per (cohort, age) of the monthly customers who switched to annual.
+
+    Cohort a's switchers of month τ (age j = τ - a >= 1, τ inside the switching months):
+    U = n(a) * share * (1 - c)^j * (1 - u)^(switching months in a + 1..τ - 1) * u, at annual MRR
+    (1 - d) * p * (1 + e_m)^j each; after k renewals U * (1 - c_ma)^k customers at that MRR
+    times (1 + e_a)^k, from month τ + 12k to τ + 12k + 11 (or the horizon).
+    """
+    size = pl.col("new0") * pl.col("share") * (1.0 + pl.col("growth")).pow(pl.col("cohort") - 1)
+    tau = pl.col("cohort") + pl.col("age")
+    before = _months_switching(pl.col("cohort") + 1, tau - 1)
+    switched = (
+        size
+        * pl.col("survive").pow(pl.col("age").cast(pl.Float64))
+        * (1.0 - pl.col("conversion")).pow(before)
+        * pl.col("conversion")
+    )
+    annual_price = (
+        (1.0 - pl.col("discount"))
+        * pl.col("price")
+        * pl.col("grow").pow(pl.col("age").cast(pl.Float64))
+    )
+    target = params.filter(pl.col("origin") == "switched").select(
+        "seg_idx",
+        pl.col("survive").alias("renew_survive"),
+        pl.col("grow").alias("renew_grow"),
+    )
+    renewals = (pl.lit(horizon) - pl.col("tau")) // 12 + 1
+    k = pl.col("renewal").cast(pl.Float64)
+    start = pl.col("tau") + 12 * pl.col("renewal")
+    return (
+        params.filter(
+            (pl.col("term_idx") == 0) & (pl.col("conversion") > 0) & (pl.col("share") > 0)
+        )
+        .join(target, on="seg_idx", how="inner")
+        .join(_grid(horizon).filter(pl.col("age") >= 1), how="cross")
+        .filter((tau >= pl.col("conv_first")) & (tau <= pl.col("conv_last")))
+        .select(
+            "cohort",
+            tau.alias("tau"),
+            "renew_survive",
+            "renew_grow",
+            switched.alias("switched"),
+            (switched * annual_price).alias("switched_mrr"),
+        )
+        .with_columns(pl.int_ranges(0, renewals, dtype=pl.Int64).alias("renewal"))
+        .explode("renewal")
+        .group_by("cohort", start.alias("start"))
+        .agg(
+            (pl.col("switched") * pl.col("renew_survive").pow(k)).sum().alias("customers"),
+            (pl.col("switched_mrr") * (pl.col("renew_survive") * pl.col("renew_grow")).pow(k))
+            .sum()
+            .alias("mrr"),
+        )
+        .with_columns(
+            pl.int_ranges(
+                pl.col("start"), pl.min_horizontal(pl.col("start") + 12, horizon + 1)
+            ).alias("month")
+        )
+        .explode("month")
+        .select(
+            pl.lit(1, dtype=pl.UInt8).alias("term_idx"),
+            "cohort",
+            (pl.col("month") - pl.col("cohort")).alias("age"),
+            "customers",
+            "mrr",
+        )
     )
 
 
@@ -88,11 +176,14 @@ def cohort_retention(scenario: Scenario) -> pl.DataFrame:
     cohort). Sorted by term (monthly, annual, all), cohort, age.
     """
     horizon = scenario.horizon_months
-    per_term = (
-        params_frame([scenario])
-        .lazy()
-        .join(_grid(horizon), how="cross")
+    params = params_frame([scenario]).lazy()
+    chose = (
+        params.join(_grid(horizon), how="cross")
         .pipe(_cohort_values)
+        .select("term_idx", "cohort", "age", "customers", "mrr")
+    )
+    per_term = (
+        pl.concat([chose, _switchers(params, horizon)])
         .group_by("term_idx", "cohort", "age")
         .agg(pl.col("customers").sum(), pl.col("mrr").sum())
         .with_columns(

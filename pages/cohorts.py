@@ -84,6 +84,13 @@ def heatmaps(scenario: Scenario, frame: pl.DataFrame, measure: str, x: str) -> N
         + ". Annual customers can only leave at a renewal, so annual rows stay at 100% for 12 "
         "months and then step down. "
         + (
+            "Monthly customers who switch to annual stay in their cohort and move to its annual "
+            "row: the monthly row falls by the switchers too, and the annual row can rise above "
+            "100% of what it started with. "
+            if any(seg.conversion_rate > 0 for seg in scenario.segments)
+            else ""
+        )
+        + (
             "To keep the chart light, every third cohort is shown (months 1, 4, 7, …); the "
             "figures and the table below cover every cohort."
             if sampled

@@ -1,6 +1,6 @@
-"""Methodology: every definition and formula behind the numbers (SPEC sections 3 to 8) in plain
-words and in maths, and a worked example computed live from the current scenario that matches
-the projection table, so a CFO can audit the model."""
+"""Methodology: every definition and formula behind the numbers (docs/model.md, section by
+section) in plain words and in maths, and a worked example computed live from the current
+scenario that matches the projection table, so a CFO can audit the model."""
 
 from __future__ import annotations
 
@@ -16,42 +16,51 @@ from mrrsim.scenario import Scenario
 MONTHLY_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("new_customers", "New customers", "n₁·(1−s)", "count"),
     ("churned_customers", "Customers lost", "E·c", "count"),
-    ("customers", "Customers at month end", "E·(1−c) + n₁·(1−s)", "count"),
+    ("switched_customers", "Customers switching to annual", "−E·(1−c)·u", "count"),
+    ("customers", "Customers at month end", "E·(1−c)·(1−u) + n₁·(1−s)", "count"),
     ("new_mrr", "New MRR", "n₁·(1−s)·p", "money"),
     ("expansion_mrr", "Expansion MRR", "E·(1−c)·p·e, if e > 0", "money"),
     ("contraction_mrr", "Contraction MRR", "E·(1−c)·p·|e|, if e < 0", "money"),
     ("churned_mrr", "Churned MRR", "E·c·p", "money"),
-    ("mrr", "MRR", "E·(1−c)·p·(1+e) + n₁·(1−s)·p", "money"),
+    ("switched_mrr", "Switched MRR (leaves monthly)", "−E·(1−c)·u·p(1+e)", "money"),
+    ("mrr", "MRR", "E·(1−c)·(1−u)·p(1+e) + n₁·(1−s)·p", "money"),
     ("cash", "Cash collected", "= MRR (billed monthly)", "money"),
     ("revenue", "Revenue recognised", "= MRR", "money"),
     ("deferred_revenue", "Deferred revenue, month end", "0 (nothing prepaid)", "money"),
 )
 ANNUAL_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("new_customers", "New customers", "n₁·s", "count"),
-    ("churned_customers", "Customers lost at renewal", "(A/12)·c_a", "count"),
-    ("customers", "Customers at month end", "A − (A/12)·c_a + n₁·s", "count"),
+    ("churned_customers", "Customers lost at renewal", "R₁·c_a", "count"),
+    ("switched_customers", "Customers switching from monthly", "U = E·(1−c)·u", "count"),
+    ("customers", "Customers at month end", "A − R₁·c_a + n₁·s + U", "count"),
     ("new_mrr", "New MRR", "n₁·s·p(1−d)", "money"),
-    ("expansion_mrr", "Expansion MRR", "(A/12)·(1−c_a)·p(1−d)·e_a, if e_a > 0", "money"),
-    ("contraction_mrr", "Contraction MRR", "(A/12)·(1−c_a)·p(1−d)·|e_a|, if e_a < 0", "money"),
-    ("churned_mrr", "Churned MRR", "(A/12)·c_a·p(1−d)", "money"),
+    ("expansion_mrr", "Expansion MRR", "R₁·(1−c_a)·p(1−dₑ)·e_a, if e_a > 0", "money"),
+    ("contraction_mrr", "Contraction MRR", "R₁·(1−c_a)·p(1−dₑ)·|e_a|, if e_a < 0", "money"),
+    ("churned_mrr", "Churned MRR", "R₁·c_a·p(1−dₑ)", "money"),
+    ("switched_mrr", "Switched MRR (arrives on annual)", "U·(1−d)·p(1+e)", "money"),
     (
         "mrr",
         "MRR",
-        "(11A/12)·p(1−d) + (A/12)(1−c_a)·p(1−d)(1+e_a) + n₁·s·p(1−d)",
+        "(A−R₁)·p(1−dₑ) + R₁(1−c_a)·p(1−dₑ)(1+e_a) + n₁·s·p(1−d) + U·(1−d)·p(1+e)",
         "money",
     ),
-    ("cash", "Cash collected", "12 × [(A/12)(1−c_a)·p(1−d)(1+e_a) + n₁·s·p(1−d)]", "money"),
+    (
+        "cash",
+        "Cash collected",
+        "12 × [R₁(1−c_a)·p(1−dₑ)(1+e_a) + n₁·s·p(1−d) + U·(1−d)·p(1+e)]",
+        "money",
+    ),
     ("revenue", "Revenue recognised", "= MRR", "money"),
     ("deferred_revenue", "Deferred revenue, month end", "D₀ + cash − revenue", "money"),
 )
 
 
 def _amount(value: float, kind: str, currency: str) -> str:
-    """Full precision for auditing: money to the cent, customers to two decimals."""
-    if kind == "money":
-        sign = "−" if value < 0 else ""
-        return f"{sign}{currency_symbol(currency)}{abs(value):,.2f}"
-    return f"{value:,.2f}"
+    """Full precision for auditing: money to the cent, customers to two decimals (a negative
+    zero shows as 0.00)."""
+    sign = "−" if value < 0 else ""
+    unit = currency_symbol(currency) if kind == "money" else ""
+    return f"{sign}{unit}{abs(value):,.2f}"
 
 
 def worked_table(
@@ -113,9 +122,11 @@ def worked_example(scenario: Scenario) -> None:
 
     st.markdown(
         "The inputs of this segment, in the symbols used above:\n\n"
-        f"- list price p = {ui.escape_md(money(x['list_price']))} a month; annual discount "
-        f"d = {ui.fmt_pct(x['discount'], 2)}, so the annual plan's MRR per customer is "
-        f"p(1−d) = {ui.escape_md(money(x['annual_price']))}\n"
+        f"- list price p = {ui.escape_md(money(x['list_price']))} a month; discount for new "
+        f"annual contracts d = {ui.fmt_pct(x['discount'], 2)}, so a new annual contract's MRR is "
+        f"p(1−d) = {ui.escape_md(money(x['annual_price']))}; contracts already signed keep "
+        f"dₑ = {ui.fmt_pct(x['signed_discount'], 2)}, MRR p(1−dₑ) = "
+        f"{ui.escape_md(money(x['signed_price']))}\n"
         f"- new customers in month 1 n₁ = {x['new_customers']:,.2f}, of which a share "
         f"s = {ui.fmt_pct(x['annual_share'], 2)} choose annual\n"
         f"- monthly churn c = {ui.fmt_pct(x['monthly_churn'], 2)}, monthly expansion "
@@ -123,8 +134,11 @@ def worked_example(scenario: Scenario) -> None:
         f"c_a = {ui.fmt_pct(x['annual_churn'], 2)}, price change at renewal "
         f"e_a = {ui.fmt_pct(x['annual_expansion'], 2)}\n"
         f"- existing monthly customers E = {x['existing_monthly']:,.2f}; existing annual "
-        f"customers A = {x['existing_annual']:,.2f}, of whom A/12 = "
-        f"{x['renewing_base']:,.2f} renew in month 1"
+        f"customers A = {x['existing_annual']:,.2f}, of whom R₁ = "
+        f"{x['renewing_base']:,.2f} renew in month 1\n"
+        f"- share of monthly customers switching to annual in month 1 "
+        f"u = {ui.fmt_pct(x['conversion_rate'], 2)} (the new customers of month 1 are too "
+        "young to switch)"
     )
     projection = ui.project_cached(scenario)
     st.subheader("Monthly plan, month 1")
@@ -132,9 +146,8 @@ def worked_example(scenario: Scenario) -> None:
     st.subheader("Annual plan, month 1")
     opening = example["annual"]["opening_deferred"]
     st.markdown(
-        "Opening deferred revenue of the existing annual base (month 0): "
-        f"D₀ = Σᵣ (A/12)·(r−1)·p(1−d) = 66 · (A/12) · p(1−d) = "
-        f"**{ui.escape_md(money(opening))}**"
+        "Opening deferred revenue of the existing annual base (month 0), at the signed price: "
+        f"D₀ = Σᵣ Rᵣ·(r−1)·p(1−dₑ) = **{ui.escape_md(money(opening))}**"
     )
     _show_worked(worked_table(scenario, segment, "annual", projection))
     st.caption(
@@ -148,18 +161,25 @@ def notation() -> None:
     st.header("Notation and units", anchor="notation")
     st.markdown(
         """
-Months are numbered **t = 1 … H** (H = the horizon); **month 0** is the existing base. All
-counts are *expected values*, so fractions of customers are normal. Every rate is per segment:
+The model is written out in full in the project's `docs/model.md`; each section below names the
+section of that document it follows. Months are numbered **t = 1 … H** (H = the horizon);
+**month 0** is the existing base. All counts are *expected values*, so fractions of customers
+are normal. Every rate is per segment:
 
 | Symbol | Input (sidebar) | Unit |
 |---|---|---|
 | p | List price per month (month-to-month plan) | currency a month |
-| d | Annual discount (the segment's own, else the scenario's) | share of 12·p |
+| d | Discount for new annual contracts (the segment's own, else the scenario's) | share of 12·p |
+| dₑ | Discount of the annual contracts already signed | share of 12·p |
 | n₁, g | New customers in month 1, their monthly growth | customers, % a month |
-| s | New customers choosing annual | share |
+| s, s₀ | New customers choosing annual at d, and at no discount | share |
 | c, e | Monthly plan: churn, expansion | % a month |
 | c_a, e_a | Annual plan: non-renewal, price change at renewal | % per renewal |
 | E, A | Existing monthly and annual customers (month 0) | customers |
+| R₁ … R₁₂ | Existing annual customers whose next renewal falls in months 1 … 12 | customers |
+| u | Monthly customers switching to annual each month, inside the switching months | % a month |
+| b | Billing effect: the share of the churn gap between the plans that billing causes | share |
+| L | Customer lifetime counted in the decision | months |
 | r | Cost of capital | % a year |
 """
     )
@@ -168,9 +188,9 @@ counts are *expected values*, so fractions of customers are normal. Every rate i
 def cohorts_section() -> None:
     st.header("Cohorts: the building block", anchor="cohorts")
     st.markdown(
-        "Every number comes from **cohorts**: the customers acquired in one month, on one "
-        "billing plan, in one segment. New customers each month grow at a steady rate and split "
-        "between the plans:"
+        "Following docs/model.md, “Projection”. Every number comes from **cohorts**: the "
+        "customers acquired in one month, on one billing plan, in one segment. New customers "
+        "each month grow at a steady rate and split between the plans:"
     )
     st.latex(
         r"n(t) = n_1\,(1+g)^{t-1},\qquad \text{monthly: } n(t)(1-s),\quad "
@@ -178,12 +198,15 @@ def cohorts_section() -> None:
     )
     st.markdown(
         "**Monthly plan.** A cohort of N customers acquired in month a loses a share c every "
-        "month and each retained customer's MRR changes by e every month:"
+        "month, a share u(τ) of the rest switches to annual in each switching month τ (see "
+        "Switching below), and each retained customer's MRR changes by e every month:"
     )
     st.latex(
-        r"\text{customers}(t) = N\,(1-c)^{t-a},\qquad "
+        r"\text{customers}(t) = N \prod_{\tau=a+1}^{t} (1-c)(1-u_\tau),\qquad "
         r"\text{MRR per customer}(t) = p\,(1+e)^{t-a}"
     )
+    st.markdown("Without switching this is the familiar N(1−c)^(t−a):")
+    st.latex(r"\text{customers}(t) = N\,(1-c)^{t-a}")
     st.markdown(
         "**Annual plan.** An annual customer pays p(1−d) per month of service, billed as "
         "12·p(1−d) up front. The cohort can only leave at a renewal (months a+12, a+24, …); "
@@ -194,44 +217,85 @@ def cohorts_section() -> None:
         r"\text{MRR per customer}(t) = p\,(1-d)\,(1+e_a)^{k}"
     )
     st.markdown(
-        "**Existing base.** The existing monthly customers E form one cohort acquired in month "
-        "0. The existing annual customers A are spread evenly over the year: A/12 of them "
-        "first renew in each of months 1 to 12, then every 12 months. Until their first renewal "
-        "they pay nothing inside the horizon (they paid before month 1), but they count as "
-        "customers and MRR and their revenue is recognised."
+        "**Signed contracts keep their price and their renewal calendar** (docs/model.md, "
+        "“Projection”, signed contracts). The existing monthly customers E form one cohort "
+        "acquired in month 0. The existing annual customers renew on their own calendar: R_r "
+        "of them first renew in month r (r = 1 … 12; an even A/12 each unless you give the "
+        "calendar), then every 12 months, at the non-renewal rate c_a. They keep the price they "
+        "signed, p(1−dₑ), raised by e_a at each renewal: changing the discount for new "
+        "contracts never reprices them. Until their first renewal they pay nothing inside the "
+        "horizon (they paid before month 1), but they count as customers and MRR and their "
+        "revenue is recognised."
     )
     st.markdown(
         "The projection table (one row per month, segment and plan) adds up all cohorts. The "
-        "Cohorts page shows the cohorts one by one; there the existing base is left out because "
-        "it has no acquisition month inside the horizon."
+        "Cohorts page shows the new customers' cohorts one by one (the existing base has no "
+        "acquisition month inside the horizon); a cohort's switchers stay in it, on its annual "
+        "row."
+    )
+
+
+def switching_section() -> None:
+    st.header("Switching existing monthly customers to annual", anchor="switching")
+    st.markdown(
+        "Following docs/model.md, “Switching”. You can move monthly customers to annual, "
+        "**steadily** (a share u of the monthly customers accepts each month, e.g. an in-app "
+        "offer, between a first and a last month) or in a **one-month campaign** (the first and "
+        "the last month are the same). In each switching month, after that month's churn and "
+        "expansion, a share u of every monthly cohort at least one month old switches: the "
+        "existing base, new customers and movers alike. The switchers of month t form an annual "
+        "cohort started in month t:"
+    )
+    st.latex(
+        r"U_t = u \cdot \text{monthly survivors of age} \geq 1,\qquad "
+        r"\text{annual MRR} = (1-d)\cdot \text{their monthly MRR in month } t"
+    )
+    st.markdown(
+        "They pay 12 × that MRR in month t (cash arrives early: deferred revenue rises by the "
+        "eleven months still to come), renew in months t+12, t+24, … and take e_a at each "
+        "renewal. Because they were moved by an offer rather than choosing annual at sign-up, "
+        "they renew at the movers' churn c_ma (see *Annual or monthly, at what discount*), not "
+        "at c_a."
+    )
+    st.markdown(
+        "**Its MRR movement.** A switch is neither new nor churned MRR: the projection table "
+        "shows it as *switched* MRR, negative on the monthly row (the monthly MRR that leaves) "
+        "and positive on the annual row (the annual MRR that arrives). Per segment and month "
+        "the two add up to −d × the monthly MRR switched: the discount given away, which is why "
+        "total MRR dips in a campaign month while cash jumps."
+    )
+    st.latex(
+        r"\text{switched}^{\text{monthly}}_t + \text{switched}^{\text{annual}}_t "
+        r"= -d \cdot \text{monthly MRR switched}_t"
     )
 
 
 def mrr_section() -> None:
     st.header("MRR, ARR and where MRR moves", anchor="mrr")
     st.markdown(
-        "**MRR** (monthly recurring revenue) in month t is the sum over active customers of "
-        "their MRR per customer; an annual customer counts at p(1−d)(1+e_a)ᵏ, one twelfth of "
-        "what they prepaid. **ARR** is 12 × MRR (a run rate, not a forecast of the next 12 "
-        "months). Each month's change in MRR is split into four movements, all reported as "
-        "positive amounts:"
+        "Following docs/model.md, “Projection table”. **MRR** (monthly recurring revenue) in "
+        "month t is the sum over active customers of their MRR per customer; an annual customer "
+        "counts at one twelfth of what they prepaid. **ARR** is 12 × MRR (a run rate, not a "
+        "forecast of the next 12 months). Each month's change in MRR is split into five "
+        "movements:"
     )
     st.markdown(
-        "- **New MRR**: the MRR of the cohort acquired this month.\n"
+        "- **New MRR**: the MRR of the cohorts acquired this month (switchers are not new).\n"
         "- **Expansion MRR** / **Contraction MRR**: the change in MRR of customers who stayed, "
-        "since last month, added up per cohort; increases are expansion, decreases contraction. "
-        "On the monthly plan this happens every month (rate e); on the annual plan only at a "
-        "renewal (rate e_a).\n"
+        "since last month, added up per cohort; increases are expansion, decreases contraction "
+        "(both shown as positive amounts). On the monthly plan this happens every month (rate "
+        "e); on the annual plan only at a renewal (rate e_a).\n"
         "- **Churned MRR**: what the customers lost this month paid last month. Monthly "
-        "customers leave any month; annual customers only at a renewal."
+        "customers leave any month; annual customers only at a renewal.\n"
+        "- **Switched MRR**: monthly customers moving to annual (see Switching), signed."
     )
     st.latex(
         r"\text{MRR}_t = \text{MRR}_{t-1} + \text{new}_t + \text{expansion}_t "
-        r"- \text{contraction}_t - \text{churned}_t"
+        r"- \text{contraction}_t - \text{churned}_t + \text{switched}_t"
     )
     st.latex(
         r"\text{customers}_t = \text{customers}_{t-1} + \text{new customers}_t "
-        r"- \text{churned customers}_t"
+        r"- \text{churned customers}_t + \text{switched customers}_t"
     )
     st.markdown(
         "These identities hold on every row of the projection table (month 0 = the existing "
@@ -250,9 +314,9 @@ def mrr_section() -> None:
 def cash_section() -> None:
     st.header("Cash, revenue recognition and deferred revenue", anchor="cash")
     st.markdown(
-        "**Cash collected.** A monthly customer pays its MRR every month (cash = MRR). An annual "
-        "customer pays 12 × its MRR in its acquisition month and at each renewal, nothing in "
-        "between:"
+        "Following docs/model.md, “Projection”. **Cash collected.** A monthly customer pays its "
+        "MRR every month (cash = MRR). An annual customer pays 12 × its MRR in its acquisition "
+        "(or switching) month and at each renewal, nothing in between:"
     )
     st.latex(
         r"\text{cash}(t) = 12 \cdot \text{customers}(t) \cdot p\,(1-d)\,(1+e_a)^{k}"
@@ -268,27 +332,27 @@ def cash_section() -> None:
     st.latex(r"D_t = D_{t-1} + \text{cash}_t - \text{revenue}_t")
     st.markdown(
         "The existing annual base starts with the service it prepaid and has not yet "
-        "received: the A/12 customers who renew in month r have r−1 months left at month 0:"
+        "received, at its signed price: the R_r customers who renew in month r have r−1 months "
+        "left at month 0 (with an even calendar this is 5.5·A·p(1−dₑ)):"
     )
-    st.latex(
-        r"D_0 = \sum_{r=1}^{12} \frac{A}{12}\,(r-1)\,p\,(1-d) = 66 \cdot \frac{A}{12}"
-        r"\cdot p\,(1-d) = 5.5\,A\,p\,(1-d)"
-    )
+    st.latex(r"D_0 = \sum_{r=1}^{12} R_r\,(r-1)\,p\,(1-d_e)")
     st.markdown("**Cumulative cash** and **cumulative revenue** are the sums over months 1 to H.")
 
 
 def summary_section() -> None:
     st.header("Headline figures", anchor="summary")
     st.markdown(
-        "**Ending MRR, ARR and customers** are those of month H, all segments and plans. "
-        "**NPV of cash** discounts each month's cash to month 1 at the annual cost of capital "
-        "r (month 1 is not discounted):"
+        "Following docs/model.md, “Summary metrics”. **Ending MRR, ARR and customers** are "
+        "those of month H, all segments and plans. **NPV of cash** discounts each month's cash "
+        "to month 1 at the annual cost of capital r (month 1 is not discounted):"
     )
     st.latex(r"\text{NPV} = \sum_{t=1}^{H} \text{cash}_t\,(1+r)^{-(t-1)/12}")
     st.markdown(
         "**NRR and GRR (12 months).** Take every customer active in month H−12 (all cohorts "
-        "acquired up to then, existing base included). NRR is their MRR in month H over their "
-        "MRR in month H−12: churn, contraction and expansion all count. GRR is the same but "
+        "acquired up to then, the existing base, movers and switchers included). NRR is their "
+        "MRR in month H over their MRR in month H−12: churn, contraction and expansion all "
+        "count. A customer who switches to annual after month H−12 is followed: its MRR now is "
+        "its annual MRR, so the discount it took counts as contraction. GRR is the same but "
         "each surviving customer counts at most at its MRR of month H−12, so expansion cannot "
         "lift it above 100%. Both are undefined when H < 13 or when there was no MRR in month "
         "H−12."
@@ -299,41 +363,111 @@ def summary_section() -> None:
         r"\min(\text{MRR}_i(H), \text{MRR}_i(H-12))}{\sum_{i \in B} \text{MRR}_i(H-12)}"
     )
     st.markdown(
-        "Over any 12 months a monthly customer survives 12 monthly churn events and its price "
-        "moves by (1+e)¹²; an annual customer passes exactly one renewal, so its MRR is kept "
-        "at (1−c_a)(1+e_a)."
+        "**All-monthly and all-annual.** The two comparison plans bill every *new* customer "
+        "monthly or annually; the customers they move off the plan they would have chosen are "
+        "movers (next section). No switching happens under all-monthly. The existing base and "
+        "its signed contracts are the same in all three plans."
+    )
+
+
+def decision_section() -> None:
+    st.header("Annual or monthly, and at what discount?", anchor="decision")
+    st.markdown(
+        "Following docs/model.md, “Policies and movers” and “Lifetime values and the "
+        "decision”. The answer is per segment and per new customer, because the trade-off "
+        "differs: a discount costs money on every annual contract, a prepaid year holds "
+        "customers who might have left within months, and annual customers often churn less."
+    )
+    st.subheader("Billing effect: movers keep part of their churn")
+    st.markdown(
+        "Annual customers usually churn less than monthly ones. Part of that gap is **caused "
+        "by billing** (a prepaid year keeps a customer through a bad quarter); the rest is "
+        "**who chooses annual** (committed customers pick the commitment). The billing effect b "
+        "says how much is billing. A customer moved to a plan it would not have chosen keeps "
+        "the part of its own retention that billing does not cause. With C the monthly plan's "
+        "churn over a year:"
+    )
+    st.latex(r"C = 1-(1-c)^{12}")
+    st.latex(
+        r"\text{moved to annual: } c_{ma} = C - b\,(C - c_a),\qquad "
+        r"\text{moved to monthly: } c_{am} = 1-\big(1 - c_a - b\,(C - c_a)\big)^{1/12}"
     )
     st.markdown(
-        "**Break-even annual discount (NPV of cash).** For new customers only (the existing "
-        "base is left out), the one discount applied to every segment at which billing "
-        "everyone annually and billing everyone monthly collect the same NPV of cash. The "
-        "annual plan's cash scales with (1−d), so it follows from two projections:"
+        "With b = 1 movers take the other plan's churn in full (the most favourable reading of "
+        "annual billing); with b = 0 they keep their own. Pushing everyone to annual therefore "
+        "gains less than the raw churn gap suggests unless billing really causes it."
+    )
+    st.subheader("Take-up with no discount: why a best discount exists")
+    st.markdown(
+        "A share s of new customers chooses annual at today's discount d. With no discount, "
+        "fewer would: s₀. Between the two, take-up follows a straight line, so a larger "
+        "discount wins more annual customers and a smaller one fewer:"
+    )
+    st.latex(r"s(x) = \min\big(1, \max(0,\; s_0 + (s - s_0)\,x/d)\big)")
+    st.markdown(
+        "Each extra point of discount is paid by *every* annual customer, but it only moves "
+        "the customers at the margin. The **best discount** is where one more point would cost "
+        "more than the movers it wins are worth. If take-up does not respond (s₀ = s), a "
+        "discount only costs money and the best discount is 0; the app then says so."
+    )
+    st.subheader("Lifetime values: why the break-even does not depend on the horizon")
+    st.markdown(
+        "A new customer is valued over its **lifetime** L (the cash it pays over L months, "
+        "discounted to its first month at the cost of capital, δ = (1+r)^(−1/12)), not over "
+        "the months left in the chart's horizon. Otherwise a contract signed in the last month "
+        "would count a full prepaid year as gain and none of the service it buys, and the "
+        "answer would change with the horizon you happen to pick."
     )
     st.latex(
-        r"d^{*} = 1 - \frac{\text{NPV}(\text{all monthly})}{\text{NPV}(\text{all annual "
-        r"at } d = 0)}"
+        r"\text{LTV}_m(c, e) = p \sum_{a=0}^{L-1} \big((1-c)(1+e)\,\delta\big)^a,\qquad "
+        r"\text{LTV}_a(x; c, e) = 12\,p\,(1-x) \sum_{k=0}^{L/12-1} "
+        r"\big((1-c)(1+e)\,\delta^{12}\big)^k"
     )
     st.markdown(
-        "Offer less than d* and annual billing is worth more to you; offer more and the "
+        "**Value of a new customer at discount x.** Natural choosers keep their plan and "
+        "churn; the customers a discount moves are movers. If s(x) ≥ s:"
+    )
+    st.latex(
+        r"V(x) = (1-s(x))\,\text{LTV}_m(c, e) + s\,\text{LTV}_a(x; c_a, e_a) "
+        r"+ (s(x)-s)\,\text{LTV}_a(x; c_{ma}, e_a)"
+    )
+    st.markdown("and if s(x) < s:")
+    st.latex(
+        r"V(x) = (1-s)\,\text{LTV}_m(c, e) + (s-s(x))\,\text{LTV}_m(c_{am}, e) "
+        r"+ s(x)\,\text{LTV}_a(x; c_a, e_a)"
+    )
+    st.markdown(
+        "The best discount is the x in 0%, 0.1%, …, 60% with the largest V(x) (the smallest "
+        "such x on ties)."
+    )
+    st.markdown(
+        "**Break-even discount.** The discount at which billing every new customer annually "
+        "is worth as much as billing every one monthly:"
+    )
+    st.latex(
+        r"V_M = (1-s)\,\text{LTV}_m(c, e) + s\,\text{LTV}_m(c_{am}, e),\qquad "
+        r"V_A(x) = (1-x)\big[s\,\text{LTV}_a(0; c_a, e_a) + (1-s)\,\text{LTV}_a(0; c_{ma}, e_a)"
+        r"\big]"
+    )
+    st.latex(r"d^{*} = 1 - \frac{V_M}{V_A(0)}")
+    st.markdown(
+        "Offer less than d* and annual billing is worth more than monthly; offer more and the "
         "discount gives away more than the prepayment and lower churn bring back. d* can be "
-        "negative: annual would then need a premium to match monthly. It is undefined when "
-        "no new customers are acquired. **Break-even on revenue** is the same with cumulative "
-        "recognised revenue (not discounted) in place of the NPV of cash."
-    )
-    st.markdown(
-        "**All-monthly and all-annual.** Every comparison with ‘all monthly’ or ‘all annual’ is "
-        "the same scenario with the share choosing annual set to 0% or 100% in every segment; "
-        "the existing base is the same in all three."
+        "negative: annual would then need a premium to match monthly. The blended figure over "
+        "all segments weighs each segment by the new customers the plan acquires, discounted "
+        "(w = Σₜ n(t)·δ^(t−1)): d* = 1 − Σ w·V_M / Σ w·V_A(0). None of this uses the existing "
+        "base or the horizon's end."
     )
 
 
 def montecarlo_section() -> None:
     st.header("Predictability: the Monte Carlo simulation", anchor="monte-carlo")
     st.markdown(
-        "The projection above is one line of expected values. To show how wide the outcomes "
-        "can be, each simulated path draws, once, a **churn multiplier** and an **acquisition "
-        "multiplier** from a log-normal distribution with mean 1 and the coefficient of "
-        "variation (CV) you set under *Uncertainty* (exactly 1 when the CV is 0):"
+        "Following docs/model.md, “Monte Carlo”. The projection above is one line of expected "
+        "values. To show how wide the outcomes can be, each simulated path draws, once, a "
+        "**churn multiplier** and an **acquisition multiplier** from a log-normal distribution "
+        "with mean 1 and the coefficient of variation (CV) you set under *Uncertainty* (exactly "
+        "1 when the CV is 0):"
     )
     st.latex(
         r"M = e^{\mu + \sigma Z},\quad \sigma^2 = \ln(1+\text{CV}^2),\quad "
@@ -343,9 +477,10 @@ def montecarlo_section() -> None:
         "Churn rates are multiplied by the churn multiplier and capped at 100%. Then, month by "
         "month, whole customers are drawn: new customers ~ Poisson(n(t) · multiplier), each "
         "choosing annual with probability s; monthly survivors ~ Binomial(count, 1−c) per "
-        "cohort; annual survivors at a renewal ~ Binomial(count, 1−c_a). Existing customers are "
-        "rounded to whole customers and the annual base is spread as evenly as possible over "
-        "months 1 to 12. Prices, expansion and cash follow the deterministic model exactly."
+        "cohort; annual survivors at a renewal ~ Binomial(count, 1−c_a); switchers ~ "
+        "Binomial(survivors, u). Existing customers are rounded to whole customers, the annual "
+        "base spread over its renewal calendar. Prices, expansion and cash follow the "
+        "deterministic model exactly."
     )
     st.markdown(
         "The Predictability page shows, per month, the mean and the **P10, median and P90** "
@@ -364,18 +499,20 @@ def sensitivity_section() -> None:
         "unchanged, and the change in ending ARR or NPV of cash is drawn as a bar. Inputs at 0 "
         "have no relative move and get no bar; moved values stay within the valid ranges (a "
         "share of 100% cannot rise), so a bar can be one-sided. With several segments each "
-        "input is moved per segment and for all segments at once. The longest bars are the "
-        "inputs that matter most."
+        "input is moved per segment and for all segments at once. Moving the discount for new "
+        "contracts moves take-up along its line and creates movers; signed contracts keep their "
+        "price. The longest bars are the inputs that matter most."
     )
     st.latex(r"\text{low} = v - \delta\,|v|,\qquad \text{high} = v + \delta\,|v|")
     st.markdown(
-        "**Discount × share grid.** Every cell applies one annual discount and one share "
-        "choosing annual to every segment and shows the NPV of cash against all-monthly at "
-        "that discount. That difference is exactly linear in the discount (below, "
-        "NPV₁ is all-annual at no discount and NPV₀ all-monthly, new customers only), so it "
-        "crosses zero at the break-even discount d* for every share s:"
+        "**Discount × share grid.** Every cell offers one discount to every segment's new "
+        "customers and sets the share choosing annual at today's discount; take-up at the "
+        "cell's discount and the movers it creates follow as above, and each cell is compared "
+        "with all-monthly at the same share. The existing base and its signed contracts are "
+        "the same in every cell. The grid counts cash inside the horizon only, so it shows "
+        "what a choice does to this plan's numbers; the lifetime break-even and best discount "
+        "of the previous sections are what decide the question."
     )
-    st.latex(r"\Delta\text{NPV}(d, s) = s\,\big((1-d)\,\text{NPV}_1 - \text{NPV}_0\big)")
     st.markdown(
         "**Signal speed.** Churn is raised from one month on; the chart shows how much of the "
         "resulting 12-month MRR loss is visible in each month. Monthly churn shows at once, "
@@ -388,12 +525,14 @@ def share_section() -> None:
     st.markdown(
         "A share link carries the whole scenario inside it (nothing is stored on a server), so "
         "any copy of the app opens it and shows exactly the same inputs and numbers. The link "
-        "holds every input in a fixed order, compressed, with a version number (v1) and a "
-        "checksum that catches a link damaged in copying. A damaged, truncated, tampered or "
-        "oversized link is refused with a message and the app falls back to the default "
-        "scenario. The checksum is not a signature: an opened link is validated like any other "
-        "input. Links stay under 2,000 characters for up to 5 segments; a very long "
-        "description may be shortened in the link (the numbers stay exact)."
+        "holds every input in a fixed order, compressed, with a version number and a checksum "
+        "that catches a link damaged in copying. Links made before the switching, take-up and "
+        "billing-effect inputs existed still open, with those inputs at their defaults. A "
+        "damaged, truncated, tampered or oversized link is refused with a message and the app "
+        "falls back to the default scenario. The checksum is not a signature: an opened link "
+        "is validated like any other input. Links stay under 2,000 characters for up to 5 "
+        "segments; a very long description may be shortened in the link (the numbers stay "
+        "exact)."
     )
 
 
@@ -406,16 +545,19 @@ def main() -> None:
         "worked example from the scenario above that you can check against the projection.",
     )
     st.markdown(
-        "**Contents:** [Notation](#notation) · [Cohorts](#cohorts) · [MRR and ARR](#mrr) · "
-        "[Cash and deferred revenue](#cash) · [Headline figures](#summary) · "
+        "**Contents:** [Notation](#notation) · [Cohorts](#cohorts) · "
+        "[Switching](#switching) · [MRR and ARR](#mrr) · [Cash and deferred revenue](#cash) · "
+        "[Headline figures](#summary) · [Annual or monthly, at what discount](#decision) · "
         "[Monte Carlo](#monte-carlo) · [Sensitivity](#sensitivity) · "
         "[Share links](#share-links) · [Worked example](#worked-example)"
     )
     notation()
     cohorts_section()
+    switching_section()
     mrr_section()
     cash_section()
     summary_section()
+    decision_section()
     montecarlo_section()
     sensitivity_section()
     share_section()

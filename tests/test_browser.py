@@ -95,7 +95,8 @@ def shared_scenario() -> Scenario:
 
 
 def edited(scenario: Scenario, **changes: Any) -> Scenario:
-    return parse_scenario({**scenario.to_dict(), **changes})
+    """The scenario with changes as the editor makes them: signed discounts stay as they are."""
+    return parse_scenario({**scenario.to_dict(compact=False), **changes})
 
 
 def expected_inputs(scenario: Scenario) -> dict[str, str]:

@@ -146,10 +146,12 @@ def test_renewal_chart_splits_renewing_mrr_into_kept_and_lost(scenario: Scenario
     assert_series_equal(
         month_sum(data, "amount"), month_sum(calendar, "renewing_mrr"), check_names=False
     )
-    # The existing annual base renews evenly: month 1 holds a twelfth of it at the annual price.
+    # The existing annual base renews evenly: month 1 holds a twelfth of it at the price its
+    # contracts were signed at (Growth's older contracts: 20% off, new ones 15%).
     growth = scenario.segments[1]
     first = calendar.filter((pl.col("month") == 1) & (pl.col("segment") == growth.name))
-    price = growth.list_price * (1 - scenario.discount_for(growth))
+    price = growth.list_price * (1 - scenario.signed_discount_for(growth))
+    assert scenario.signed_discount_for(growth) != scenario.discount_for(growth)
     assert first.get_column("renewing_mrr")[0] == pytest.approx(
         growth.existing_annual_customers / 12 * price
     )

@@ -128,7 +128,7 @@ def test_cohorts_sum_to_the_projections_new_customer_part_preset() -> None:
     _cohort_sums_match_projection(load_preset("mid-market-mixed"))
 
 
-@given(scenarios(max_segments=3, max_horizon=40, v2=False))
+@given(scenarios(max_segments=3, max_horizon=40))
 def test_cohorts_sum_to_the_projections_new_customer_part(sc: Scenario) -> None:
     _cohort_sums_match_projection(sc)
 
@@ -232,3 +232,52 @@ def test_retention_curve_chart_leaves_out_an_empty_plan() -> None:
     assert lines["encoding"]["color"]["scale"]["domain"] == ["Monthly plan", "Both plans"]
     data = spec["datasets"][lines["data"]["name"]]
     assert {row["plan"] for row in data} == {"Monthly plan", "Both plans"}
+
+
+def test_a_one_month_campaign_moves_switchers_to_the_annual_row_of_their_cohort() -> None:
+    # 100 new a month, all monthly, churn 10%; half the survivors of age >= 1 switch in month 3
+    # at 20% off; billing effect 1, so switchers renew at the annual churn of 20% (+10% price).
+    sc = make(
+        [
+            {
+                "name": "Pro",
+                "list_price": 100,
+                "new_customers": 100,
+                "monthly_churn": 0.1,
+                "annual_churn": 0.2,
+                "annual_expansion": 0.1,
+                "conversion_rate": 0.5,
+                "conversion_months": [3, 3],
+            }
+        ],
+        horizon_months=24,
+        annual_discount=0.2,
+        billing_effect=1.0,
+    )
+    frame = cohort_retention(sc)
+    # cohort 1 in month 3: 81 survivors, 40.5 switch to annual at $80
+    assert cell(frame, "monthly", 1, 2, "customers") == pytest.approx(40.5)
+    assert cell(frame, "annual", 1, 2, "customers") == pytest.approx(40.5)
+    assert cell(frame, "annual", 1, 2, "mrr") == pytest.approx(40.5 * 80)
+    assert cell(frame, "annual", 1, 1, "customers") == pytest.approx(0.0)
+    # after the campaign the monthly part keeps churning, the annual part waits for month 15
+    assert cell(frame, "monthly", 1, 3, "customers") == pytest.approx(36.45)
+    assert cell(frame, "annual", 1, 13, "customers") == pytest.approx(40.5)
+    assert cell(frame, "annual", 1, 14, "customers") == pytest.approx(32.4)
+    assert cell(frame, "annual", 1, 14, "mrr") == pytest.approx(32.4 * 80 * 1.1)
+    # cohort 2 is one month old in month 3: 90 survivors, 45 switch; cohort 3 is new, none do
+    assert cell(frame, "annual", 2, 1, "customers") == pytest.approx(45.0)
+    assert cell(frame, "annual", 3, 0, "customers") == pytest.approx(0.0)
+    assert cell(frame, "monthly", 3, 1, "customers") == pytest.approx(90.0)
+    # the cohort as a whole keeps both parts: 40.5 + 36.45 customers in month 4
+    assert cell(frame, "all", 1, 3, "customers_retention") == pytest.approx(0.7695)
+
+
+def test_a_steady_rate_compounds_with_churn() -> None:
+    sc = one_segment(monthly_churn=0.1, conversion_rate=0.05)
+    frame = cohort_retention(sc)
+    keep = 0.9 * 0.95
+    assert cell(frame, "monthly", 1, 4, "customers") == pytest.approx(100 * keep**4)
+    # switched by age 4: 0.9 * 0.05 of those left at each earlier age, none renewing yet
+    switched = sum(100 * keep ** (j - 1) * 0.9 * 0.05 for j in range(1, 5))
+    assert cell(frame, "annual", 1, 4, "customers") == pytest.approx(switched)

@@ -119,3 +119,31 @@ def test_no_new_customers_shows_a_message_not_a_chart() -> None:
     assert not at.exception
     assert any("acquires no new customers" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
+
+
+def test_switchers_show_on_the_annual_rows_of_their_cohort() -> None:
+    sc = make(
+        [
+            {
+                "name": "Core",
+                "list_price": 80,
+                "new_customers": 100,
+                "monthly_churn": 0.05,
+                "annual_share": 0.2,
+                "annual_churn": 0.2,
+                "conversion_rate": 0.03,
+            }
+        ],
+        horizon_months=24,
+    )
+    at = open_cohorts(sc)
+    assert not at.exception
+    assert any("switch to annual stay in their cohort" in c.value for c in at.caption)
+    assert metrics(at) == expected_metrics(sc)
+    frame = cohort_retention(sc)
+    # the annual cohorts grow with switchers: above 100% of their 20 starting customers
+    grown = frame.filter(term="annual", cohort=1, age=11)["customers_retention"].item()
+    assert grown > 1.0
+    assert metrics(at)["Annual plan · customers"] == fmt_pct(
+        retention_curve(frame).filter(term="annual", age=12)["customers_retention"].item()
+    )

@@ -1,5 +1,7 @@
 """The Methodology page driven in process with AppTest: it renders every section with its
-formulas, and its worked example (month 1 of a segment, computed by hand) equals ``project()``."""
+formulas, explains the decision model by docs/model.md's section names, and its worked example
+(month 1 of a segment, computed by hand, switching and signed prices included) equals
+``project()``."""
 
 from __future__ import annotations
 
@@ -50,9 +52,11 @@ def test_renders_every_section(default_page: AppTest) -> None:
     for words in (
         "Notation",
         "Cohorts",
+        "Switching",
         "MRR",
         "Cash",
         "Headline",
+        "Annual or monthly, and at what discount?",
         "Monte Carlo",
         "Sensitivity",
         "Share links",
@@ -60,8 +64,44 @@ def test_renders_every_section(default_page: AppTest) -> None:
     ):
         assert any(words in h for h in headers), words
     formulas = " ".join(f.value for f in at.latex)
-    for piece in (r"(1-c)^{t-a}", r"(1-c_a)^{k}", "NPV", "GRR", r"d^{*}", r"\ln(1+\text{CV}^2)"):
+    for piece in (
+        r"(1-c)^{t-a}",
+        r"(1-c)(1-u_\tau)",
+        r"(1-c_a)^{k}",
+        "NPV",
+        "GRR",
+        r"c_{ma} = C - b\,(C - c_a)",
+        r"s(x) = \min\big(1, \max(0,\; s_0 + (s - s_0)\,x/d)\big)",
+        r"\text{LTV}_m(c, e) = p \sum_{a=0}^{L-1}",
+        r"d^{*} = 1 - \frac{V_M}{V_A(0)}",
+        r"-d \cdot \text{monthly MRR switched}_t",
+        r"D_0 = \sum_{r=1}^{12} R_r\,(r-1)\,p\,(1-d_e)",
+        r"\ln(1+\text{CV}^2)",
+    ):
         assert piece in formulas, piece
+
+
+def test_explains_the_decision_plainly_citing_the_model_by_section_name(
+    default_page: AppTest,
+) -> None:
+    subheaders = [h.value for h in default_page.subheader]
+    for words in ("Billing effect", "Take-up with no discount", "does not depend on the horizon"):
+        assert any(words in h for h in subheaders), words
+    text = " ".join(m.value for m in default_page.markdown)
+    for section in (
+        "Projection",
+        "Policies and movers",
+        "Switching",
+        "Projection table",
+        "Summary metrics",
+        "Lifetime values and the decision",
+        "Monte Carlo",
+    ):
+        assert f"“{section}”" in text, section
+    assert "docs/model.md" in text
+    assert "SPEC" not in text and "section 3" not in text
+    for idea in ("one-month campaign", "keep the price they signed", "best discount is 0"):
+        assert idea in text, idea
 
 
 def test_the_worked_example_equals_the_projection(default_page: AppTest) -> None:
@@ -90,3 +130,29 @@ def test_another_segment_of_another_scenario_also_matches() -> None:
     shown = worked(at, "annual")
     assert shown["MRR"]["By hand"] == money(annual["mrr"])
     assert {r["Match"] for r in shown.values()} == {"✓"}
+
+
+def test_the_worked_example_shows_switching_and_the_signed_price() -> None:
+    # Core switches 1.5% of its monthly customers from month 1; Growth-like signed prices are
+    # checked on a scenario whose old contracts were signed at another discount.
+    sc = load_preset("monthly-to-annual-migration").with_segments(existing_annual_discount=0.3)
+    at = open_methodology(sc)
+    assert not at.exception
+    rows = project(sc).filter(month=1, segment="Core")
+    monthly = rows.filter(term="monthly").row(0, named=True)
+    annual = rows.filter(term="annual").row(0, named=True)
+    shown_m, shown_a = worked(at, "monthly"), worked(at, "annual")
+    # 6000 * 0.965 survivors, 1.5% of them switch: 86.85 customers
+    assert shown_m["Customers switching to annual"]["By hand"] == "−86.85"
+    assert shown_a["Customers switching from monthly"]["By hand"] == "86.85"
+    assert monthly["switched_customers"] == pytest.approx(-86.85)
+    assert shown_a["Switched MRR (arrives on annual)"]["By hand"] == money(annual["switched_mrr"])
+    # at $79 * 1.003 a month, 20% off: 86.85 * 0.8 * 79 * 1.003
+    assert annual["switched_mrr"] == pytest.approx(86.85 * 0.8 * 79 * 1.003)
+    # the 400 signed contracts renewing in month 1 (a twelfth) at 30% off, not the new 20%
+    assert annual["churned_mrr"] == pytest.approx(400 / 12 * 0.2 * 79 * 0.7)
+    assert shown_a["Churned MRR"]["By hand"] == money(annual["churned_mrr"])
+    for table in (shown_m, shown_a):
+        assert {r["Match"] for r in table.values()} == {"✓"}
+    text = " ".join(m.value for m in at.markdown)
+    assert "dₑ = 30.00%" in text and "u = 1.50%" in text
