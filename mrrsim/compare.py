@@ -12,6 +12,7 @@ import polars as pl
 
 from mrrsim.fields import bounds
 from mrrsim.metrics import FIGURE_KEYS, Summary, monthly_totals
+from mrrsim.policy import annual_share_at
 from mrrsim.projection import project_many
 from mrrsim.scenario import Scenario, Segment, parse_scenario
 
@@ -171,7 +172,10 @@ def apply_tweak(scenario: Scenario, tweak: Tweak) -> Scenario:
     """The scenario with the tweak applied, validated (ScenarioError names any bad value).
 
     Relative changes are clipped to the valid range (churn stays within 0..100%), so only
-    an invalid set value (e.g. a discount of 100%) or a zero price is refused."""
+    an invalid set value (e.g. a discount of 100%) or a zero price is refused. A new discount
+    moves each segment's annual share along its take-up line (docs/model.md, "Policies and
+    movers"): the copy's customers choose annual as the original's would at that discount;
+    at no discount the share is the take-up with no discount."""
     data = scenario.model_dump(mode="python")
     if tweak.annual_discount is not None:
         data["annual_discount"] = tweak.annual_discount
@@ -183,9 +187,12 @@ def apply_tweak(scenario: Scenario, tweak: Tweak) -> Scenario:
         "new_customers": tweak.new_customers_change,
         "list_price": tweak.list_price_change,
     }
-    for seg in data["segments"]:
+    for seg, model in zip(data["segments"], scenario.segments, strict=True):
         if tweak.annual_discount is not None:
             seg["annual_discount"] = None
+            seg["annual_share"] = annual_share_at(scenario, model, tweak.annual_discount)
+            if tweak.annual_discount == 0:
+                seg["annual_share_at_no_discount"] = None
         if tweak.annual_share is not None:
             seg["annual_share"] = tweak.annual_share
         for field, change in changes.items():

@@ -66,34 +66,40 @@ def verdict(scenario: Scenario, index: int, decision: SegmentDecision) -> Verdic
             f"Annual pays at {fmt_pct(d)}: billing every new {seg.name} customer annually is "
             f"worth more than monthly up to a {fmt_pct(be)} discount."
         )
-        label = "Annual pays"
+        label = f"Annual pays at {fmt_pct(d)}"
     else:
         head = (
             f"Monthly is worth more at {fmt_pct(d)}: annual billing of new {seg.name} "
             f"customers only pays below a {fmt_pct(be)} discount."
         )
-        label = "Monthly is worth more"
+        label = f"Monthly is worth more at {fmt_pct(d)}"
     if not _responds(scenario, index):
-        if d > 0:
-            label += "; discount buys no take-up"
         return Verdict(label, head)
     if abs(best - d) <= _SAME or gain <= 0:
         return Verdict(
-            f"{label}; keep {fmt_pct(d)}",
+            f"Keep {fmt_pct(d)}",
             head + f" {fmt_pct(d)} is the best discount for the take-up you set.",
         )
     if gain < MATERIAL * decision.value_at_current:
         return Verdict(
-            f"{label}; keep {fmt_pct(d)}",
+            f"Keep {fmt_pct(d)}",
             head + f" {fmt_pct(best)} would be worth most for the take-up you set, but only "
             f"{fmt_delta_money(gain, cur)} per new customer more: not worth a price change.",
         )
-    direction = "raise" if best > d else "lower"
-    return Verdict(
-        f"{label}; {direction} to {fmt_pct(best)}",
-        head + f" With the take-up you set, {fmt_pct(best)} is worth most: "
+    worth = (
         f"{fmt_delta_money(gain, cur)} per new customer over {fmt_pct(d)} "
-        f"({fmt_pct(gain / decision.value_at_current if decision.value_at_current else None)}).",
+        f"({fmt_pct(gain / decision.value_at_current if decision.value_at_current else None)})"
+    )
+    if best == 0.0:
+        return Verdict(
+            "Drop the annual discount",
+            head + " With the take-up you set, enough customers choose annual without a "
+            f"discount that offering none is worth most: {worth}.",
+        )
+    direction = "Raise" if best > d else "Lower"
+    return Verdict(
+        f"{direction} the discount to {fmt_pct(best)}",
+        head + f" With the take-up you set, {fmt_pct(best)} is worth most: {worth}.",
     )
 
 

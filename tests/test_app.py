@@ -11,7 +11,7 @@ from conftest import expected_metrics
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import share
-from mrrsim.decision import TABLE_COLUMNS
+from mrrsim.decision import TABLE_COLUMNS, verdict
 from mrrsim.metrics import PLANS, summarize
 from mrrsim.projection import all_annual, all_monthly
 from mrrsim.scenario import Scenario, parse_scenario
@@ -122,7 +122,7 @@ def test_the_first_screen_answers_per_segment(default_app: AppTest) -> None:
     assert list(shown.columns) == list(TABLE_COLUMNS)
     assert list(shown["Segment"]) == [seg.name for seg in preset.segments]
     assert list(shown["Break-even"]) == [fmt_pct(d.break_even_discount) for d in s.segments]
-    assert all(answer.startswith("Annual pays") for answer in shown["Answer"])
+    assert list(shown["Answer"]) == [verdict(preset, i, d).label for i, d in enumerate(s.segments)]
     assert default_app.number_input(key="ed.billing_effect").value == 50.0
 
 
@@ -330,9 +330,13 @@ def test_an_unticked_own_discount_follows_the_scenario_discount() -> None:
 
 def test_the_signed_discount_is_edited_apart_from_new_contracts() -> None:
     at = open_segments(run_app(), 1)
+    signed = load_preset(DEFAULT_PRESET).segments[1].existing_annual_discount
     at.number_input(key="ed.annual_discount").set_value(30.0).run()
     growth = shown_scenario(at).segments[1]
-    assert (growth.existing_annual_discount, shown_scenario(at).discount_for(growth)) == (0.15, 0.3)
+    assert (growth.existing_annual_discount, shown_scenario(at).discount_for(growth)) == (
+        signed,
+        0.3,
+    )
     at.number_input(key="ed.seg.1.existing_annual_discount").set_value(10.0).run()
     growth = shown_scenario(at).segments[1]
     assert (growth.existing_annual_discount, shown_scenario(at).discount_for(growth)) == (0.1, 0.3)

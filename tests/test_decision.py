@@ -65,7 +65,7 @@ def test_a_take_up_response_gives_a_best_discount_to_move_to() -> None:
     assert dec.optimal_discount > 0.05
     assert dec.value_at_optimal > 1.01 * dec.value_at_current
     v = verdict(sc, 0, dec)
-    assert f"raise to {dec.optimal_discount * 100:.1f}%" in v.label
+    assert v.label == f"Raise the discount to {dec.optimal_discount * 100:.1f}%"
 
 
 def test_without_take_up_the_note_says_a_discount_only_costs() -> None:

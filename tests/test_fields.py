@@ -23,8 +23,11 @@ NUMERIC = [
 
 def _with(model: type, name: str, value: float) -> dict:
     """The default preset as data with one field (of the scenario, its first segment or its
-    uncertainty) set to ``value``."""
+    uncertainty) set to ``value``. Take-up responses are cleared: a discount of 0 with one is a
+    cross-field problem, not a bound."""
     data = load_preset(DEFAULT_PRESET).model_dump(mode="python")
+    for seg in data["segments"]:
+        seg["annual_share_at_no_discount"] = None
     target = {Scenario: data, Segment: data["segments"][0], Uncertainty: data["uncertainty"]}
     target[model][name] = value
     return data
