@@ -1,0 +1,251 @@
+"""MRR history from a subscription export: month-end MRR and customers per segment and billing
+term, with the movements new, expansion, contraction, churn and reactivation per customer.
+
+A subscription counts at the end of every calendar month in which it is active at the month's
+last day: from the month of its start up to, not including, the month of its end. Movements are
+worked out per customer, month over month: a customer whose MRR (in the rows' scope) goes from
+0 to positive is new the first time and a reactivation after that; positive to 0 is churn;
+positive to a different positive amount is expansion or contraction. Per segment and term the
+scope is the customer's subscriptions on that segment and term (so a switch from monthly to
+annual billing is churn on the monthly row and new on the annual row); the rows with segment
+``all`` and term ``all`` take every subscription of the customer together, so the same switch is
+a contraction (or expansion) there. On every row, month over month:
+
+    mrr[t] = mrr[t-1] + new_mrr + expansion_mrr + reactivation_mrr - contraction_mrr - churned_mrr
+    customers[t] = customers[t-1] + new_customers + reactivated_customers - churned_customers
+
+with mrr and customers of the month before the first month 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+import polars as pl
+
+from mrrsim.billing.formats import Export
+
+__all__ = [
+    "ALL",
+    "HISTORY_COLUMNS",
+    "history",
+    "last_complete_month",
+    "month_index",
+    "month_label",
+    "segment_name",
+    "with_segments",
+]
+
+ALL = "all"
+HISTORY_COLUMNS = (
+    "month",
+    "segment",
+    "term",
+    "customers",
+    "mrr",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "reactivation_mrr",
+)
+COUNT_COLUMNS = ("new_customers", "reactivated_customers", "churned_customers")
+_MOVES = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivation_mrr")
+_TERM_ORDER = {"monthly": 0, "annual": 1, ALL: 2}
+_INTERVAL_WORDS = re.compile(
+    r"\b(monthly|annually|annual|yearly|months|month|years|year)\b", re.IGNORECASE
+)
+_EDGES = re.compile(r"^[\s\-–—_/|:,.+]+|[\s\-–—_/|:,.+]+$")
+NEVER = 1_000_000  # a month index beyond any export: "still active"
+
+
+def segment_name(plan: str) -> str:
+    """A plan's segment: its name without interval words (``Pro Monthly``, ``Pro (Annual)`` and
+    ``pro - yearly`` are all ``Pro``/``pro``); the plan name itself when nothing is left."""
+    text = _INTERVAL_WORDS.sub(" ", plan)
+    text = re.sub(r"\(\s*\)|\[\s*\]", " ", text)
+    text = _EDGES.sub("", re.sub(r"\s+", " ", text))
+    return text or plan.strip() or "(no plan name)"
+
+
+def with_segments(
+    subscriptions: pl.DataFrame, mapping: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """Add a ``segment`` column: ``mapping[plan]`` when the plan is mapped, else the plan name
+    without interval words."""
+    plans = subscriptions["plan"].unique().to_list()
+    mapping = mapping or {}
+    names = {p: str(mapping.get(p, segment_name(p))) for p in plans}
+    return subscriptions.with_columns(
+        pl.col("plan").replace_strict(names, return_dtype=pl.String).alias("segment")
+    )
+
+
+def month_index(date: pl.Expr) -> pl.Expr:
+    """Months since year 0: ``year * 12 + month - 1``."""
+    return date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64) - 1
+
+
+def month_label(index: pl.Expr) -> pl.Expr:
+    """``YYYY-MM`` of a month index."""
+    return pl.format(
+        "{}-{}",
+        (index // 12).cast(pl.String).str.zfill(4),
+        (index % 12 + 1).cast(pl.String).str.zfill(2),
+    )
+
+
+def parse_month(text: str) -> int:
+    """The month index of ``YYYY-MM``; ValueError otherwise."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"--as-of must be a month as YYYY-MM (got {text!r})")
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+
+
+def last_complete_month(export: Export) -> int | None:
+    """The month index of the export's last complete month: the month of its latest date when
+    that date is the month's last day, else the month before."""
+    latest = export.latest_date
+    if not isinstance(latest, dt.date):
+        return None
+    index = latest.year * 12 + latest.month - 1
+    next_day = latest + dt.timedelta(days=1)
+    return index if next_day.day == 1 else index - 1
+
+
+def active_spans(subscriptions: pl.DataFrame) -> pl.LazyFrame:
+    """Each subscription's month-end span ``[m_start, m_end)``: the months at whose last day it
+    is active; subscriptions that never reach a month end are left out."""
+    return (
+        subscriptions.lazy()
+        .with_columns(
+            month_index(pl.col("start")).alias("m_start"),
+            month_index(pl.col("end")).fill_null(NEVER).alias("m_end"),
+        )
+        .filter(pl.col("m_end") > pl.col("m_start"))
+    )
+
+
+def _customer_moves(spans: pl.LazyFrame, keys: list[str], through: int) -> pl.LazyFrame:
+    """Per customer scope (``keys``) and month with a change: MRR before and after and the
+    movement it is."""
+    starts = spans.select(
+        *keys, pl.col("m_start").alias("month"), pl.col("mrr"), pl.lit(1).alias("n")
+    )
+    ends = spans.filter(pl.col("m_end") <= through).select(
+        *keys, pl.col("m_end").alias("month"), (-pl.col("mrr")).alias("mrr"), pl.lit(-1).alias("n")
+    )
+    events = (
+        pl.concat([starts, ends])
+        .filter(pl.col("month") <= through)
+        .group_by(*keys, "month")
+        .agg(pl.col("mrr").sum().alias("delta"), pl.col("n").sum().alias("dn"))
+        .sort(*keys, "month")
+    )
+    after_n = pl.col("dn").cum_sum().over(keys)
+    after = pl.col("delta").cum_sum().over(keys).round(6)
+    return (
+        events.with_columns(after_n.alias("n_after"), after.alias("raw_after"))
+        .with_columns(
+            pl.when(pl.col("n_after") > 0).then(pl.col("raw_after")).otherwise(0.0).alias("after")
+        )
+        .with_columns(
+            pl.col("after").shift(1).over(keys).fill_null(0.0).alias("before"),
+            (pl.int_range(pl.len()).over(keys) == 0).alias("first"),
+        )
+        .pipe(_classify)
+    )
+
+
+def _classify(events: pl.LazyFrame) -> pl.LazyFrame:
+    before, after = pl.col("before"), pl.col("after")
+    starts = (before == 0) & (after > 0)
+    stops = (before > 0) & (after == 0)
+    both = (before > 0) & (after > 0)
+    zero = pl.lit(0.0)
+    up, down = both & (after > before), both & (after < before)
+    return events.with_columns(
+        pl.when(starts & pl.col("first")).then(after).otherwise(zero).alias("new_mrr"),
+        pl.when(starts & ~pl.col("first")).then(after).otherwise(zero).alias("reactivation_mrr"),
+        pl.when(stops).then(before).otherwise(zero).alias("churned_mrr"),
+        pl.when(up).then(after - before).otherwise(zero).alias("expansion_mrr"),
+        pl.when(down).then(before - after).otherwise(zero).alias("contraction_mrr"),
+        (starts & pl.col("first")).cast(pl.Int64).alias("new_customers"),
+        (starts & ~pl.col("first")).cast(pl.Int64).alias("reactivated_customers"),
+        stops.cast(pl.Int64).alias("churned_customers"),
+        (after - before).alias("d_mrr"),
+        (starts.cast(pl.Int64) - stops.cast(pl.Int64)).alias("d_customers"),
+    )
+
+
+def _rows(moves: pl.LazyFrame, groups: list[str], first: int, through: int) -> pl.LazyFrame:
+    """Month rows per group: movements summed, MRR and customers accumulated."""
+    sums = moves.group_by(*groups, "month").agg(
+        *[pl.col(c).sum() for c in (*_MOVES, *COUNT_COLUMNS, "d_mrr", "d_customers")]
+    )
+    months = pl.LazyFrame({"month": pl.int_range(first, through + 1, eager=True).cast(pl.Int64)})
+    grid = moves.select(groups).unique().join(months, how="cross")
+    return (
+        grid.join(sums, on=[*groups, "month"], how="left")
+        .with_columns(
+            pl.col(c).fill_null(0) for c in (*_MOVES, *COUNT_COLUMNS, "d_mrr", "d_customers")
+        )
+        .sort(*groups, "month")
+        .with_columns(
+            pl.col("d_mrr").cum_sum().over(groups).round(6).alias("mrr"),
+            pl.col("d_customers").cum_sum().over(groups).alias("customers"),
+        )
+    )
+
+
+def history(
+    export: Export,
+    *,
+    through: int | None = None,
+    segments: Mapping[str, str] | None = None,
+    detail: bool = False,
+) -> pl.DataFrame:
+    """The MRR history of an export, one row per (month, segment, term) from the first month
+    with a subscription through ``through`` (a month index; default the export's last complete
+    month), plus ``all``/``all`` rows per month. Columns: ``HISTORY_COLUMNS``, and with
+    ``detail`` the customer counts ``new_customers``, ``reactivated_customers``,
+    ``churned_customers`` too. Identity on every row (see the module docstring):
+    ``mrr[t] = mrr[t-1] + new + expansion + reactivation - contraction - churned``."""
+    columns = [*HISTORY_COLUMNS, *(COUNT_COLUMNS if detail else ())]
+    through = last_complete_month(export) if through is None else through
+    if not export.usable or through is None:
+        return _empty(columns)
+    subs = with_segments(export.subscriptions, segments)
+    spans = active_spans(subs).collect().lazy()
+    first = spans.select(pl.col("m_start").min()).collect().item()
+    if first is None or first > through:
+        return _empty(columns)
+    keys = ["customer", "segment", "term"]
+    everything = spans.with_columns(pl.lit(ALL).alias("segment"), pl.lit(ALL).alias("term"))
+    parts = [
+        _rows(_customer_moves(scope, keys, through), ["segment", "term"], first, through)
+        for scope in (spans, everything)
+    ]
+    out = (
+        pl.concat([part.select(columns) for part in parts])
+        .with_columns(
+            (pl.col("segment") == ALL).alias("_is_all"),
+            pl.col("term")
+            .replace_strict(_TERM_ORDER, default=3, return_dtype=pl.Int8)
+            .alias("_term"),
+        )
+        .sort("month", "_is_all", "segment", "_term")
+        .with_columns(month_label(pl.col("month")).alias("month"))
+        .select(columns)
+        .collect()
+    )
+    return out
+
+
+def _empty(columns: list[str]) -> pl.DataFrame:
+    types = {c: pl.String for c in ("month", "segment", "term")}
+    types |= {c: pl.Int64 for c in ("customers", *COUNT_COLUMNS)}
+    return pl.DataFrame(schema={c: types.get(c, pl.Float64) for c in columns})
