@@ -159,7 +159,6 @@ def generate(spec: SampleSpec, seed: int) -> pl.DataFrame:
     first = year * 12 + month - 1
     last = first + spec.months  # the export month (only days up to export_day happen)
     export_date = _month_start(last) + np.timedelta64(spec.export_day - 1, "D")
-    k = len(segs)
     price = np.array([s.list_price for s in segs])
     disc = np.array([s.annual_discount for s in segs])
     arr = {
@@ -218,18 +217,19 @@ def generate(spec: SampleSpec, seed: int) -> pl.DataFrame:
         mult[switch] = 1.0
         moved = {key: act[key][change] for key in act}
         moved_mult, moved_annual = mult[change], annual[change] | switch[change]
-        pool = {
-            "cust": np.concatenate([pool["cust"], act["cust"][churn]]),
-            "seg": np.concatenate([pool["seg"], act["seg"][churn]]),
-        }
+        churned = {"cust": act["cust"][churn], "seg": act["seg"][churn]}
         act = {key: act[key][~(churn | change)] for key in act}
         if len(moved["cust"]):
             open_subs(moved["cust"], moved["seg"], moved_annual, moved_mult, moved["qty"], t,
                       moved["day"])  # fmt: skip
         # reactivations from the pool of churned customers, then new customers
+        # (this month's churners join the pool after the draw: a comeback takes a month or more)
         back = rng.random(len(pool["cust"])) < arr["reactivation_rate"][pool["seg"]]
         cust_parts, seg_parts = [pool["cust"][back]], [pool["seg"][back]]
-        pool = {key: pool[key][~back] for key in pool}
+        pool = {
+            "cust": np.concatenate([pool["cust"][~back], churned["cust"]]),
+            "seg": np.concatenate([pool["seg"][~back], churned["seg"]]),
+        }
         for j, seg in enumerate(segs):
             mean = seg.new_customers * (1 + seg.acquisition_growth) ** (t - first)
             n = int(rng.poisson(mean))
@@ -247,7 +247,6 @@ def generate(spec: SampleSpec, seed: int) -> pl.DataFrame:
                 seats[here] = rng.choice(np.arange(1, len(probs) + 1), here.sum(), p=probs)
             day = rng.integers(1, 29, n)
             open_subs(cust, seg_idx, chooses_annual, np.ones(n), seats, t, day)
-    del k
     data = book.frame(cancels)
     keep = data["start"] <= export_date
     data = {key: value[keep] for key, value in data.items()}
