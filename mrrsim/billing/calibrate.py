@@ -132,20 +132,28 @@ def wilson(successes: int, trials: int, z: float = Z90) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _poisson_trend(counts: list[int]) -> tuple[float, float, np.ndarray]:
+def _poisson_trend(counts: list[int]) -> tuple[float, float, np.ndarray] | None:
     """Log-linear Poisson fit of counts over months -(n-1)..0: (intercept, slope, covariance),
-    the covariance scaled by the Pearson dispersion when it exceeds 1 (quasi-Poisson)."""
+    the covariance scaled by the Pearson dispersion when it exceeds 1 (quasi-Poisson); None
+    when the fit does not converge (counts all in one or two months)."""
     y = np.asarray(counts, dtype=float)
     n = len(y)
     x = np.column_stack([np.ones(n), np.arange(n, dtype=float) - (n - 1)])
     beta = np.array([math.log(y.mean() + 0.5), 0.0])
-    for _ in range(100):
-        mu = np.exp(x @ beta)
-        info = x.T @ (x * mu[:, None])
-        step = np.linalg.solve(info, x.T @ (y - mu))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
+    try:
+        for _ in range(100):
+            mu = np.exp(x @ beta)
+            info = x.T @ (x * mu[:, None])
+            step = np.linalg.solve(info, x.T @ (y - mu))
+            beta = beta + step
+            if np.max(np.abs(step)) < 1e-10:
+                break
+        else:
+            return None
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(beta)) or abs(beta[1]) > 1:
+        return None
     mu = np.exp(x @ beta)
     info = x.T @ (x * mu[:, None])
     dispersion = float(np.sum((y - mu) ** 2 / mu) / max(n - 2, 1))
@@ -424,10 +432,14 @@ def _segment(
         .to_list()
     )
     total_new = int(sum(per_month))
-    if total_new == 0:
-        new_value, growth, nlo, nhi, glo, ghi = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    fit = _poisson_trend(per_month) if sum(1 for n in per_month if n) >= 3 else None
+    if fit is None:
+        # too few months with new customers for a trend: a flat rate, its Poisson interval
+        new_value, growth = total_new / window, 0.0
+        spread = Z90 * math.sqrt(max(total_new, 1)) / window
+        nlo, nhi, glo, ghi = max(new_value - spread, 0.0), new_value + spread, None, None
     else:
-        a0, b, cov = _poisson_trend(per_month)
+        a0, b, cov = fit
         se_next = math.sqrt(max(cov[0, 0] + 2 * cov[0, 1] + cov[1, 1], 0.0))
         new_value = math.exp(a0 + b)
         nlo, nhi = new_value * math.exp(-Z90 * se_next), new_value * math.exp(Z90 * se_next)
