@@ -195,6 +195,7 @@ def _rows(moves: pl.LazyFrame, groups: list[str], first: int, through: int) -> p
         )
         .sort(*groups, "month")
         .with_columns(
+            pl.col(_MOVES).round(6),
             pl.col("d_mrr").cum_sum().over(groups).round(6).alias("mrr"),
             pl.col("d_customers").cum_sum().over(groups).alias("customers"),
         )
