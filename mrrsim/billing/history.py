@@ -30,6 +30,7 @@ from mrrsim.billing.formats import Export
 __all__ = [
     "ALL",
     "HISTORY_COLUMNS",
+    "actual_and_projected",
     "history",
     "last_complete_month",
     "month_index",
@@ -250,3 +251,30 @@ def _empty(columns: list[str]) -> pl.DataFrame:
     types = {c: pl.String for c in ("month", "segment", "term")}
     types |= {c: pl.Int64 for c in ("customers", *COUNT_COLUMNS)}
     return pl.DataFrame(schema={c: types.get(c, pl.Float64) for c in columns})
+
+
+def actual_and_projected(
+    history_frame: pl.DataFrame, projection: pl.DataFrame, as_of: str
+) -> pl.DataFrame:
+    """Actual month-end MRR (the ``all`` rows of a history, up to ``as_of``) and a scenario's
+    projected MRR (``project``'s table summed per month), on one calendar: projection month t
+    is ``as_of`` + t months. Columns ``month`` (YYYY-MM), ``series`` (Actual, Projected),
+    ``mrr``; the projection starts from the actual MRR of ``as_of`` so the lines meet."""
+    actual = history_frame.filter((pl.col("segment") == ALL) & (pl.col("month") <= as_of)).select(
+        "month", pl.lit("Actual").alias("series"), pl.col("mrr").cast(pl.Float64)
+    )
+    start = parse_month(as_of)
+    projected = (
+        projection.group_by("month")
+        .agg(pl.col("mrr").sum())
+        .sort("month")
+        .select(
+            month_label(pl.col("month").cast(pl.Int64) + start).alias("month"),
+            pl.lit("Projected").alias("series"),
+            pl.col("mrr").cast(pl.Float64),
+        )
+    )
+    joint = actual.filter(pl.col("month") == as_of).with_columns(
+        pl.lit("Projected").alias("series")
+    )
+    return pl.concat([actual, joint, projected]).sort("series", "month")
