@@ -183,7 +183,7 @@ def _state(spans: pl.LazyFrame, lo: int, hi: int) -> pl.DataFrame:
     return (
         spans.filter((pl.col("m_end") > lo) & (pl.col("m_start") <= hi))
         .select(
-            pl.col("customer").hash().alias("cust"),
+            "cust",
             "segment",
             pl.int_ranges(
                 pl.max_horizontal(pl.col("m_start"), pl.lit(lo)),
@@ -242,7 +242,7 @@ def _renewals(spans: pl.LazyFrame, state: pl.DataFrame, first: int, last: int) -
         )
         .filter(pl.col("end").is_null() | (pl.col("end") > pl.col("b0")))
         .select(
-            pl.col("customer").hash().alias("cust"),
+            "cust",
             "segment",
             "month",
             (pl.col("end").is_not_null() & (pl.col("end") <= pl.col("b1"))).alias("ends"),
@@ -286,7 +286,7 @@ def _renewal_calendar(spans: pl.LazyFrame, as_of: int) -> pl.DataFrame:
         )
         .with_columns(length.alias("len"))
         .with_columns(((nxt - as_of - 1) % 12 + 1).alias("r"))
-        .group_by(pl.col("customer").hash().alias("cust"), "segment")
+        .group_by("cust", "segment")
         .agg(pl.col("r").min())
         .collect()
     )  # fmt: skip
@@ -318,7 +318,19 @@ def calibrate(
     if a is None:
         raise ValueError("the export has no dates")
     subs = with_segments(export.subscriptions, segments)
-    spans = active_spans(subs).collect().lazy()
+    # Integer keys group and join fast: a customer's hash, a segment's code (its index here).
+    all_names = sorted(subs.get_column("segment").unique().to_list())
+    spans = (
+        active_spans(subs)
+        .with_columns(
+            pl.col("customer").hash().alias("cust"),
+            pl.col("segment").replace_strict(
+                all_names, list(range(len(all_names))), return_dtype=pl.Int32
+            ),
+        )
+        .collect()
+        .lazy()
+    )
     first_month = spans.select(pl.col("m_start").min()).collect().item()
     if first_month is None or first_month > a:
         raise ValueError(f"no subscription is active at the end of any month up to {_label(a)}")
@@ -350,8 +362,9 @@ def calibrate(
         raise ValueError(f"no customers were active in {_label(lo + 1)}..{_label(a)}")
     estimates: list[Estimate] = []
     seg_dicts = []
-    for name in names[:20]:
-        est, seg = _segment(name, trans, renewals, calendar, now, monthly_prices, window, a)
+    for code in names[:20]:
+        name = all_names[code]
+        est, seg = _segment(code, name, trans, renewals, calendar, now, monthly_prices, window, a)
         estimates += est
         seg_dicts.append(seg)
         warnings += [f"{name}: {e.warning}" for e in est if e.warning]
@@ -381,6 +394,7 @@ def _label(index: int) -> str:
 
 
 def _segment(
+    code: int,
     name: str,
     trans: pl.DataFrame,
     renewals: pl.DataFrame,
@@ -391,7 +405,7 @@ def _segment(
     as_of: int,
 ) -> tuple[list[Estimate], dict[str, Any]]:
     """The estimates and the scenario segment of one segment."""
-    t = trans.filter(pl.col("segment") == name)
+    t = trans.filter(pl.col("segment") == code)
     out: list[Estimate] = []
 
     def add(fld: str, value: float, low: float | None, high: float | None, sample: int,
@@ -412,7 +426,7 @@ def _segment(
         _small("monthly churn", n_lost, n_risk, "losses", "customer-months") if small else None,
     )  # fmt: skip
     # annual churn
-    r = renewals.filter(pl.col("segment") == name)
+    r = renewals.filter(pl.col("segment") == code)
     n_due, n_gone = r.height, int(r["lost"].sum() or 0)
     low, high = wilson(n_gone, n_due)
     add(
@@ -493,7 +507,7 @@ def _segment(
         if renewed.height < MIN_PAIRS else None,
     )  # fmt: skip
     # existing bases, list price, signed price, renewal calendar
-    seg_now = now.filter(pl.col("segment") == name)
+    seg_now = now.filter(pl.col("segment") == code)
     n_monthly = seg_now.filter(pl.col("mm") > 0).height
     annual_now = seg_now.filter(pl.col("ma") > 0)["ma"].to_numpy()
     n_annual_now = len(annual_now)
@@ -501,7 +515,7 @@ def _segment(
         f"monthly customers active at the end of {_label(as_of)}", "count")  # fmt: skip
     add("existing_annual_customers", n_annual_now, None, None, n_annual_now,
         f"annual customers active at the end of {_label(as_of)}", "count")  # fmt: skip
-    prices = monthly_prices.filter(pl.col("segment") == name)["price"]
+    prices = monthly_prices.filter(pl.col("segment") == code)["price"]
     price = _mode(prices)
     price_note = None
     if price is None:
@@ -511,7 +525,7 @@ def _segment(
         "list_price", price, None, None, prices.len(),
         f"most common monthly MRR of {prices.len():,} monthly customers", "money", price_note,
     )  # fmt: skip
-    cal = calendar.filter(pl.col("segment") == name)["r"].value_counts()
+    cal = calendar.filter(pl.col("segment") == code)["r"].value_counts()
     by_month = dict(zip(cal["r"].to_list(), cal["count"].to_list(), strict=True))
     renewals_list = [int(by_month.get(m, 0)) for m in range(1, 13)]
     add("existing_annual_renewals", n_annual_now, None, None, n_annual_now,

@@ -257,26 +257,40 @@ def add_months(date: pl.Expr, months: pl.Expr) -> pl.Expr:
     index = date.dt.year().cast(pl.Int64) * 12 + date.dt.month().cast(pl.Int64) - 1 + months
     year = index // 12
     month = index % 12 + 1
-    first = pl.date(year, month, 1)
-    last_day = first.dt.month_end().dt.day()
-    day = pl.min_horizontal(date.dt.day(), last_day)
-    return first.dt.offset_by(pl.format("{}d", (day - 1).cast(pl.Int64)))
+    last_day = pl.date(year, month, 1).dt.month_end().dt.day()
+    return pl.date(year, month, pl.min_horizontal(date.dt.day(), last_day))
 
 
-def period_end_after(start: pl.Expr, when: pl.Expr, interval: pl.Expr, count: pl.Expr) -> pl.Expr:
-    """The end of the billing period (anchored on ``start``) that contains ``when``: the first
-    period boundary strictly after it."""
-    months = interval.replace_strict(_MONTHS_PER, default=None, return_dtype=pl.Int64) * count
-    days = interval.replace_strict(_DAYS_PER, default=None, return_dtype=pl.Int64) * count
-    diff = (when.dt.year().cast(pl.Int64) - start.dt.year()) * 12 + (
-        when.dt.month().cast(pl.Int64) - start.dt.month()
+def with_period_end(
+    frame: pl.DataFrame, start: str, when: str, interval: str, count: str, out: str
+) -> pl.DataFrame:
+    """Add column ``out``: the end of the billing period (anchored on ``start``) that contains
+    ``when``, i.e. the first period boundary strictly after it. Built in stages, so polars
+    evaluates each part once."""
+    months = pl.col(interval).replace_strict(_MONTHS_PER, default=None, return_dtype=pl.Int64)
+    days = pl.col(interval).replace_strict(_DAYS_PER, default=None, return_dtype=pl.Int64)
+    s, w = pl.col(start), pl.col(when)
+    diff = (w.dt.year().cast(pl.Int64) - s.dt.year()) * 12 + (
+        w.dt.month().cast(pl.Int64) - s.dt.month()
     )
-    k0 = diff // months
-    at_k0 = add_months(start, k0 * months)
-    by_months = add_months(start, (k0 + (at_k0 <= when).cast(pl.Int64)) * months)
-    elapsed = (when - start).dt.total_days()
-    by_days = start + pl.duration(days=(elapsed // days + 1) * days)
-    return pl.when(months.is_not_null()).then(by_months).otherwise(by_days)
+    start_day, when_day = s.cast(pl.Int64), w.cast(pl.Int64)  # days since 1970-01-01
+    staged = (
+        frame.with_columns(
+            (months * pl.col(count)).alias("_len_m"), (days * pl.col(count)).alias("_len_d")
+        )
+        .with_columns((diff // pl.col("_len_m") * pl.col("_len_m")).alias("_k0"))
+        .with_columns(add_months(s, pl.col("_k0")).alias("_at_k0"))
+        .with_columns(
+            (pl.col("_k0") + (pl.col("_at_k0") <= w).cast(pl.Int64) * pl.col("_len_m")).alias("_k")
+        )
+    )
+    by_days = start_day + ((when_day - start_day) // pl.col("_len_d") + 1) * pl.col("_len_d")
+    return staged.with_columns(
+        pl.when(pl.col("_len_m").is_not_null())
+        .then(add_months(s, pl.col("_k")))
+        .otherwise(by_days.cast(pl.Date))
+        .alias(out)
+    ).drop("_len_m", "_len_d", "_k0", "_at_k0", "_k")
 
 
 class _Problems:
@@ -485,7 +499,11 @@ def _read_rows(source: str | Path | bytes, fmt: str, cols: dict[str, str]) -> Ex
     # The end: Stripe's ended_at when given, else the end of the billing period in which the
     # subscription was cancelled (or Stripe's current period end when that is later).
     count = pl.col("count").cast(pl.Int64)
-    computed = period_end_after(pl.col("start_d"), pl.col("canceled_d"), pl.col("unit"), count)
+    rows = with_period_end(
+        rows.with_columns(count.alias("count_i")), "start_d", "canceled_d", "unit", "count_i",
+        "computed",
+    )  # fmt: skip
+    computed = pl.col("computed")
     end = (
         pl.when(pl.col("ended_d").is_not_null())
         .then(pl.col("ended_d"))

@@ -54,7 +54,6 @@ HISTORY_COLUMNS = (
 )
 COUNT_COLUMNS = ("new_customers", "reactivated_customers", "churned_customers")
 _MOVES = ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivation_mrr")
-_TERM_ORDER = {"monthly": 0, "annual": 1, ALL: 2}
 _INTERVAL_WORDS = re.compile(
     r"\b(monthly|annually|annual|yearly|months|month|years|year)\b", re.IGNORECASE
 )
@@ -130,14 +129,26 @@ def active_spans(subscriptions: pl.DataFrame) -> pl.LazyFrame:
     )
 
 
+MICRO = 1_000_000  # MRR is added up in integer millionths of the currency unit: exact sums
+
+
+def _within(value: str, fresh: pl.Expr) -> pl.Expr:
+    """A running sum of ``value`` that restarts where ``fresh`` is true (rows sorted by group):
+    the global running sum minus its value just before the group's first row."""
+    total = pl.col(value).cum_sum()
+    base = pl.when(fresh).then(total - pl.col(value)).otherwise(None).forward_fill()
+    return total - base
+
+
 def _customer_moves(spans: pl.LazyFrame, keys: list[str], through: int) -> pl.LazyFrame:
-    """Per customer scope (``keys``) and month with a change: MRR before and after and the
-    movement it is."""
+    """Per customer scope (``keys``) and month with a change: MRR before and after (integer
+    millionths) and the movement it is."""
+    micro = (pl.col("mrr") * MICRO).round(0).cast(pl.Int64)
     starts = spans.select(
-        *keys, pl.col("m_start").alias("month"), pl.col("mrr"), pl.lit(1).alias("n")
+        *keys, pl.col("m_start").alias("month"), micro.alias("mrr"), pl.lit(1).alias("n")
     )
     ends = spans.filter(pl.col("m_end") <= through).select(
-        *keys, pl.col("m_end").alias("month"), (-pl.col("mrr")).alias("mrr"), pl.lit(-1).alias("n")
+        *keys, pl.col("m_end").alias("month"), (-micro).alias("mrr"), pl.lit(-1).alias("n")
     )
     events = (
         pl.concat([starts, ends])
@@ -146,16 +157,18 @@ def _customer_moves(spans: pl.LazyFrame, keys: list[str], through: int) -> pl.La
         .agg(pl.col("mrr").sum().alias("delta"), pl.col("n").sum().alias("dn"))
         .sort(*keys, "month")
     )
-    after_n = pl.col("dn").cum_sum().over(keys)
-    after = pl.col("delta").cum_sum().over(keys).round(6)
+    fresh = pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys]).fill_null(True)
     return (
-        events.with_columns(after_n.alias("n_after"), after.alias("raw_after"))
+        events.with_columns(fresh.alias("first"))
         .with_columns(
-            pl.when(pl.col("n_after") > 0).then(pl.col("raw_after")).otherwise(0.0).alias("after")
+            _within("dn", pl.col("first")).alias("n_after"),
+            _within("delta", pl.col("first")).alias("raw_after"),
         )
         .with_columns(
-            pl.col("after").shift(1).over(keys).fill_null(0.0).alias("before"),
-            (pl.int_range(pl.len()).over(keys) == 0).alias("first"),
+            pl.when(pl.col("n_after") > 0).then(pl.col("raw_after")).otherwise(0).alias("after")
+        )
+        .with_columns(
+            pl.when(pl.col("first")).then(0).otherwise(pl.col("after").shift(1)).alias("before"),
         )
         .pipe(_classify)
     )
@@ -166,7 +179,7 @@ def _classify(events: pl.LazyFrame) -> pl.LazyFrame:
     starts = (before == 0) & (after > 0)
     stops = (before > 0) & (after == 0)
     both = (before > 0) & (after > 0)
-    zero = pl.lit(0.0)
+    zero = pl.lit(0, dtype=pl.Int64)
     up, down = both & (after > before), both & (after < before)
     return events.with_columns(
         pl.when(starts & pl.col("first")).then(after).otherwise(zero).alias("new_mrr"),
@@ -183,22 +196,20 @@ def _classify(events: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _rows(moves: pl.LazyFrame, groups: list[str], first: int, through: int) -> pl.LazyFrame:
-    """Month rows per group: movements summed, MRR and customers accumulated."""
-    sums = moves.group_by(*groups, "month").agg(
-        *[pl.col(c).sum() for c in (*_MOVES, *COUNT_COLUMNS, "d_mrr", "d_customers")]
-    )
+    """Month rows per group: movements summed, MRR and customers accumulated (exactly, in
+    integer millionths, then in currency units)."""
+    summed = (*_MOVES, *COUNT_COLUMNS, "d_mrr", "d_customers")
+    sums = moves.group_by(*groups, "month").agg(*[pl.col(c).sum() for c in summed])
     months = pl.LazyFrame({"month": pl.int_range(first, through + 1, eager=True).cast(pl.Int64)})
     grid = moves.select(groups).unique().join(months, how="cross")
     return (
         grid.join(sums, on=[*groups, "month"], how="left")
-        .with_columns(
-            pl.col(c).fill_null(0) for c in (*_MOVES, *COUNT_COLUMNS, "d_mrr", "d_customers")
-        )
+        .with_columns(pl.col(c).fill_null(0) for c in summed)
         .sort(*groups, "month")
         .with_columns(
-            pl.col(_MOVES).round(6),
-            pl.col("d_mrr").cum_sum().over(groups).round(6).alias("mrr"),
+            (pl.col("d_mrr").cum_sum().over(groups) / MICRO).alias("mrr"),
             pl.col("d_customers").cum_sum().over(groups).alias("customers"),
+            *[(pl.col(c) / MICRO).alias(c) for c in _MOVES],
         )
     )
 
@@ -225,26 +236,39 @@ def history(
     first = spans.select(pl.col("m_start").min()).collect().item()
     if first is None or first > through:
         return _empty(columns)
-    keys = ["customer", "segment", "term"]
-    everything = spans.with_columns(pl.lit(ALL).alias("segment"), pl.lit(ALL).alias("term"))
+    # Integer keys (customer hash, segment and term codes in output order) sort and group fast.
+    names = sorted(subs.get_column("segment").unique().to_list())
+    codes = spans.select(
+        pl.col("customer").hash().alias("cust"),
+        pl.col("segment").replace_strict(names, list(range(len(names))), return_dtype=pl.Int32),
+        pl.col("term").replace_strict(["monthly", "annual"], [0, 1], return_dtype=pl.Int8),
+        "m_start",
+        "m_end",
+        "mrr",
+    )
+    everything = codes.with_columns(
+        pl.lit(len(names), dtype=pl.Int32).alias("segment"), pl.lit(2, dtype=pl.Int8).alias("term")
+    )
+    keys = ["cust", "segment", "term"]
     parts = [
         _rows(_customer_moves(scope, keys, through), ["segment", "term"], first, through)
-        for scope in (spans, everything)
+        for scope in (codes, everything)
     ]
-    out = (
+    return (
         pl.concat([part.select(columns) for part in parts])
+        .sort("month", "segment", "term")
         .with_columns(
-            (pl.col("segment") == ALL).alias("_is_all"),
-            pl.col("term")
-            .replace_strict(_TERM_ORDER, default=3, return_dtype=pl.Int8)
-            .alias("_term"),
+            month_label(pl.col("month")).alias("month"),
+            pl.col("segment").replace_strict(
+                list(range(len(names) + 1)), [*names, ALL], return_dtype=pl.String
+            ),
+            pl.col("term").replace_strict(
+                [0, 1, 2], ["monthly", "annual", ALL], return_dtype=pl.String
+            ),
         )
-        .sort("month", "_is_all", "segment", "_term")
-        .with_columns(month_label(pl.col("month")).alias("month"))
         .select(columns)
         .collect()
     )
-    return out
 
 
 def _empty(columns: list[str]) -> pl.DataFrame:
