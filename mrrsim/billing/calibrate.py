@@ -173,48 +173,136 @@ def _ratio(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(r - 1), float(se)
 
 
+def _ratio_from_sums(
+    n: int, sx: float, sy: float, sxx: float, sxy: float, syy: float
+) -> tuple[float, float]:
+    """``_ratio`` from the pairs' sums: n, sum x, sum y, sum x^2, sum xy, sum y^2."""
+    if n == 0 or sx <= 0:
+        return 0.0, math.inf
+    r = sy / sx
+    if n < 2:
+        return r - 1, math.inf
+    resid = max(syy - 2 * r * sxy + r * r * sxx, 0.0)
+    return r - 1, math.sqrt(resid / (n - 1) / n) / (sx / n)
+
+
+def _retained_monthly(t: pl.DataFrame, lev: pl.DataFrame) -> tuple[int, tuple[float, ...]]:
+    """Customer-months with monthly MRR at both ends of a month of the window, as (count,
+    (sum x, sum y, sum x^2, sum xy, sum y^2)) with x the MRR before and y after: every monthly
+    customer at the start of a month, less those whose monthly MRR ended, with the changes of
+    those whose MRR moved (the rest have y = x)."""
+    gone = t.filter((pl.col("m0") > 0) & (pl.col("m") == 0))
+    moved = t.filter((pl.col("m0") > 0) & (pl.col("m") > 0) & (pl.col("m") != pl.col("m0")))
+    n = int(lev["n_m"].sum()) - gone.height
+    sx = float(lev["s_m"].sum()) - float(gone["m0"].sum())
+    sxx = float(lev["q_m"].sum()) - float((gone["m0"] ** 2).sum())
+    x, y = moved["m0"], moved["m"]
+    same = sxx - float((x**2).sum())
+    sy = sx + float((y - x).sum())
+    sxy = same + float((x * y).sum())
+    syy = same + float((y**2).sum())
+    return n, (sx, sy, sxx, sxy, syy)
+
+
 def _pct(value: float) -> str:
     return f"{value * 100:.2f}%"
 
 
-def _state(spans: pl.LazyFrame, lo: int, hi: int) -> pl.DataFrame:
-    """Month-end MRR per (customer, segment, month) for months lo..hi: ``mm`` on monthly
-    billing, ``ma`` on annual billing."""
-    return (
-        spans.filter((pl.col("m_end") > lo) & (pl.col("m_start") <= hi))
-        .select(
+MICRO = 1_000_000  # MRR in integer millionths of the currency unit: exact sums
+
+
+def _within(value: str) -> pl.Expr:
+    """A running sum of ``value`` restarting at each key's first row (``fresh``)."""
+    total = pl.col(value).cum_sum()
+    return total - pl.when(pl.col("fresh")).then(total - pl.col(value)).forward_fill()
+
+
+def _events(spans: pl.LazyFrame, last: int) -> pl.DataFrame:
+    """Every month up to ``last`` in which a customer's MRR in a segment changes, sorted by
+    (customer, segment, month): monthly-billed MRR ``m`` and annual-billed ``a`` after the
+    change and ``m0``/``a0`` before it (currency units), and ``fresh`` on a key's first change.
+    Levels and movements are read off these changes, never off a customer-by-month grid."""
+    micro = (pl.col("mrr") * MICRO).round(0).cast(pl.Int64)
+    monthly = pl.col("term") == "monthly"
+
+    def side(month: str, sign: int) -> pl.LazyFrame:
+        return spans.select(
             "cust",
             "segment",
-            pl.int_ranges(
-                pl.max_horizontal(pl.col("m_start"), pl.lit(lo)),
-                pl.min_horizontal(pl.col("m_end"), pl.lit(hi + 1)),
-            ).alias("month"),
-            pl.when(pl.col("term") == "monthly").then(pl.col("mrr")).otherwise(0.0).alias("mm"),
-            pl.when(pl.col("term") == "annual").then(pl.col("mrr")).otherwise(0.0).alias("ma"),
+            pl.col(month).alias("month"),
+            (pl.when(monthly).then(micro).otherwise(0) * sign).alias("dm"),
+            (pl.when(monthly).then(0).otherwise(micro) * sign).alias("da"),
+            (monthly.cast(pl.Int64) * sign).alias("nm"),
+            ((~monthly).cast(pl.Int64) * sign).alias("na"),
         )
-        .explode("month")
-        .group_by("cust", "segment", "month")
-        .agg(pl.col("mm").sum(), pl.col("ma").sum())
+
+    keys = ("cust", "segment")
+    return (
+        pl.concat([side("m_start", 1), side("m_end", -1)])
+        .filter(pl.col("month") <= last)
+        .group_by(*keys, "month")
+        .agg(pl.col("dm", "da", "nm", "na").sum())
+        .sort(*keys, "month")
+        .with_columns(
+            pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in keys])
+            .fill_null(True)
+            .alias("fresh")
+        )
+        .with_columns(
+            pl.when(_within("nm") > 0).then(_within("dm")).otherwise(0).alias("m"),
+            pl.when(_within("na") > 0).then(_within("da")).otherwise(0).alias("a"),
+        )
+        .with_columns(
+            pl.when(pl.col("fresh")).then(0).otherwise(pl.col(c).shift(1)).alias(f"{c}0")
+            for c in ("m", "a")
+        )
+        .with_columns((pl.col(c) / MICRO).alias(c) for c in ("m", "a", "m0", "a0"))
+        .select(*keys, "month", "fresh", "m", "a", "m0", "a0")
         .collect()
     )
 
 
-def _transitions(state: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
-    """Each customer and segment in months first..last beside the month before (0 when absent)."""
-    prev = state.select(
-        "cust",
-        "segment",
-        (pl.col("month") + 1).alias("month"),
-        pl.col("mm").alias("mm0"),
-        pl.col("ma").alias("ma0"),
-    ).filter(pl.col("month").is_between(first, last))
-    cur = state.filter(pl.col("month").is_between(first, last))
-    return prev.join(
-        cur, on=["cust", "segment", "month"], how="full", coalesce=True, nulls_equal=False
-    ).with_columns(pl.col("mm0", "ma0", "mm", "ma").fill_null(0.0))
+def _levels(events: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+    """Per segment and month first..last: monthly customers ``n_m``, their MRR ``s_m`` and
+    sum of squares ``q_m``, and the same at month end for annual billing (``n_a``...)."""
+    steps = events.group_by("segment", "month").agg(
+        ((pl.col("m") > 0).cast(pl.Int64) - (pl.col("m0") > 0).cast(pl.Int64)).sum().alias("n_m"),
+        (pl.col("m") - pl.col("m0")).sum().alias("s_m"),
+        (pl.col("m") ** 2 - pl.col("m0") ** 2).sum().alias("q_m"),
+        ((pl.col("a") > 0).cast(pl.Int64) - (pl.col("a0") > 0).cast(pl.Int64)).sum().alias("n_a"),
+    )
+    months = pl.DataFrame({"month": pl.int_range(0, last + 1, eager=True).cast(pl.Int64)})
+    grid = (
+        steps.select("segment")
+        .unique()
+        .join(months.filter(pl.col("month") >= steps["month"].min()), how="cross")
+    )
+    return (
+        grid.join(steps, on=["segment", "month"], how="left")
+        .with_columns(pl.col("n_m", "s_m", "q_m", "n_a").fill_null(0))
+        .sort("segment", "month")
+        .with_columns(pl.col("n_m", "s_m", "q_m", "n_a").cum_sum().over("segment"))
+        .filter(pl.col("month").is_between(first, last))
+    )
 
 
-def _renewals(spans: pl.LazyFrame, state: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+def _state_at(events: pl.DataFrame, queries: pl.DataFrame) -> pl.DataFrame:
+    """``queries`` (cust, segment, month) with each key's MRR ``m``/``a`` at that month end."""
+    found = (
+        queries.sort("month")
+        .join_asof(
+            events.select("cust", "segment", "month", "m", "a").sort("month"),
+            on="month",
+            by=["cust", "segment"],
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .with_columns(pl.col("m", "a").fill_null(0.0))
+    )
+    return found
+
+
+def _renewals(spans: pl.LazyFrame, events: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
     """Every annual period boundary in months first..last of a subscription alive before it:
     segment, customer, month, whether it was lost, and the customer's annual MRR the month
     before and at the boundary."""
@@ -249,17 +337,16 @@ def _renewals(spans: pl.LazyFrame, state: pl.DataFrame, first: int, last: int) -
         )
         .collect()
     )
-    at = state.select(
-        "cust", "segment", "month", pl.col("mm").alias("mm1"), pl.col("ma").alias("ma1")
-    )
-    before = state.select(
-        "cust", "segment", (pl.col("month") + 1).alias("month"), pl.col("ma").alias("ma0")
+    due = due.with_row_index("i")
+    at = _state_at(events, due.select("i", "cust", "segment", "month"))
+    before = _state_at(
+        events, due.select("i", "cust", "segment", (pl.col("month") - 1).alias("month"))
     )
     return (
-        due.join(at, on=["cust", "segment", "month"], how="left")
-        .join(before, on=["cust", "segment", "month"], how="left")
-        .with_columns(pl.col("mm1", "ma1", "ma0").fill_null(0.0))
+        due.join(at.select("i", pl.col("m").alias("mm1"), pl.col("a").alias("ma1")), on="i")
+        .join(before.select("i", pl.col("a").alias("ma0")), on="i")
         .with_columns((pl.col("ends") & (pl.col("mm1") + pl.col("ma1") == 0)).alias("lost"))
+        .sort("i")
     )
 
 
@@ -335,12 +422,12 @@ def calibrate(
     if first_month is None or first_month > a:
         raise ValueError(f"no subscription is active at the end of any month up to {_label(a)}")
     lo = a - window
-    state = _state(spans, lo, a)
-    trans = _transitions(state, lo + 1, a)
-    renewals = _renewals(spans, state, lo + 1, a)
+    events = _events(spans, a)
+    trans = events.filter(pl.col("month").is_between(lo + 1, a))
+    levels = _levels(events, lo, a)
+    renewals = _renewals(spans, events, lo + 1, a)
     calendar = _renewal_calendar(spans, a)
-    now = state.filter(pl.col("month") == a)
-    monthly_prices = now.filter(pl.col("mm") > 0).select("segment", pl.col("mm").alias("price"))
+    now = events.group_by("cust", "segment").agg(pl.col("m", "a").last())
     months_with_data = max(0, a - max(first_month, lo + 1) + 1)
     warnings: list[str] = []
     notes: list[str] = []
@@ -348,8 +435,8 @@ def calibrate(
         warnings.append(
             f"the export covers only {months_with_data} of the {window} months of the window"
         )
-    mrr_now = now.group_by("segment").agg((pl.col("mm") + pl.col("ma")).sum().alias("mrr"))
-    entered = trans.filter((pl.col("mm0") + pl.col("ma0") == 0) & (pl.col("mm") + pl.col("ma") > 0))
+    mrr_now = now.group_by("segment").agg((pl.col("m") + pl.col("a")).sum().alias("mrr"))
+    entered = trans.filter((pl.col("m0") + pl.col("a0") == 0) & (pl.col("m") + pl.col("a") > 0))
     names = (
         pl.concat([mrr_now.select("segment"), entered.select("segment")])
         .unique()
@@ -364,7 +451,7 @@ def calibrate(
     seg_dicts = []
     for code in names[:20]:
         name = all_names[code]
-        est, seg = _segment(code, name, trans, renewals, calendar, now, monthly_prices, window, a)
+        est, seg = _segment(code, name, trans, levels, renewals, calendar, now, window, a)
         estimates += est
         seg_dicts.append(seg)
         warnings += [f"{name}: {e.warning}" for e in est if e.warning]
@@ -397,10 +484,10 @@ def _segment(
     code: int,
     name: str,
     trans: pl.DataFrame,
+    levels: pl.DataFrame,
     renewals: pl.DataFrame,
     calendar: pl.DataFrame,
     now: pl.DataFrame,
-    monthly_prices: pl.DataFrame,
     window: int,
     as_of: int,
 ) -> tuple[list[Estimate], dict[str, Any]]:
@@ -415,9 +502,9 @@ def _segment(
         return value
 
     # monthly churn
-    at_risk = t.filter(pl.col("mm0") > 0)
-    n_risk = at_risk.height
-    n_lost = at_risk.filter(pl.col("mm") + pl.col("ma") == 0).height
+    lev = levels.filter((pl.col("segment") == code) & (pl.col("month") < as_of))
+    n_risk = int(lev["n_m"].sum())  # monthly customers at the end of each month before
+    n_lost = t.filter((pl.col("m0") > 0) & (pl.col("m") + pl.col("a") == 0)).height
     low, high = wilson(n_lost, n_risk)
     small = n_risk < MIN_AT_RISK or n_lost < MIN_EVENTS
     monthly_churn = add(
@@ -437,7 +524,7 @@ def _segment(
         "window: annual churn set to 0 (no data)",
     )  # fmt: skip
     # new customers, growth and annual share
-    entered = t.filter((pl.col("mm0") + pl.col("ma0") == 0) & (pl.col("mm") + pl.col("ma") > 0))
+    entered = t.filter((pl.col("m0") + pl.col("a0") == 0) & (pl.col("m") + pl.col("a") > 0))
     per_month = (
         pl.DataFrame({"month": list(range(as_of - window + 1, as_of + 1))})
         .join(entered.group_by("month").len(), on="month", how="left")
@@ -477,22 +564,22 @@ def _segment(
         warn_new or (f"growth {_pct(growth)} a month clipped to {_pct(clipped)}"
                      if clipped != growth else None),
     )  # fmt: skip
-    n_annual = entered.filter(pl.col("ma") > pl.col("mm")).height
+    n_annual = entered.filter(pl.col("a") > pl.col("m")).height
     low, high = wilson(n_annual, total_new)
     annual_share = add(
         "annual_share", n_annual / total_new if total_new else 0.0, low, high, total_new,
         f"{n_annual:,} of {total_new:,} new customers chose annual", "rate", warn_new,
     )  # fmt: skip
     # expansion
-    kept = t.filter((pl.col("mm0") > 0) & (pl.col("mm") > 0))
-    e, se = _ratio(kept["mm0"].to_numpy(), kept["mm"].to_numpy())
+    n_kept, sums = _retained_monthly(t, lev)
+    e, se = _ratio_from_sums(n_kept, *sums)
     e_c = min(max(e, -0.5), 0.5)
     add(
-        "monthly_expansion", e_c, e - Z90 * se if kept.height > 1 else None,
-        e + Z90 * se if kept.height > 1 else None, kept.height,
-        f"MRR change of {kept.height:,} retained monthly customer-months", "rate",
-        f"only {kept.height} retained monthly customer-months: expansion is a rough guess"
-        if kept.height < MIN_PAIRS else None,
+        "monthly_expansion", e_c, e - Z90 * se if n_kept > 1 else None,
+        e + Z90 * se if n_kept > 1 else None, n_kept,
+        f"MRR change of {n_kept:,} retained monthly customer-months", "rate",
+        f"only {n_kept} retained monthly customer-months: expansion is a rough guess"
+        if n_kept < MIN_PAIRS else None,
     )  # fmt: skip
     renewed = r.filter(~pl.col("lost") & (pl.col("ma1") > 0) & (pl.col("ma0") > 0)).unique(
         ["cust", "month"]
@@ -508,14 +595,14 @@ def _segment(
     )  # fmt: skip
     # existing bases, list price, signed price, renewal calendar
     seg_now = now.filter(pl.col("segment") == code)
-    n_monthly = seg_now.filter(pl.col("mm") > 0).height
-    annual_now = seg_now.filter(pl.col("ma") > 0)["ma"].to_numpy()
+    n_monthly = seg_now.filter(pl.col("m") > 0).height
+    annual_now = seg_now.filter(pl.col("a") > 0)["a"].to_numpy()
     n_annual_now = len(annual_now)
     add("existing_monthly_customers", n_monthly, None, None, n_monthly,
         f"monthly customers active at the end of {_label(as_of)}", "count")  # fmt: skip
     add("existing_annual_customers", n_annual_now, None, None, n_annual_now,
         f"annual customers active at the end of {_label(as_of)}", "count")  # fmt: skip
-    prices = monthly_prices.filter(pl.col("segment") == code)["price"]
+    prices = seg_now.filter(pl.col("m") > 0)["m"].alias("price")
     price = _mode(prices)
     price_note = None
     if price is None:
@@ -552,7 +639,7 @@ def _segment(
         )  # fmt: skip
     else:
         existing_discount = None
-    new_annual = entered.filter(pl.col("ma") > pl.col("mm"))["ma"].to_numpy()
+    new_annual = entered.filter(pl.col("a") > pl.col("m"))["a"].to_numpy()
     if len(new_annual):
         d_new = min(max(1 - float(new_annual.mean()) / price, 0.0), MAX_DISCOUNT)
         sd = (
