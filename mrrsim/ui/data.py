@@ -28,6 +28,7 @@ from mrrsim.ui.widgets import csv_text, page_header, show_chart
 __all__ = ["MAX_UPLOAD_MB", "render_your_data", "show_history_overlay"]
 
 MAX_UPLOAD_MB = 50
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
 PLANNER = "pages/planner.py"
 _UPLOAD = "data.upload"
 _USE_SAMPLE = "data.use_sample"
@@ -91,7 +92,7 @@ def _source() -> tuple[bytes, str] | None:
     upload = st.session_state.get(_UPLOAD)
     if st.session_state.get(_USE_SAMPLE) or upload is None:
         return (_sample_bytes(), "the sample export") if st.session_state.get(_USE_SAMPLE) else None
-    if upload.size > MAX_UPLOAD_MB * 1_000_000:
+    if upload.size > MAX_UPLOAD_BYTES:
         st.error(
             f"The file is {upload.size / 1e6:,.1f} MB; the limit is {MAX_UPLOAD_MB} MB. Export "
             "fewer months, or use `python -m mrrsim calibrate` on your own computer.",
