@@ -59,10 +59,21 @@ def _plans(history: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _series_color(data: pl.DataFrame) -> alt.Color:
+    """One color per segment · term, the same in every chart of the page (history order)."""
+    order = data.get_column("series").unique(maintain_order=True).to_list()
+    return alt.Color(
+        "series:N",
+        title="Segment · billing",
+        sort=order,
+        scale=alt.Scale(domain=order, scheme="tableau20"),
+        legend=_legend("Segment · billing"),
+    )
+
+
 def history_mrr_chart(history: pl.DataFrame, currency: str) -> alt.Chart:
     """Month-end MRR stacked by segment and billing term."""
     data = _plans(history).select("date", "month", "series", "segment", "term", "mrr", "customers")
-    order = data.get_column("series").unique(maintain_order=True).to_list()
     return (
         alt.Chart(data)
         .mark_area(opacity=0.85)
@@ -70,13 +81,7 @@ def history_mrr_chart(history: pl.DataFrame, currency: str) -> alt.Chart:
         .encode(
             x=_month_x(),
             y=alt.Y("mrr:Q", stack="zero", axis=money_axis("Month-end MRR", currency)),
-            color=alt.Color(
-                "series:N",
-                title="Segment · billing",
-                sort=order,
-                scale=alt.Scale(scheme="tableau20"),
-                legend=_legend("Segment · billing"),
-            ),
+            color=_series_color(data),
             order=alt.Order("series:N"),
             tooltip=[
                 _month(),
@@ -158,25 +163,27 @@ def history_movements_chart(history: pl.DataFrame, currency: str) -> alt.LayerCh
     )
 
 
-def logo_churn_chart(history: pl.DataFrame) -> alt.Chart:
-    """Customers lost in a month over customers at the start of it, per segment and term
-    (needs ``history(..., detail=True)``). Annual plans only lose customers at renewals."""
+def logo_churn_chart(history: pl.DataFrame, months: int = 3) -> alt.Chart:
+    """Logo churn per segment and term over the trailing ``months`` months: customers lost
+    in them over the customers at the start of each (needs ``history(..., detail=True)``).
+    Annual plans only lose customers at renewals, so theirs is lower and lumpier."""
+    plans = _plans(history)
+
+    def trailing(column: str) -> pl.Expr:
+        return pl.col(column).rolling_sum(months, min_samples=1).over("series")
+
     data = (
-        _plans(history)
-        .sort("series", "month")
-        .with_columns(pl.col("customers").shift(1).over("series").alias("at_start"))
-        .filter(pl.col("at_start") > 0)
-        .select(
-            "date",
-            "month",
-            "series",
-            "segment",
-            "term",
-            "churned_customers",
-            "at_start",
-            (pl.col("churned_customers") / pl.col("at_start")).alias("churn"),
+        plans.sort("series", "month")
+        .with_columns(pl.col("customers").shift(1).over("series").fill_null(0).alias("at_start"))
+        .with_columns(
+            trailing("churned_customers").alias("lost"), trailing("at_start").alias("exposed")
         )
-    )
+        .filter(pl.col("exposed") > 0)
+        .select(
+            "date", "month", "series", "segment", "term", "lost", "exposed",
+            (pl.col("lost") / pl.col("exposed")).alias("churn"),
+        )
+    )  # fmt: skip
     return (
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=1.8)
@@ -184,24 +191,23 @@ def logo_churn_chart(history: pl.DataFrame) -> alt.Chart:
             x=_month_x(),
             y=alt.Y(
                 "churn:Q",
-                title="Customers lost in the month (% of those at its start)",
+                title=f"Customers lost a month (% of those at its start, {months}-month average)",
                 axis=alt.Axis(format=".0%"),
             ),
-            color=alt.Color(
-                "series:N", title="Segment · billing", scale=alt.Scale(scheme="tableau20"),
-                legend=_legend("Segment · billing"),
-            ),
+            color=_series_color(plans),
             tooltip=[
                 _month(),
                 alt.Tooltip("segment:N", title="Segment"),
                 alt.Tooltip("term:N", title="Billing"),
-                alt.Tooltip("churn:Q", title="Logo churn", format=".2%"),
-                alt.Tooltip("churned_customers:Q", title="Customers lost", format=","),
-                alt.Tooltip("at_start:Q", title="Customers at the start", format=","),
+                alt.Tooltip(
+                    "churn:Q", title=f"Logo churn a month ({months}-month average)", format=".2%"
+                ),
+                alt.Tooltip("lost:Q", title=f"Customers lost in {months} months", format=","),
+                alt.Tooltip("exposed:Q", title="Customer-months at risk", format=","),
             ],
         )
-        .properties(height=HEIGHT, title="Logo churn by plan, month by month")
-    )  # fmt: skip
+        .properties(height=HEIGHT, title=f"Logo churn by plan (trailing {months}-month average)")
+    )
 
 
 def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.LayerChart:

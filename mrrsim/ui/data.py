@@ -137,7 +137,7 @@ def estimates_table(result: Calibration, currency: str) -> pl.DataFrame:
                 "Input": _LABELS.get(e.field, e.field),
                 "Estimate": _value_text(e.field, e.value, e.calendar, currency),
                 "90% range": _range_text(kind, e.low, e.high),
-                "Sample": e.sample,
+                "Sample": f"{e.sample:,}",
                 "Based on": e.basis + (f" — {e.warning}" if e.warning else ""),
             }
         )
@@ -256,12 +256,7 @@ def _estimates(data: bytes, digest: str, hist: pl.DataFrame, currency: str, name
         return
     for warning in result.warnings:
         st.warning(escape_md(warning), icon=":material/warning:")
-    st.dataframe(
-        estimates_table(result, currency),
-        hide_index=True,
-        height=420,
-        column_config={"Sample": st.column_config.NumberColumn("Sample", format="%d")},
-    )
+    st.table(estimates_table(result, currency), hide_index=True)
     st.caption(
         "90% ranges: Wilson intervals for churn and shares, a quasi-Poisson trend for new "
         "customers and their growth, normal intervals for expansion and signed discounts. "
