@@ -175,3 +175,15 @@ def test_yaml_comments_every_estimate() -> None:
             assert "# " in line and "90% range" in line, line
         if key in ("existing_monthly_customers", "existing_annual_renewals"):
             assert "# " in line, line
+
+
+def test_calibration_is_a_valid_scenario_that_round_trips() -> None:
+    from mrrsim.scenario import parse_scenario
+    from mrrsim.yamlio import dump_scenario, loads_scenario
+
+    result = calibrate(read_export(SAMPLE_PATH))
+    scenario = parse_scenario(result.scenario)
+    assert loads_scenario(result.to_yaml()) == scenario
+    assert loads_scenario(dump_scenario(scenario)) == scenario
+    for seg in scenario.segments:
+        assert sum(seg.existing_annual_renewals) == seg.existing_annual_customers

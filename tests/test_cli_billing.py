@@ -51,7 +51,7 @@ def test_calibrate_writes_a_valid_commented_scenario(tmp_path: Path) -> None:
     text = target.read_text()
     scenario = loads_scenario(text)
     assert scenario.name == "Calibrated from billing data (as of 2025-03)"
-    assert [s.name for s in scenario.segments] == ["Enterprise", "Pro", "Starter"]
+    assert [s.name for s in scenario.segments] == ["Pro", "Enterprise", "Starter"]  # by MRR
     assert "90% range" in text and "# " in text
     warnings = out.stderr.decode().splitlines()
     assert all(line.startswith("warning: ") for line in warnings)

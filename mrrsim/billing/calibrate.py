@@ -1,5 +1,5 @@
 """A scenario estimated from a subscription export, each estimate with its sample and a 90%
-interval (docs/model.md, "Starting from your billing data").
+interval (docs/model.md, "Starting from billing data").
 
 As of a month A (default: the export's last complete month) and over the trailing window of W
 months A-W+1..A, per segment (plan names without interval words, or a mapping file):

@@ -4,7 +4,7 @@ Both formats are recognised from the header (case, spacing and "(UTC)" suffixes 
 read with a lazy polars CSV scan of only the columns needed, every value as text, so customer
 names and e-mails are never even parsed. Each row becomes one subscription with its monthly
 recurring revenue (MRR) and the dates it is active: from its start to the end of the billing
-period in which it was cancelled (docs/model.md, "Starting from your billing data").
+period in which it was cancelled (docs/model.md, "Starting from billing data").
 
 Bad rows are reported one problem per line with their row number (row 1 is the header, as a
 spreadsheet numbers them) and skipped; the count of skipped rows is kept. Problems that make the
@@ -127,7 +127,8 @@ _INTERVAL_WORDS = {
     "month": "month", "monthly": "month", "months": "month",
     "year": "year", "yearly": "year", "annual": "year", "annually": "year", "years": "year",
 }  # fmt: skip
-# MRR per unit of amount for one interval (docs/model.md: year /12, week x52/12, day x365/12).
+# MRR per unit of amount for one interval (docs/model.md, "Starting from billing data": year
+# /12, week x52/12, day x365/12).
 _PER_MONTH = {"day": 365 / 12, "week": 52 / 12, "month": 1.0, "year": 1 / 12}
 _MONTHS_PER = {"month": 1, "year": 12}
 _DAYS_PER = {"day": 1, "week": 7}

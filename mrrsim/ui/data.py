@@ -10,6 +10,7 @@ session state for the Planner, which draws it before month 0 (``show_history_ove
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -29,7 +30,7 @@ __all__ = ["MAX_UPLOAD_MB", "render_your_data", "show_history_overlay"]
 
 MAX_UPLOAD_MB = 50
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
-PLANNER = "pages/planner.py"
+PLANNER = Path(__file__).resolve().parents[2] / "pages" / "planner.py"
 _UPLOAD = "data.upload"
 _USE_SAMPLE = "data.use_sample"
 _GO_PLANNER = "data.go_planner"
