@@ -338,10 +338,20 @@ def _renewals(spans: pl.LazyFrame, events: pl.DataFrame, first: int, last: int) 
         .collect()
     )
     due = due.with_row_index("i")
-    at = _state_at(events, due.select("i", "cust", "segment", "month"))
-    before = _state_at(
-        events, due.select("i", "cust", "segment", (pl.col("month") - 1).alias("month"))
+    # the customers' MRR at the renewal month and the month before, in one as-of lookup among
+    # the changes of these customers only
+    mine = events.join(due.select("cust", "segment").unique(), on=["cust", "segment"], how="semi")
+    found = _state_at(
+        mine,
+        pl.concat(
+            [
+                due.select("i", "cust", "segment", "month", pl.lit(1).alias("at")),
+                due.select("i", "cust", "segment", pl.col("month") - 1, pl.lit(0).alias("at")),
+            ]
+        ),
     )
+    at = found.filter(pl.col("at") == 1)
+    before = found.filter(pl.col("at") == 0)
     return (
         due.join(at.select("i", pl.col("m").alias("mm1"), pl.col("a").alias("ma1")), on="i")
         .join(before.select("i", pl.col("a").alias("ma0")), on="i")

@@ -234,17 +234,16 @@ def _pick(found: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 
 def _date_expr(column: str) -> pl.Expr:
-    """ISO dates (time part ignored) or Unix seconds; anything else is null."""
+    """ISO dates (``YYYY-MM-DD`` or with ``/``, any time part ignored) or Unix seconds (9 or 10
+    digits, 1973-2286); anything else is null."""
     text = pl.col(column).str.strip_chars()
-    iso = text.str.slice(0, 10).str.replace_all("/", "-").str.to_date("%Y-%m-%d", strict=False)
-    seconds = text.str.replace(r"\.0*$", "").str.to_integer(strict=False)
+    head = text.str.slice(0, 10)
+    iso = head.str.replace_all("/", "-", literal=True).str.to_date("%Y-%m-%d", strict=False)
+    seconds = text.str.strip_suffix(".0").str.to_integer(strict=False)
     unix = pl.from_epoch(seconds, time_unit="s").dt.date()
-    return (
-        pl.when(text.str.contains(r"^\d{4}[-/]\d{2}[-/]\d{2}"))
-        .then(iso)
-        .when(text.str.contains(r"^\d{9,10}(\.0*)?$"))
-        .then(unix)
-        .otherwise(None)
+    return pl.coalesce(
+        pl.when(text.str.len_bytes() >= 10).then(iso),
+        pl.when(seconds.is_between(100_000_000, 9_999_999_999)).then(unix),
     )
 
 
@@ -307,9 +306,9 @@ class _Problems:
         return [text for _, _, text in sorted(self.found)] + self.general
 
     def add(self, frame: pl.DataFrame, bad: pl.Expr, column: str | None, text: str) -> None:
-        rows = frame.filter(bad)
-        if rows.height == 0:
+        if not frame.select(bad.fill_null(False).any()).item():
             return
+        rows = frame.filter(bad)
         shown = rows.head(MAX_PROBLEMS_PER_KIND)
         for rec in shown.iter_rows(named=True):
             got = ""
