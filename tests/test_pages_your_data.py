@@ -5,6 +5,7 @@ Also the history chart builders."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import altair as alt
@@ -103,15 +104,19 @@ def test_bad_files_are_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> N
     assert not charts(at)
 
 
-def test_use_as_scenario_opens_the_planner_with_actual_history(expected) -> None:
+def test_use_as_scenario_opens_the_planner_with_actual_history() -> None:
     at = open_page()
     at.button(key="data.sample").click().run()
+    digest = hashlib.sha256(SAMPLE_PATH.read_bytes()).hexdigest()
+    at.selectbox(key=f"data.as_of.{digest[:12]}").select("2025-03").run()
+    at.number_input(key="data.window").set_value(9).run()
     at.button(key="data.use").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == []
     assert at.title[0].value == "Planner"
+    expected = calibrate(read_export(SAMPLE_PATH), as_of="2025-03", window=9)
     assert at.session_state["mrrsim.valid"] == parse_scenario(expected.scenario)
-    assert at.session_state["mrrsim.history"]["as_of"] == "2025-06"
+    assert at.session_state["mrrsim.history"]["as_of"] == "2025-03"
     assert any("Solid: actual month-end MRR" in c.value for c in at.caption)
 
 

@@ -245,7 +245,10 @@ def _estimates(data: bytes, digest: str, hist: pl.DataFrame, currency: str, name
     months = hist.get_column("month").unique().sort(descending=True).to_list()
     left, right = st.columns(2)
     as_of = left.selectbox(
-        "As of the end of", months, key="data.as_of", help="Month 0 of the scenario."
+        "As of the end of",
+        months,
+        key=f"data.as_of.{digest[:12]}",  # per file: another file has other months
+        help="Month 0 of the scenario.",
     )
     window = right.number_input(
         "Window (months)", min_value=3, max_value=36, value=12, step=1, key="data.window",
