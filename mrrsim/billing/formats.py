@@ -299,6 +299,7 @@ class _Problems:
     def __init__(self) -> None:
         self.found: list[tuple[int, int, str]] = []
         self.general: list[str] = []
+        self.pending: list[tuple[pl.DataFrame, pl.Expr, str | None, str]] = []
 
     @property
     def lines(self) -> list[str]:
@@ -306,9 +307,26 @@ class _Problems:
         return [text for _, _, text in sorted(self.found)] + self.general
 
     def add(self, frame: pl.DataFrame, bad: pl.Expr, column: str | None, text: str) -> None:
-        if not frame.select(bad.fill_null(False).any()).item():
-            return
-        rows = frame.filter(bad)
+        """Queue a check of ``frame`` (rows where ``bad`` holds); ``resolve`` runs the queue."""
+        self.pending.append((frame, bad.fill_null(False), column, text))
+
+    def resolve(self) -> None:
+        """Run the queued checks: one pass per frame finds which have bad rows at all, then
+        only those are listed."""
+        by_frame: dict[int, list[tuple[pl.DataFrame, pl.Expr, str | None, str]]] = {}
+        for check in self.pending:
+            by_frame.setdefault(id(check[0]), []).append(check)
+        self.pending = []
+        for checks in by_frame.values():
+            frame = checks[0][0]
+            flags = frame.select(
+                bad.any().alias(f"c{i}") for i, (_, bad, _, _) in enumerate(checks)
+            )
+            for (_, bad, column, text), flagged in zip(checks, flags.row(0), strict=True):
+                if flagged:
+                    self._list(frame.filter(bad), column, text)
+
+    def _list(self, rows: pl.DataFrame, column: str | None, text: str) -> None:
         shown = rows.head(MAX_PROBLEMS_PER_KIND)
         for rec in shown.iter_rows(named=True):
             got = ""
@@ -494,6 +512,7 @@ def _read_rows(source: str | Path | bytes, fmt: str, cols: dict[str, str]) -> Ex
     problems.add(parsed, bad, None, "currency: missing")
     checks.append(bad)
 
+    problems.resolve()
     ok = ~pl.any_horizontal(*[c.fill_null(True) for c in checks])
     rows = parsed.filter(ok)
     # The end: Stripe's ended_at when given, else the end of the billing period in which the
@@ -517,6 +536,7 @@ def _read_rows(source: str | Path | bytes, fmt: str, cols: dict[str, str]) -> Ex
     before = (pl.col("canceled_d") < pl.col("start_d")) | (pl.col("ended_d") < pl.col("start_d"))
     before = before.fill_null(False)
     problems.add(rows, before, None, "ends (or was cancelled) before it starts")
+    problems.resolve()
     rows = rows.filter(~before)
     skipped = raw.height - rows.height
 
