@@ -95,7 +95,7 @@ def history_mrr_chart(history: pl.DataFrame, currency: str) -> alt.Chart:
     )
 
 
-def history_movements_chart(history: pl.DataFrame, currency: str) -> alt.LayerChart:
+def history_movements_chart(history: pl.DataFrame, currency: str) -> alt.TopLevelMixin:
     """All customers' MRR movements per month as bars (gains up, losses down) with the net
     change as a line; a switch between plans of one customer counts once, as its net change."""
     totals = history.filter(pl.col("segment") == ALL).with_columns(_date())
@@ -210,7 +210,7 @@ def logo_churn_chart(history: pl.DataFrame, months: int = 3) -> alt.Chart:
     )
 
 
-def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.LayerChart:
+def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.TopLevelMixin:
     """Actual MRR up to the as-of month (solid) and the scenario's projection after it
     (dashed), on one calendar axis, with the as-of month marked. ``frame`` comes from
     ``mrrsim.billing.history.actual_and_projected``."""
@@ -242,7 +242,7 @@ def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.LayerCha
             ],
         )
     )
-    rule_data = pl.DataFrame({"month": [as_of], "label": [f"As of {as_of} (month 0)"]})
+    rule_data = pl.DataFrame({"month": [str(as_of)], "label": [f"As of {as_of!s} (month 0)"]})
     rule = (
         alt.Chart(rule_data.with_columns(_date()))
         .mark_rule(strokeDash=[3, 3], color="#888888")

@@ -211,7 +211,7 @@ def _sniff(source: str | Path | bytes) -> tuple[bytes, str | None]:
             with open(source, "rb") as handle:
                 head = handle.read(SNIFF_BYTES)
     except OSError as exc:
-        return b"", f"cannot read {source}: {exc.strerror}"
+        return b"", f"cannot read {source!s}: {exc.strerror}"
     if not head.strip():
         return head, "the file is empty"
     if b"\x00" in head:

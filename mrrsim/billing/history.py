@@ -272,7 +272,7 @@ def history(
 
 
 def _empty(columns: list[str]) -> pl.DataFrame:
-    types = {c: pl.String for c in ("month", "segment", "term")}
+    types: dict[str, type[pl.DataType]] = {c: pl.String for c in ("month", "segment", "term")}
     types |= {c: pl.Int64 for c in ("customers", *COUNT_COLUMNS)}
     return pl.DataFrame(schema={c: types.get(c, pl.Float64) for c in columns})
 

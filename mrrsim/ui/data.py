@@ -20,11 +20,13 @@ from mrrsim import charts_history
 from mrrsim.billing import Calibration, Export, calibrate, history, read_export
 from mrrsim.billing.history import actual_and_projected
 from mrrsim.billing.sample import SAMPLE_PATH
+from mrrsim.downloads import csv_text
+from mrrsim.formatting import fmt_pct
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
 from mrrsim.ui.editor import load_scenario_into_editor
 from mrrsim.ui.engine import project_cached
-from mrrsim.ui.text import SEGMENT_FIELDS, escape_md, fmt_pct
-from mrrsim.ui.widgets import csv_text, page_header, show_chart
+from mrrsim.ui.text import SEGMENT_FIELDS, escape_md
+from mrrsim.ui.widgets import page_header, show_chart
 
 __all__ = ["MAX_UPLOAD_MB", "render_your_data", "show_history_overlay"]
 
@@ -147,7 +149,7 @@ def estimates_table(result: Calibration, currency: str) -> pl.DataFrame:
 
 def _summary(export: Export, hist: pl.DataFrame, name: str) -> str:
     months = hist.get_column("month") if hist.height else None
-    span = f"{months.min()} to {months.max()}" if months is not None else "no complete month"
+    span = f"{months.min()!s} to {months.max()!s}" if months is not None else "no complete month"
     fmt = {"baremetrics": "Baremetrics import template", "stripe": "Stripe subscriptions"}
     return (
         f"Read {name} ({fmt.get(export.format, export.format)}): {export.rows_read:,} rows, "
