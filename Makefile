@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run serve test lint typecheck bench clean
+.PHONY: run serve test lint typecheck bench sample clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test: $(VENV)/.dev lint typecheck
 
 bench: $(VENV)/.dev
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+sample: $(VENV)/.runtime   # rewrite data/sample-subscriptions.csv from its seeded generator
+	$(PY) -m mrrsim.billing.sample
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

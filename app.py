@@ -20,6 +20,7 @@ PAGES = (
     ("predictability.py", "Predictability", ":material/ssid_chart:"),
     ("sensitivity.py", "Sensitivity", ":material/tune:"),
     ("cohorts.py", "Cohorts", ":material/stacked_bar_chart:"),
+    ("your_data.py", "Your data", ":material/upload_file:"),
     ("methodology.py", "Methodology", ":material/menu_book:"),
 )
 

@@ -1,5 +1,6 @@
 """mrrsim: what-if planning for subscription billing (monthly vs annual prepaid, or a mix)."""
 
+from mrrsim.billing import calibrate, history, read_export
 from mrrsim.metrics import Summary, summarize, summarize_many
 from mrrsim.montecarlo import simulate
 from mrrsim.projection import all_annual, all_monthly, project, project_many
@@ -14,7 +15,9 @@ __all__ = [
     "Uncertainty",
     "all_annual",
     "all_monthly",
+    "calibrate",
     "dump_scenario",
+    "history",
     "load_preset",
     "load_scenario",
     "loads_scenario",
@@ -22,6 +25,7 @@ __all__ = [
     "preset_names",
     "project",
     "project_many",
+    "read_export",
     "simulate",
     "summarize",
     "summarize_many",

@@ -1,4 +1,5 @@
-"""Command line: ``python -m mrrsim project|summary|simulate|validate|link|from-link`` (SPEC 7).
+"""Command line: ``python -m mrrsim project|summary|simulate|validate|link|from-link|history|
+calibrate`` (SPEC 7).
 
 Bad input of any kind exits with status 2 and one line per problem on stderr (the first ten and a
 count of the rest); never a traceback.
@@ -12,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import polars as pl
 
@@ -22,11 +23,22 @@ from mrrsim.projection import project
 from mrrsim.scenario import Scenario, ScenarioError
 from mrrsim.yamlio import MAX_BYTES, dump_scenario, load_scenario, loads_scenario, preset_names
 
+if TYPE_CHECKING:
+    from mrrsim.billing import Export
+
 EXIT_BAD_INPUT = 2
 
 
 class UsageError(Exception):
     """Bad command-line arguments (exit status 2)."""
+
+
+class BadInputError(Exception):
+    """Bad input with one or more problems, printed one per line (exit status 2)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,6 +124,86 @@ def _cmd_from_link(args: argparse.Namespace) -> None:
     sys.stdout.write(dump_scenario(scenario_from_url(args.url)))
 
 
+def _billing_export(args: argparse.Namespace) -> Export:
+    """The export named on the command line, its problems raised unless --skip-bad-rows."""
+    from mrrsim.billing import read_export
+
+    source: str | bytes = args.export
+    if args.export == "-":
+        source = sys.stdin.buffer.read()
+    elif not Path(args.export).is_file():
+        raise UsageError(f"no such file: {args.export}")
+    export = read_export(source)
+    if not export.usable or (export.problems and not args.skip_bad_rows):
+        problems = list(export.problems)
+        if export.usable:
+            problems.append(
+                f"{export.rows_skipped:,} of {export.rows_read:,} rows have problems: fix them, "
+                "or pass --skip-bad-rows to leave them out"
+            )
+        raise BadInputError(problems)
+    for line in export.problems:
+        print(f"skipped: {line}", file=sys.stderr)
+    for line in export.notes:
+        print(f"note: {line}", file=sys.stderr)
+    return export
+
+
+def _segment_map(path: str | None) -> dict[str, str] | None:
+    """A YAML mapping ``plan name: segment`` (both text), or None."""
+    if path is None:
+        return None
+    import yaml
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise UsageError(f"{path}: larger than {MAX_BYTES:,} bytes")
+    try:
+        mapping = yaml.safe_load(data.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid YAML ({type(exc).__name__})") from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in mapping.items()
+    ):
+        raise UsageError(f"{path}: must map plan names to segment names (plan: segment)")
+    return {k: v.strip() for k, v in mapping.items()}
+
+
+def _cmd_history(args: argparse.Namespace) -> None:
+    from mrrsim.billing import history
+
+    frame = history(_billing_export(args), segments=_segment_map(args.segments))
+    if frame.height == 0:
+        raise UsageError("no subscription is active at the end of any complete month")
+    _write_frame(frame, "csv", args.out)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> None:
+    from mrrsim.billing import calibrate
+
+    export = _billing_export(args)
+    try:
+        result = calibrate(
+            export, as_of=args.as_of, window=args.window, segments=_segment_map(args.segments)
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    text = result.to_yaml()
+    loads_scenario(text)  # the output is a valid scenario (ScenarioError otherwise)
+    for line in result.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if args.out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -169,7 +261,35 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--base-url", default="http://localhost:8501/", metavar="URL")
     cmd = command("from-link", _cmd_from_link, "Print the scenario inside a share link as YAML.")
     cmd.add_argument("url", metavar="URL", help="a share link (or just its token)")
+    _billing_commands(command)
     return parser
+
+
+def _billing_commands(
+    command: Callable[[str, Callable[[argparse.Namespace], None], str], argparse.ArgumentParser],
+) -> None:
+    """``history`` and ``calibrate``: starting from a subscription export."""
+
+    def export_args(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument(
+            "export", metavar="EXPORT", help="subscription export CSV (Baremetrics or Stripe), or -"
+        )
+        cmd.add_argument(
+            "--segments", metavar="MAP.yaml", help="YAML mapping plan name -> segment name"
+        )
+        cmd.add_argument(
+            "--skip-bad-rows", action="store_true", help="leave out rows with problems"
+        )
+        cmd.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+
+    cmd = command("history", _cmd_history, "MRR history of a subscription export, as CSV.")
+    export_args(cmd)
+    cmd = command(
+        "calibrate", _cmd_calibrate, "A scenario (YAML) estimated from a subscription export."
+    )
+    export_args(cmd)
+    cmd.add_argument("--as-of", metavar="YYYY-MM", help="default: the last complete month")
+    cmd.add_argument("--window", type=_non_negative_int, default=12, metavar="N")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         sys.stderr.close()

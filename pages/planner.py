@@ -17,6 +17,7 @@ from mrrsim.formatting import currency_symbol
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
+from mrrsim.ui.data import show_history_overlay
 from mrrsim.yamlio import dump_scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
@@ -107,6 +108,7 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
 
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     frame = ui.project_cached(scenario)
+    show_history_overlay(scenario)
     view = st.radio(
         "Show",
         ["MRR", "ARR", "MRR gained or lost vs all-monthly"],
