@@ -83,8 +83,8 @@ def verdict(scenario: Scenario, index: int, decision: SegmentDecision) -> Verdic
     if gain < MATERIAL * decision.value_at_current:
         return Verdict(
             f"Keep {fmt_pct(d)}",
-            head + f" {fmt_pct(best)} would be worth most for the take-up you set, but only "
-            f"{fmt_delta_money(gain, cur)} per new customer more: not worth a price change.",
+            head + f" {fmt_pct(best)} would be worth most for the take-up you set, but less than "
+            "1% more per new customer: not worth a price change.",
         )
     worth = (
         f"{fmt_delta_money(gain, cur)} per new customer over {fmt_pct(d)} "
@@ -229,10 +229,10 @@ def disagreement_notes(scenario: Scenario, plans: Mapping[str, Summary]) -> list
     )
     if annual_pays and mix.ending_arr < monthly.ending_arr:
         notes.append(
-            "ARR ends lower under your mix than all-monthly although annual billing pays: ARR "
-            "counts the discounted annual price, while the decision counts all the cash a new "
-            "customer brings over its lifetime, which the lower churn of annual customers and "
-            "the cash up front more than make up for."
+            "ARR ends lower under your mix than all-monthly, although annual billing pays for "
+            "some segments: ARR counts annual customers at their discounted price, while the "
+            "answers above count all the cash a new customer brings over its lifetime, with the "
+            "lower churn of annual customers and their cash paid up front."
         )
     if annual_pays and mix.npv_cash < monthly.npv_cash:
         notes.append(

@@ -79,7 +79,9 @@ def test_segment_term_chart_stacks_to_total_mrr(
 def test_movements_chart_bars_add_up_to_net_new_mrr(totals: pl.DataFrame) -> None:
     chart = charts.movements_chart(totals, "USD")
     bars = data_of(chart, 0)
-    assert bars.height == 4 * totals.height
+    assert bars.height == len(charts.MOVEMENTS) * totals.height
+    switched = bars.filter(pl.col("movement").str.starts_with("Switch")).get_column("amount")
+    assert (switched <= 0).all()  # the discount given to switchers is a loss
     churn = bars.filter(pl.col("movement") == "Churn").get_column("amount")
     assert_series_equal(churn, -totals.get_column("churned_mrr"), check_names=False)
     assert (bars.filter(pl.col("movement") == "Contraction").get_column("amount") <= 0).all()
@@ -155,3 +157,21 @@ def test_renewal_chart_splits_renewing_mrr_into_kept_and_lost(scenario: Scenario
     assert first.get_column("renewing_mrr")[0] == pytest.approx(
         growth.existing_annual_customers / 12 * price
     )
+
+
+def test_switching_shows_as_the_discount_given() -> None:
+    """The migration preset switches monthly customers to annual: the movement is the discount
+    given away, -d times the monthly MRR that switched."""
+    sc = load_preset("monthly-to-annual-migration")
+    frame = project(sc)
+    totals = monthly_totals(frame)
+    bars = data_of(charts.movements_chart(totals, "USD"), 0)
+    switched = bars.filter(pl.col("movement").str.starts_with("Switch")).get_column("amount")
+    monthly_out = (
+        frame.filter(pl.col("term") == "monthly")
+        .group_by("month")
+        .agg(pl.col("switched_mrr").sum())
+        .sort("month")["switched_mrr"]
+    )
+    assert switched.min() < 0
+    assert_series_equal(switched, monthly_out * sc.annual_discount, check_names=False, rel_tol=1e-9)

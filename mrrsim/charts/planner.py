@@ -204,7 +204,8 @@ def _movements_long(totals: pl.DataFrame) -> pl.DataFrame:
 
 
 def movements_chart(totals: pl.DataFrame, currency: str) -> alt.LayerChart:
-    """MRR movements per month: new and expansion up, contraction and churn down, net as a line."""
+    """MRR movements per month: new and expansion up, contraction, churn and the discount given
+    to switchers down, net as a line."""
     long = _movements_long(totals)
     labels = [label for _, label, _, _ in MOVEMENTS]
     colors = [color for _, _, _, color in MOVEMENTS]

@@ -73,6 +73,9 @@ MOVEMENTS = (
     ("expansion_mrr", "Expansion", 1.0, LIGHT_GREEN),
     ("contraction_mrr", "Contraction", -1.0, ORANGE),
     ("churned_mrr", "Churn", -1.0, RED),
+    # switching to annual: per segment the monthly MRR leaves and (1 - d) of it arrives on the
+    # annual plan, so the total is the discount given away (zero or negative)
+    ("switched_mrr", "Switch to annual (discount given)", 1.0, PURPLE),
 )
 
 # --- sizes ---------------------------------------------------------------------------------------
