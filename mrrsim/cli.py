@@ -268,15 +268,25 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
         cmd.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
 
-    cmd = command("project", _cmd_project, "The month-by-month projection table (SPEC section 4).")
+    cmd = command(
+        "project",
+        _cmd_project,
+        "The month-by-month projection table (docs/model.md, Projection table).",
+    )
     scenario_arg(cmd)
     output_args(cmd)
-    cmd = command("summary", _cmd_summary, "Summary metrics as one JSON object (SPEC section 5).")
+    cmd = command(
+        "summary",
+        _cmd_summary,
+        "Summary metrics as one JSON object (docs/model.md, Summary metrics).",
+    )
     scenario_arg(cmd)
     cmd.add_argument(
         "--plans", action="store_true", help="also summarise all-monthly and all-annual"
     )
-    cmd = command("simulate", _cmd_simulate, "Monte Carlo ranges per month (SPEC section 6).")
+    cmd = command(
+        "simulate", _cmd_simulate, "Monte Carlo ranges per month (docs/model.md, Monte Carlo)."
+    )
     scenario_arg(cmd)
     cmd.add_argument("--paths", type=_non_negative_int, default=1000, metavar="N")
     cmd.add_argument("--seed", type=_non_negative_int, default=0, metavar="S")

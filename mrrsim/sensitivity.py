@@ -5,19 +5,18 @@ Every analysis here builds its scenario variants up front, projects them all in 
 (``mrrsim.metrics.variant_metrics``), so a tornado of a three-segment scenario or a 21 x 21
 discount/share grid costs one projection pass, not hundreds.
 
-Tornado rule (``tornado``): each input is moved by a relative amount, low = v - delta*|v| and
-high = v + delta*|v| (so -20% / +20% by default, also for negative growth or expansion rates).
-An input at 0 has no relative move and gets no bar. Moved values are clipped to the valid
-ranges of SPEC section 2 (shares, churn, cost of capital in [0, 1]; discount in [0, 1); growth
-and monthly expansion in [-0.5, 0.5]; annual expansion in [-0.9, 2]; list price at most
-1,000,000; new customers at most 10,000,000; existing bases at most 100,000,000), so a bar may be
-one-sided (e.g. an annual share of 1 cannot rise). The discount is the one each segment actually
-gets for new contracts (its override, else the scenario's); moving it moves take-up along the
-segment's line through its share with no discount, and the customers it moves between plans are
-movers (docs/model.md, "Policies and movers"); signed contracts keep their price. For several
-segments each input appears per segment ("Monthly churn — Pro") and, when two or more segments
-have it, for all segments at once ("Monthly churn — all segments", every segment moved by the
-same relative amount).
+Tornado rule (``tornado``): each input is moved by a relative amount, low = v - delta*|v| and high =
+v + delta*|v| (so -20% / +20% by default, also for negative growth or expansion rates). An input at
+0 has no relative move and gets no bar. Moved values are clipped to the valid ranges (docs/model.md,
+"The scenario": shares, churn, cost of capital in [0, 1]; discount in [0, 1); growth and monthly
+expansion in [-0.5, 0.5]; annual expansion in [-0.9, 2]; list price at most 1,000,000; new customers
+at most 10,000,000; existing bases at most 100,000,000), so a bar may be one-sided (e.g. an annual
+share of 1 cannot rise). The discount is the one each segment actually gets for new contracts (its
+override, else the scenario's); moving it moves take-up along the segment's line through its share
+with no discount, and the customers it moves between plans are movers (docs/model.md, "Policies and
+movers"); signed contracts keep their price. For several segments each input appears per segment
+("Monthly churn — Pro") and, when two or more segments have it, for all segments at once ("Monthly
+churn — all segments", every segment moved by the same relative amount).
 
 The discount x share grid (``discount_share_grid``) reads the share as the annual share at the
 segment's own discount today; each cell offers one discount to every segment's new customers, so

@@ -1,4 +1,4 @@
-"""Share links that carry a whole scenario, with no server-side storage (SPEC section 8).
+"""Share links that carry a whole scenario, with no server-side storage.
 
 Token format ``v2.<base64url>``: the base64url text (no padding) holds a 4-byte checksum (the
 first bytes of SHA-256 over the version prefix and the payload) followed by the payload: one codec

@@ -88,7 +88,7 @@ def test_movements_chart_bars_add_up_to_net_new_mrr(totals: pl.DataFrame) -> Non
     assert (bars.filter(pl.col("movement") == "New").get_column("amount") >= 0).all()
     net = data_of(chart, 1).get_column("net_new_mrr")
     assert_series_equal(month_sum(bars, "amount"), net, check_names=False, rel_tol=1e-9)
-    # SPEC identity: net new MRR is the month-on-month change of MRR.
+    # The identity of docs/model.md: net new MRR is the month-on-month change of MRR.
     mrr = totals.get_column("mrr")
     assert_series_equal(net.slice(1), mrr.diff().slice(1), check_names=False, rel_tol=1e-6)
 

@@ -1,4 +1,4 @@
-"""The projection against closed forms, hand-computed cases, the literal model and SPEC identities."""
+"""The projection against closed forms, hand-computed cases, the literal model and the identities of docs/model.md."""
 
 from __future__ import annotations
 

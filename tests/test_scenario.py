@@ -1,4 +1,4 @@
-"""Every validation rule of SPEC section 2, with the exact message a user sees."""
+"""Every validation rule of docs/model.md, "The scenario", with the exact message a user sees."""
 
 from __future__ import annotations
 

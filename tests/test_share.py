@@ -1,4 +1,4 @@
-"""Share links (SPEC section 8): exact round trips, bounded length, clean refusal of bad links."""
+"""Share links: exact round trips, bounded length, clean refusal of bad links."""
 
 from __future__ import annotations
 
