@@ -34,6 +34,7 @@ from browser_util import (
 from conftest import expected_metrics
 
 from mrrsim import share
+from mrrsim.decision import verdict
 from mrrsim.metrics import summarize
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import fmt_pct
@@ -216,8 +217,11 @@ def test_a_share_link_opens_its_scenario_with_every_input_and_figure(
     assert shown_inputs(page, list(wanted)) == wanted
     assert scenario.name in main_text(page)
     assert shown_scenario(page) == scenario
-    sentence = page.locator('[data-testid="stAlertContentInfo"]').first.inner_text()
-    assert fmt_pct(summarize(scenario)["break_even_discount"]) in sentence
+    # the first screen answers per segment, with the engine's break-even and best discount
+    text = main_text(page)
+    for i, dec in enumerate(summarize(scenario).segments):
+        assert f"{fmt_pct(dec.break_even_discount)} discount" in text
+        assert verdict(scenario, i, dec).sentence.split(":")[0] in text  # e.g. "Annual pays at 22%"
 
 
 def test_switching_pages_keeps_the_scenario(server: str, page: Page) -> None:
