@@ -285,30 +285,31 @@ def headline_differences(summaries: Sequence[Summary]) -> pl.DataFrame:
     """
     if not summaries:
         raise ValueError("headline_differences needs at least one summary")
-    first = summaries[0]
-    rows = []
-    for k, key in enumerate(FIGURE_KEYS):
-        base = first[key]
-        for order, summ in enumerate(summaries):
-            value = summ[key]
-            diff = None if value is None or base is None else value - base
-            rel = None if diff is None or not base else diff / abs(base)
-            rows.append(
-                {"rank": k, "key": key, "order": order, "value": value, "diff": diff, "rel": rel}
-            )
-    schema = {
-        "rank": pl.Int64,
-        "key": pl.String,
-        "order": pl.Int64,
-        "value": pl.Float64,
-        "diff": pl.Float64,
-        "rel": pl.Float64,
-    }
+    keys = list(FIGURE_KEYS)
+    wide = pl.LazyFrame(
+        [[summ[key] for key in keys] for summ in summaries],
+        schema=dict.fromkeys(keys, pl.Float64),
+        orient="row",
+    ).with_row_index("order")
+    long = wide.unpivot(keys, index="order", variable_name="key")
+    first = long.filter(pl.col("order") == 0).select("key", pl.col("value").alias("first"))
+    diff = pl.col("value") - pl.col("first")
     return (
-        pl.DataFrame(rows, schema=schema)
+        long.join(first, on="key", how="left")
+        .select(
+            "key",
+            pl.col("order").cast(pl.Int64),
+            "value",
+            diff.alias("diff"),
+            pl.when(pl.col("first") != 0)
+            .then(diff / pl.col("first").abs())
+            .otherwise(None)
+            .alias("rel_diff"),
+            pl.col("key").replace_strict(keys, list(range(len(keys)))).alias("rank"),
+        )
         .sort("rank", "order")
         .drop("rank")
-        .rename({"rel": "rel_diff"})
+        .collect(engine="in-memory")
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "PLANNER_HEADLINES",
     "Card",
     "Headline",
+    "figure",
     "fmt_difference",
     "fmt_value",
     "headline_label",
@@ -166,6 +167,12 @@ def fmt_difference(
     return fmt_delta_pct(diff)
 
 
+def figure(summary: Summary, key: str) -> float | None:
+    """One headline figure of a summary as a number (None where it is undefined)."""
+    value = summary[key]
+    return float(value) if isinstance(value, int | float) else None
+
+
 def _diff(mine: float | None, other: float | None) -> float | None:
     return None if mine is None or other is None else mine - other
 
@@ -187,8 +194,8 @@ def plan_cards(scenario: Scenario, plans: Mapping[str, Summary]) -> list[Card]:
     currency = scenario.currency
     cards = []
     for h in PLANNER_HEADLINES:
-        mine = plans[mix][h.key]
-        diff = _diff(mine, plans[monthly][h.key])
+        mine = figure(plans[mix], h.key)
+        diff = _diff(mine, figure(plans[monthly], h.key))
         same = h.key in _SAME_FOR_ALL_PLANS or diff is None
         cards.append(
             Card(
@@ -211,19 +218,21 @@ def plan_table(scenario: Scenario, plans: Mapping[str, Summary]) -> pl.DataFrame
     for h in PLANNER_HEADLINES:
         if h.key in _SAME_FOR_ALL_PLANS:
             continue
-        mine = plans[mix][h.key]
+        mine = figure(plans[mix], h.key)
 
         def versus(other: str, h: Headline = h, mine: float | None = mine) -> str:
             if h.key in _SAME_FOR_ALL_PLANS:
                 return "—"
-            return fmt_difference(h.kind, _diff(mine, plans[other][h.key]), currency, full=True)
+            return fmt_difference(
+                h.kind, _diff(mine, figure(plans[other], h.key)), currency, full=True
+            )
 
         rows.append(
             {
                 "Figure": headline_label(h, horizon),
                 mix: fmt_value(h.kind, mine, currency, full=True),
-                monthly: fmt_value(h.kind, plans[monthly][h.key], currency, full=True),
-                annual: fmt_value(h.kind, plans[annual][h.key], currency, full=True),
+                monthly: fmt_value(h.kind, figure(plans[monthly], h.key), currency, full=True),
+                annual: fmt_value(h.kind, figure(plans[annual], h.key), currency, full=True),
                 "Mix vs monthly": versus(monthly),
                 "Mix vs annual": versus(annual),
             }
