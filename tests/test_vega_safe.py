@@ -58,6 +58,9 @@ def test_vega_safe_replaces_line_breaks_and_flushes_tiny_numbers() -> None:
     assert safe.get_column("name").to_list() == ["a b", "c d e"]
     assert safe.get_column("x").to_list() == [0.0, 0.0]
     assert safe.get_column("n").to_list() == [1, 2]
+    clean = pl.DataFrame({"name": ["a b"], "x": [0.0], "y": [1e-10]})
+    assert vega_safe(clean) is clean  # nothing to change: the same frame, no copy
+    assert vega_safe(clean.head(0)) is not None
     assert vega_safe({"sort": ["a\u2028b", 1e-300, 1e-199, 2.5, True]}) == {
         "sort": ["a b", 0.0, 1e-199, 2.5, True]
     }

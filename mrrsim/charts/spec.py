@@ -55,24 +55,29 @@ def vega_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [vega_safe(v) for v in value]
     if isinstance(value, pl.DataFrame):
-        schema = value.schema
-        return value.with_columns(
-            *(
-                pl.col(name).str.replace_all(f"[{_LINE_BREAKS}]", " ").alias(name)
-                for name, dtype in schema.items()
-                if dtype == pl.String
-            ),
-            *(
-                pl.when(pl.col(name).abs() < _TINY)
-                .then(0.0)
-                .otherwise(pl.col(name))
-                .cast(dtype)
-                .alias(name)
-                for name, dtype in schema.items()
-                if dtype.is_float()
-            ),
-        )
+        return _vega_safe_frame(value)
     return value
+
+
+def _vega_safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``vega_safe`` of a frame: the same frame when nothing in it needs changing (the usual
+    case, no copy), else one with line breaks and tiny floats replaced."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    if not texts and not floats:
+        return frame
+    breaks = f"[{_LINE_BREAKS}]"
+    tiny = [(pl.col(n).abs() < _TINY) & (pl.col(n) != 0) for n in floats]
+    found = [pl.col(n).str.contains(breaks).any() for n in texts] + [t.any() for t in tiny]
+    if not frame.select(pl.any_horizontal(found)).item():
+        return frame
+    return frame.with_columns(
+        *(pl.col(n).str.replace_all(breaks, " ").alias(n) for n in texts),
+        *(
+            pl.when(t).then(0.0).otherwise(pl.col(n)).cast(frame.schema[n]).alias(n)
+            for n, t in zip(floats, tiny, strict=True)
+        ),
+    )
 
 
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
