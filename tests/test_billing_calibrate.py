@@ -187,3 +187,20 @@ def test_calibration_is_a_valid_scenario_that_round_trips() -> None:
     assert loads_scenario(dump_scenario(scenario)) == scenario
     for seg in scenario.segments:
         assert sum(seg.existing_annual_renewals) == seg.existing_annual_customers
+
+
+def test_the_starting_mrr_gap_is_stated() -> None:
+    from mrrsim.scenario import parse_scenario
+
+    export = read_export(SAMPLE_PATH)
+    result = calibrate(export)
+    scenario = parse_scenario(result.scenario)
+    implied = sum(
+        s.existing_monthly_customers * s.list_price
+        + s.existing_annual_customers * s.list_price * (1 - s.existing_annual_discount)
+        for s in scenario.segments
+    )
+    actual = 126_469.50  # the sample's MRR at the end of 2025-06, recounted row by row
+    note = next(n for n in result.notes if n.startswith("the scenario starts at"))
+    assert note.startswith(f"the scenario starts at {implied:,.2f} MRR against the actual")
+    assert f"{actual:,.2f} ({(implied / actual - 1) * 100:+.1f}%)" in note

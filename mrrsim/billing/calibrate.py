@@ -467,6 +467,7 @@ def calibrate(
         warnings += [f"{name}: {e.warning}" for e in est if e.warning]
     if len(names) > 20:
         notes.append(f"only the 20 largest of {len(names)} segments are kept (a scenario holds 20)")
+    notes.append(_starting_mrr(seg_dicts, float(mrr_now["mrr"].sum())))
     discounts = [s["annual_discount"] for s in seg_dicts]
     scenario_discount = float(np.median(discounts)) if discounts else 0.15
     for seg in seg_dicts:
@@ -484,6 +485,24 @@ def calibrate(
         "segments": seg_dicts,
     }
     return Calibration(scenario, estimates, _label(a), window, warnings, notes + export.notes)
+
+
+def _starting_mrr(segments: list[dict[str, Any]], actual: float) -> str:
+    """How the scenario's month-0 MRR compares with the actual: existing monthly customers
+    count at the list price, so add-ons and seats above it are not in the scenario's start."""
+    implied = sum(
+        s["existing_monthly_customers"] * s["list_price"]
+        + s["existing_annual_customers"]
+        * s["list_price"]
+        * (1 - s.get("existing_annual_discount", s["annual_discount"]))
+        for s in segments
+    )
+    gap = implied / actual - 1 if actual else 0.0
+    return (
+        f"the scenario starts at {implied:,.2f} MRR against the actual {actual:,.2f} "
+        f"({gap * 100:+.1f}%): monthly customers count at the list price, so their add-ons "
+        "and seats above it are left out; annual customers keep their signed prices"
+    )
 
 
 def _label(index: int) -> str:

@@ -262,6 +262,8 @@ def _estimates(data: bytes, digest: str, hist: pl.DataFrame, currency: str, name
         return
     for warning in result.warnings:
         st.warning(escape_md(warning), icon=":material/warning:")
+    for note in result.notes:
+        st.caption(escape_md(note[:1].upper() + note[1:]) + ".")
     st.table(estimates_table(result, currency), hide_index=True)
     st.caption(
         "90% ranges: Wilson intervals for churn and shares, a quasi-Poisson trend for new "
