@@ -15,6 +15,7 @@ import yaml
 from reference import reference_summary
 
 from mrrsim import dump_scenario, load_preset, loads_scenario, preset_names, project, summarize
+from mrrsim.decision import verdict
 from mrrsim.policy import annual_share_at
 from mrrsim.scenario import Scenario
 from mrrsim.yamlio import DEFAULT_PRESET, PRESETS_DIR
@@ -354,3 +355,43 @@ def test_preset_sets_the_model_inputs_on_purpose(name: str) -> None:
     assert {"billing_effect", "lifetime_months"} <= set(raw)
     for seg in raw["segments"]:
         assert seg["annual_share_at_no_discount"] < seg["annual_share"], seg["name"]
+
+
+# The answer per segment, as the Planner's decision table words it (mrrsim.decision): what each
+# description says in words, pinned so a change of inputs that flips an answer is seen.
+ANSWERS = {
+    "enterprise-annual": {
+        "Enterprise": "Annual pays; lower to 0.0%",
+        "Mid-market": "Annual pays; keep 10.0%",
+    },
+    "mid-market-mixed": {
+        "Starter": "Annual pays; keep 15.0%",
+        "Growth": "Annual pays; lower to 4.6%",
+        "Scale": "Monthly is worth more; lower to 0.0%",
+    },
+    "monthly-to-annual-migration": {
+        "Core": "Annual pays; lower to 7.5%",
+        "Plus": "Annual pays; lower to 2.9%",
+    },
+    "self-serve-smb": {
+        "Solo": "Annual pays; keep 20.0%",
+        "Team": "Monthly is worth more; lower to 3.7%",
+    },
+    "three-tier-pricing": {
+        "Basic": "Annual pays; keep 17.0%",
+        "Pro": "Annual pays; lower to 8.1%",
+        "Business": "Monthly is worth more; lower to 0.0%",
+    },
+    "usage-expansion": {
+        "Pay-as-you-go": "Bill monthly; lower to 0.0%",
+        "Committed use": "Annual pays; lower to 3.6%",
+    },
+}
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_each_segment_gets_the_answer_its_description_gives(name: str) -> None:
+    s = load_preset(name)
+    summary = summarize(s)
+    got = {seg.name: verdict(s, i, seg).label for i, seg in enumerate(summary["segments"])}
+    assert got == ANSWERS[name]
