@@ -357,34 +357,35 @@ def test_preset_sets_the_model_inputs_on_purpose(name: str) -> None:
         assert seg["annual_share_at_no_discount"] < seg["annual_share"], seg["name"]
 
 
-# The answer per segment, as the Planner's decision table words it (mrrsim.decision): what each
-# description says in words, pinned so a change of inputs that flips an answer is seen.
+# The answer per segment as the Planner words it (mrrsim.decision): the action, and which billing
+# pays at today's discount. Each description says the same in words; pinned so a change of
+# inputs that flips an answer is seen.
 ANSWERS = {
     "enterprise-annual": {
-        "Enterprise": "Annual pays; lower to 0.0%",
-        "Mid-market": "Annual pays; keep 10.0%",
+        "Enterprise": ("Drop the annual discount", "Annual pays at 10.0%"),
+        "Mid-market": ("Keep 10.0%", "Annual pays at 10.0%"),
     },
     "mid-market-mixed": {
-        "Starter": "Annual pays; keep 15.0%",
-        "Growth": "Annual pays; lower to 4.6%",
-        "Scale": "Monthly is worth more; lower to 0.0%",
+        "Starter": ("Keep 15.0%", "Annual pays at 15.0%"),
+        "Growth": ("Lower the discount to 4.6%", "Annual pays at 15.0%"),
+        "Scale": ("Drop the annual discount", "Monthly is worth more at 20.0%"),
     },
     "monthly-to-annual-migration": {
-        "Core": "Annual pays; lower to 7.5%",
-        "Plus": "Annual pays; lower to 2.9%",
+        "Core": ("Lower the discount to 7.5%", "Annual pays at 20.0%"),
+        "Plus": ("Lower the discount to 2.9%", "Annual pays at 20.0%"),
     },
     "self-serve-smb": {
-        "Solo": "Annual pays; keep 20.0%",
-        "Team": "Monthly is worth more; lower to 3.7%",
+        "Solo": ("Keep 20.0%", "Annual pays at 20.0%"),
+        "Team": ("Lower the discount to 3.7%", "Monthly is worth more at 20.0%"),
     },
     "three-tier-pricing": {
-        "Basic": "Annual pays; keep 17.0%",
-        "Pro": "Annual pays; lower to 8.1%",
-        "Business": "Monthly is worth more; lower to 0.0%",
+        "Basic": ("Keep 17.0%", "Annual pays at 17.0%"),
+        "Pro": ("Lower the discount to 8.1%", "Annual pays at 17.0%"),
+        "Business": ("Drop the annual discount", "Monthly is worth more at 20.0%"),
     },
     "usage-expansion": {
-        "Pay-as-you-go": "Bill monthly; lower to 0.0%",
-        "Committed use": "Annual pays; lower to 3.6%",
+        "Pay-as-you-go": ("Drop the annual discount", "Monthly"),
+        "Committed use": ("Lower the discount to 3.6%", "Annual pays at 20.0%"),
     },
 }
 
@@ -393,5 +394,8 @@ ANSWERS = {
 def test_each_segment_gets_the_answer_its_description_gives(name: str) -> None:
     s = load_preset(name)
     summary = summarize(s)
-    got = {seg.name: verdict(s, i, seg).label for i, seg in enumerate(summary["segments"])}
+    got = {}
+    for i, seg in enumerate(summary["segments"]):
+        answer = verdict(s, i, seg)
+        got[seg.name] = (answer.label, answer.sentence.split(":")[0])
     assert got == ANSWERS[name]
