@@ -125,3 +125,17 @@ def test_every_tweak_at_its_form_limits_is_valid_or_named() -> None:
         for value in (entry.lo, entry.hi):
             scenario = apply_tweak(DEFAULT, Tweak.from_inputs({entry.field: value}))
             assert scenario.segments
+
+
+def test_a_new_discount_moves_take_up_along_its_line() -> None:
+    # Starter: 15% take annual at 15% off, 3% would with none; the line gives 11% at 10% off.
+    starter = DEFAULT.segments[0]
+    assert (starter.annual_share, starter.annual_share_at_no_discount) == (0.15, 0.03)
+    assert apply_tweak(DEFAULT, Tweak(annual_discount=0.1)).segments[0].annual_share == (
+        pytest.approx(0.11)
+    )
+    none = apply_tweak(DEFAULT, Tweak(annual_discount=0.0)).segments[0]
+    assert none.annual_share == 0.03 and none.take_up_at_no_discount() == 0.03
+    # a share set with the discount wins over the line
+    both = apply_tweak(DEFAULT, Tweak(annual_discount=0.0, annual_share=0.4)).segments[0]
+    assert both.annual_share == 0.4 and both.take_up_at_no_discount() == 0.4

@@ -15,6 +15,7 @@ import yaml
 from reference import reference_summary
 
 from mrrsim import dump_scenario, load_preset, loads_scenario, preset_names, project, summarize
+from mrrsim.decision import verdict
 from mrrsim.policy import annual_share_at
 from mrrsim.scenario import Scenario
 from mrrsim.yamlio import DEFAULT_PRESET, PRESETS_DIR
@@ -354,3 +355,47 @@ def test_preset_sets_the_model_inputs_on_purpose(name: str) -> None:
     assert {"billing_effect", "lifetime_months"} <= set(raw)
     for seg in raw["segments"]:
         assert seg["annual_share_at_no_discount"] < seg["annual_share"], seg["name"]
+
+
+# The answer per segment as the Planner words it (mrrsim.decision): the action, and which billing
+# pays at today's discount. Each description says the same in words; pinned so a change of
+# inputs that flips an answer is seen.
+ANSWERS = {
+    "enterprise-annual": {
+        "Enterprise": ("Drop the annual discount", "Annual pays at 10.0%"),
+        "Mid-market": ("Keep 10.0%", "Annual pays at 10.0%"),
+    },
+    "mid-market-mixed": {
+        "Starter": ("Keep 15.0%", "Annual pays at 15.0%"),
+        "Growth": ("Lower the discount to 4.6%", "Annual pays at 15.0%"),
+        "Scale": ("Drop the annual discount", "Monthly is worth more at 20.0%"),
+    },
+    "monthly-to-annual-migration": {
+        "Core": ("Lower the discount to 7.5%", "Annual pays at 20.0%"),
+        "Plus": ("Lower the discount to 2.9%", "Annual pays at 20.0%"),
+    },
+    "self-serve-smb": {
+        "Solo": ("Keep 20.0%", "Annual pays at 20.0%"),
+        "Team": ("Lower the discount to 3.7%", "Monthly is worth more at 20.0%"),
+    },
+    "three-tier-pricing": {
+        "Basic": ("Keep 17.0%", "Annual pays at 17.0%"),
+        "Pro": ("Lower the discount to 8.1%", "Annual pays at 17.0%"),
+        "Business": ("Drop the annual discount", "Monthly is worth more at 20.0%"),
+    },
+    "usage-expansion": {
+        "Pay-as-you-go": ("Drop the annual discount", "Monthly"),
+        "Committed use": ("Lower the discount to 3.6%", "Annual pays at 20.0%"),
+    },
+}
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_each_segment_gets_the_answer_its_description_gives(name: str) -> None:
+    s = load_preset(name)
+    summary = summarize(s)
+    got = {}
+    for i, seg in enumerate(summary["segments"]):
+        answer = verdict(s, i, seg)
+        got[seg.name] = (answer.label, answer.sentence.split(":")[0])
+    assert got == ANSWERS[name]
