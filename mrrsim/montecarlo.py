@@ -1,36 +1,42 @@
-"""The Monte Carlo engine of SPEC section 6: how predictable is each plan?
+"""The Monte Carlo engine (docs/model.md, "Monte Carlo"): how predictable is each plan?
+
+A plan is the tuple of groups of ``policy.plan_groups`` (the same groups the projection solves
+in expectation), so with no uncertainty the mean over many paths converges to ``project``.
 
 Each path draws, once, a churn multiplier and an acquisition multiplier, log-normal with mean 1
 and the scenario's coefficient of variation cv (sigma^2 = ln(1 + cv^2), mu = -sigma^2 / 2;
-exactly 1 when cv is 0). Every segment's monthly and annual churn is multiplied by the path's
-churn multiplier and clipped to [0, 1]. Then, month by month for t = 1..H and per segment:
+exactly 1 when cv is 0). Every group's churn is multiplied by the path's churn multiplier and
+clipped to [0, 1]. Then, month by month for t = 1..H, per segment and group:
 
-- new customers ~ Poisson(n(t) * acquisition multiplier), split Binomial(new, annual_share)
-  into the annual term, the rest monthly;
-- monthly survivors ~ Binomial(count, 1 - monthly_churn) per cohort (age);
-- annual survivors ~ Binomial(count, 1 - annual_churn) per cohort, at its renewal months only.
+- new customers ~ Poisson(n(t) * share * acquisition multiplier) per group (independent Poisson
+  counts per group are equal in distribution to one Poisson count split by choice);
+- monthly customers survive ~ Binomial(count, 1 - churn) per cohort (age); then, in the
+  switching months, switchers ~ Binomial(survivors of age >= 1, u) per cohort. The switchers of
+  a month form one cohort of the segment's switched annual group, paying (1 - d) times their
+  monthly MRR, 12 months up front;
+- annual cohorts survive ~ Binomial(count, 1 - churn) at their renewal months only, and their
+  MRR per customer grows by (1 + annual_expansion) at each renewal. The existing annual base
+  first renews in months 1..12 (its calendar rounded by largest remainders, or the even spread
+  with the remainder to the earliest months) at its signed price.
 
-MRR per customer and cash follow SPEC section 3 exactly: a monthly customer of age k pays
-p * (1 + monthly_expansion)^k each month (cash = MRR); an annual customer after k renewals has
-MRR p * (1 - d) * (1 + annual_expansion)^k and pays 12 times that in its acquisition and renewal
-months only (the existing annual base pays only at its renewals).
+A switch cohort gathers customers of several ages, so their monthly MRRs differ; the engine keeps
+its MRR per customer as the cohort's average (every renewal keeps each survivor at that average
+times 1 + annual_expansion). The expected MRR is exact; only the spread inside one switch
+cohort is averaged (without monthly expansion every switcher pays the same and nothing is).
 
-Existing counts are rounded to whole customers with round-half-to-even (Python's ``round``:
-2.5 -> 2, 3.5 -> 4); the annual base A is spread as evenly as possible over first-renewal months
-1..12, the remainder going to the earliest months (A = 25 gives 3, 2, 2, ..., 2).
-
-Exact shortcuts, equal in distribution to the per-cohort draws above: when monthly_expansion is 0
-every monthly customer has the same MRR, so the whole monthly term survives as one Binomial on its
-total (a sum of independent binomials with one rate is a binomial of the sum); otherwise survivors
-are drawn per age, as an array of shape (paths, ages). Annual cohorts are always kept apart.
-Cost: about paths * H^2 / 2 binomial draws per segment with monthly expansion (this dominates),
-paths * H without.
+Draws: a Binomial(n, q) with n q (1 - q) >= 50 is drawn as round(n q + sqrt(n q (1 - q)) z)
+clipped to [0, n], a Poisson(lam) with lam >= 50 as round(lam + sqrt(lam) z) clipped at 0, with
+z standard normal; smaller ones are drawn exactly (``exact=True`` draws all of them exactly).
+Exact shortcut: without monthly expansion every customer of a monthly group pays the same, so
+the group survives as one Binomial on its total (a sum of independent binomials with one rate is
+a binomial of the sum); otherwise survivors are drawn per age, as an array (ages, paths).
 
 Randomness: ``np.random.default_rng(seed)`` first draws the two standard normals per path behind
 the multipliers, then spawns one child stream per segment (scenario order) and from each one
 stream per chunk of CHUNK paths. So the same seed gives the same numbers whatever the number of
 threads that run the chunks, and the three plans simulated with one seed share their per-path
-shocks (common random numbers), which makes their ranges directly comparable.
+shocks (common random numbers), which makes their ranges directly comparable. Paths are drawn
+in chunks, so the working memory of the draws is bounded whatever the number of paths.
 
 Quantiles (p10, p50, p90) are computed over paths by polars with linear interpolation (the same
 rule as numpy's default). numpy is used only inside the draw loop; everything after is polars.
@@ -41,22 +47,30 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from mrrsim.metrics import PLANS
-from mrrsim.scenario import Scenario, Segment
+from mrrsim.metrics import PLANS, plan_variants
+from mrrsim.policy import Group, Variant, as_variant, plan_groups
+from mrrsim.scenario import Scenario
 
 __all__ = [
+    "MAX_DRAWS",
     "MAX_PATHS",
     "METRICS",
     "PLANS",
     "QUANTILES",
+    "SimulationTooLargeError",
+    "affordable_paths",
+    "draw_binomial",
+    "draw_poisson",
     "ending_distribution",
     "existing_annual_spread",
+    "largest_remainders",
     "multiplier",
     "plan_paths",
     "prob_reaching",
@@ -64,14 +78,25 @@ __all__ = [
     "simulate",
     "simulate_paths",
     "simulate_plans",
+    "simulation_draws",
     "summarize_paths",
 ]
 
 METRICS = ("mrr", "arr", "customers", "cash", "cumulative_cash")
 QUANTILES = (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
 MAX_PATHS = 100_000
-CHUNK = 2_500  # paths per random stream; fixed, so results do not depend on the thread count
+CHUNK = 1_000  # paths per random stream; fixed, so results do not depend on the thread count
 MAX_NEW_PER_MONTH = 1e12  # above this, drawing customers one by one stops making sense
+LIFETIME_RATIO = 0.5  # a geometric lifetime costs about twice a Poisson draw (numpy, measured)
+NORMAL_FROM = 50.0  # variance from which a Binomial or Poisson may be drawn as a rounded normal
+# The budget of one request, in cohort-month draws (paths x cohorts alive x months). Measured on
+# the worst valid case (20 segments, 120 months, large bases, uncertainty 0.5): one draw costs at
+# most about 90 ns of CPU there, so 1e8 draws stay under 10 s of CPU (benchmarks/bench_budget.py).
+MAX_DRAWS = 100_000_000
+
+
+class SimulationTooLargeError(ValueError):
+    """A simulation whose size exceeds the budget of one request (or an exploding count)."""
 
 
 def _check_args(paths: object, seed: object) -> tuple[int, int]:
@@ -101,143 +126,435 @@ def existing_annual_spread(count: float) -> list[int]:
     return [whole + 1] * extra + [whole] * (12 - extra)
 
 
+def largest_remainders(values: Sequence[float]) -> list[int]:
+    """Whole counts summing to round(sum(values)): floors, plus one for the largest remainders
+    (ties to the earliest position)."""
+    floors = [math.floor(v) for v in values]
+    short = round(math.fsum(values)) - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    for i in order[: max(short, 0)]:
+        floors[i] += 1
+    return floors
+
+
+def _annual_base(variant: Variant, group: Group) -> list[int]:
+    """Whole customers of a group's existing annual base by first-renewal month 1..12."""
+    seg = variant.scenario.segments[group.seg_idx]
+    if seg.existing_annual_renewals is not None:
+        return largest_remainders(seg.existing_annual_renewals)
+    return existing_annual_spread(seg.existing_annual_customers)
+
+
+def draw_binomial(
+    rng: np.random.Generator, n: np.ndarray, q: np.ndarray | float, exact: bool = False
+) -> np.ndarray:
+    """Binomial(n, q) elementwise; those with variance n q (1 - q) >= 50 as a rounded normal
+    clipped to [0, n] (unless ``exact``). ``q`` broadcasts against ``n``."""
+    q_full = np.broadcast_to(q, n.shape)
+    if exact:
+        return rng.binomial(n, q_full)
+    var = n * (q_full * (1.0 - q_full))
+    if var.size == 0 or var.max() < NORMAL_FROM:
+        return rng.binomial(n, q_full)
+    big = var >= NORMAL_FROM
+    out = np.empty(n.shape, dtype=np.int64)
+    small = ~big
+    out[small] = rng.binomial(n[small], q_full[small])
+    nb = n[big]
+    approx = np.rint(nb * q_full[big] + np.sqrt(var[big]) * rng.standard_normal(nb.size))
+    out[big] = np.clip(approx, 0, nb).astype(np.int64)
+    return out
+
+
+def draw_poisson(rng: np.random.Generator, lam: np.ndarray, exact: bool = False) -> np.ndarray:
+    """Poisson(lam) elementwise; lam >= 50 as a rounded normal clipped at 0 (unless ``exact``)."""
+    if exact:
+        return rng.poisson(lam)
+    if lam.size == 0 or lam.max() < NORMAL_FROM:
+        return rng.poisson(lam)
+    big = lam >= NORMAL_FROM
+    out = np.empty(lam.shape, dtype=np.int64)
+    out[~big] = rng.poisson(lam[~big])
+    lb = lam[big]
+    out[big] = np.maximum(np.rint(lb + np.sqrt(lb) * rng.standard_normal(lb.size)), 0.0)
+    return out
+
+
+def _live(group: Group, groups: Sequence[Group]) -> bool:
+    """Groups that can hold customers: the rest are skipped (their draws would all be 0)."""
+    if group.origin == "switched":
+        return any(g.seg_idx == group.seg_idx and g.conversion > 0 for g in groups)
+    return group.share > 0 or any(group.base)
+
+
+def _per_age(group: Group) -> bool:
+    return group.term == "monthly" and group.expansion != 0.0
+
+
+def simulation_draws(item: Scenario | Variant, paths: int) -> int:
+    """The size of a simulation in cohort-month draws: paths x the cohorts alive each month
+    (monthly groups with expansion keep one cohort per age; others draw once a month per group)."""
+    variant = as_variant(item)
+    horizon = variant.horizon
+    groups = plan_groups(variant)
+    per_path = 0
+    for group in groups:
+        if not _live(group, groups):
+            continue
+        if _per_age(group):
+            per_path += horizon * (horizon + 1) // 2 * (2 if group.conversion else 1)
+        else:
+            per_path += horizon * (2 if group.conversion else 1)
+    return paths * max(per_path, 1)
+
+
+def affordable_paths(items: Sequence[Scenario | Variant], wanted: int) -> int:
+    """The most paths (at most ``wanted``, at least 1) that keep ``items`` within MAX_DRAWS."""
+    per_path = sum(simulation_draws(item, 1) for item in items)
+    return max(1, min(wanted, MAX_DRAWS // per_path))
+
+
+def _check_budget(items: Sequence[Scenario | Variant], paths: int) -> None:
+    draws = sum(simulation_draws(item, paths) for item in items)
+    if draws > MAX_DRAWS:
+        most = affordable_paths(items, paths)
+        raise SimulationTooLargeError(
+            f"paths: {paths:,} paths of this scenario need about {draws / 1e6:,.0f} million "
+            f"random draws, more than one request may take ({MAX_DRAWS / 1e6:,.0f} million); "
+            f"use at most {most:,} paths, or fewer segments or months"
+        )
+
+
 @dataclass(frozen=True)
 class _Totals:
-    """Per-path totals over segments and terms, shape (horizon, paths): row t - 1 is month t.
-
-    Months (and cohorts) are rows so that every per-month step works on contiguous memory.
-    """
+    """Per-path totals over segments and terms, shape (horizon, paths): row t - 1 is month t."""
 
     mrr: np.ndarray
     customers: np.ndarray
     cash: np.ndarray
 
 
-def _new_customers(
-    seg: Segment, index: int, horizon: int, acq: np.ndarray, rng: np.random.Generator
+@dataclass
+class _Annual:
+    """An annual group's customers by acquisition month a = row - 11 (rows 0..11: the existing
+    base by first renewal month), their MRR per customer, and running totals."""
+
+    group: Group
+    cohorts: np.ndarray
+    unit: np.ndarray
+    churn: np.ndarray
+    new: np.ndarray | None
+    count: np.ndarray
+    mrr: np.ndarray
+
+
+@dataclass
+class _Extra:
+    """Customers, MRR, switchers and their monthly MRR per month (horizon, paths) of the new
+    cohorts of a monthly group drawn at once."""
+
+    customers: np.ndarray
+    mrr: np.ndarray
+    switched: np.ndarray
+    switched_mrr: np.ndarray
+
+
+@dataclass
+class _Monthly:
+    """A monthly group: ``cohorts`` holds the customers drawn month by month, one row per
+    acquisition month in ``months`` (0: the existing base; one pooled row when every customer
+    pays the same); ``rows_at[t]`` is the row of month t's new cohort (-1 when it is not drawn
+    month by month). ``extra`` holds what the new cohorts drawn at once add per month."""
+
+    group: Group
+    cohorts: np.ndarray
+    months: np.ndarray
+    rows_at: np.ndarray
+    churn: np.ndarray
+    new: np.ndarray
+    price_by_age: np.ndarray
+    extra: _Extra | None
+
+
+def _lifetimes(
+    count: np.ndarray, churn: np.ndarray, months: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Customers alive at ages 0..months - 1 of one cohort (shape (months, paths)), from one
+    geometric lifetime per customer: equal in distribution to a Binomial per month."""
+    paths = count.shape[0]
+    owner = np.repeat(np.arange(paths), count)
+    q = churn[owner]
+    lifetime = rng.geometric(np.where(q > 0.0, q, 1.0))
+    lifetime = np.where(q > 0.0, np.minimum(lifetime, months), months)
+    deaths = np.bincount(owner * (months + 1) + lifetime, minlength=paths * (months + 1))
+    dead = np.cumsum(deaths.reshape(paths, months + 1), axis=1)[:, :months]
+    return (count[:, None] - dead).T
+
+
+def _marked_cohort(
+    group: Group,
+    first: int,
+    horizon: int,
+    expected: np.ndarray,
+    churn: np.ndarray,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(monthly, annual) new customers per month and path, shape (horizon, paths) each."""
-    months = np.arange(horizon, dtype=np.float64)
-    expected = seg.new_customers * (1.0 + seg.acquisition_growth) ** months
+    """(alive at ages 0..H - a, switchers at ages 1..H - a) of the cohort acquired in month
+    ``first`` = a, shapes (ages, paths), drawn as a marked Poisson process.
+
+    The cohort's size is Poisson(expected) and every customer independently leaves by churn or
+    by switching in some month, or is still there in month H. Marking a Poisson count by such
+    independent outcomes gives independent Poisson counts per outcome, with means expected x
+    the outcome's probability: equal in distribution to a Poisson cohort thinned by a Binomial
+    each month, with one Poisson draw per month and outcome instead.
+    """
+    span = horizon - first
+    months = range(first + 1, horizon + 1)
+    u = np.array([group.conversion_at(t) for t in months], dtype=np.float64)
+    stay = (1.0 - churn)[None, :] * (1.0 - u)[:, None]  # (span, paths)
+    before = np.ones((span + 1, churn.shape[0]))
+    np.cumprod(stay, axis=0, out=before[1:])
+    lost = draw_poisson(rng, expected * before[:-1] * churn)
+    switched = np.zeros_like(lost)
+    if u.any():
+        switched = draw_poisson(rng, expected * before[:-1] * (1.0 - churn) * u[:, None])
+    remaining = draw_poisson(rng, expected * before[-1])
+    alive = np.empty((span + 1, churn.shape[0]), dtype=np.int64)
+    alive[-1] = remaining
+    alive[:-1] = remaining + np.cumsum((lost + switched)[::-1], axis=0)[::-1]
+    return alive, switched
+
+
+def _new_cohorts(
+    group: Group,
+    horizon: int,
+    expected: np.ndarray,
+    churn: np.ndarray,
+    price: np.ndarray,
+    rng: np.random.Generator,
+) -> _Extra:
+    """Every new cohort of a monthly group with monthly expansion, drawn at once: a cohort with
+    fewer customers on average than LIFETIME_RATIO x its months is followed by one geometric
+    lifetime per customer (when nobody switches), the others as a marked Poisson process."""
+    paths = churn.shape[0]
+    extra = _Extra(
+        customers=np.zeros((horizon, paths), dtype=np.int64),
+        mrr=np.zeros((horizon, paths), dtype=np.float64),
+        switched=np.zeros((horizon, paths), dtype=np.int64),
+        switched_mrr=np.zeros((horizon, paths), dtype=np.float64),
+    )
+    for a in range(1, horizon + 1):
+        lam = expected[a - 1]
+        if not lam.any():
+            continue
+        span = horizon + 1 - a
+        if group.conversion == 0.0 and float(lam.mean()) < LIFETIME_RATIO * span:
+            alive = _lifetimes(draw_poisson(rng, lam), churn, span, rng)
+        else:
+            alive, switched = _marked_cohort(group, a, horizon, lam, churn, rng)
+            extra.switched[a:] += switched
+            extra.switched_mrr[a:] += switched * price[1:span, None]
+        extra.customers[a - 1 :] += alive
+        extra.mrr[a - 1 :] += alive * price[:span, None]
+    return extra
+
+
+def _expected_new(variant: Variant, group: Group, acq: np.ndarray) -> np.ndarray:
+    """n(t) x share x the path's acquisition multiplier, shape (horizon, paths)."""
+    seg = variant.scenario.segments[group.seg_idx]
+    months = np.arange(variant.horizon, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        expected = seg.new_customers * group.share * (1.0 + seg.acquisition_growth) ** months
     lam = expected[:, None] * acq[None, :]
     peak = float(lam.max(initial=0.0))
-    if peak > MAX_NEW_PER_MONTH:
-        raise ValueError(
-            f"segments[{index}] ({seg.name}): new customers reach {peak:.3g} in one month of "
-            "the simulation; too many to simulate (lower new_customers or acquisition_growth)"
+    if not peak <= MAX_NEW_PER_MONTH:
+        raise SimulationTooLargeError(
+            f"segments[{group.seg_idx}] ({seg.name}): new customers reach {peak:.3g} in one "
+            "month; too many to simulate (lower new_customers or acquisition_growth)"
         )
-    new = rng.poisson(lam)
-    annual = rng.binomial(new, seg.annual_share)
-    return new - annual, annual
+    return lam
 
 
-def _monthly_term(
-    seg: Segment, new: np.ndarray, survive: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """(customers, mrr) of the month-to-month term, shape (horizon, paths) each.
-
-    Row a of ``cohorts`` holds the customers acquired in month a (row 0: the existing base);
-    in month t cohort a has age t - a and pays p * (1 + monthly_expansion)^(t - a).
-    """
-    horizon, paths = new.shape
-    customers = np.empty((horizon, paths), dtype=np.int64)
-    base = round(seg.existing_monthly_customers)
-    if seg.monthly_expansion == 0:
-        count = np.full(paths, base, dtype=np.int64)
-        for t in range(horizon):
-            count = rng.binomial(count, survive) + new[t]
-            customers[t] = count
-        return customers, seg.list_price * customers
-    price = seg.list_price * (1.0 + seg.monthly_expansion) ** np.arange(horizon + 1)
-    mrr = np.empty((horizon, paths), dtype=np.float64)
-    cohorts = np.zeros((horizon + 1, paths), dtype=np.int64)
-    cohorts[0] = base
-    for t in range(1, horizon + 1):
-        cohorts[:t] = rng.binomial(cohorts[:t], survive)
-        cohorts[t] = new[t - 1]
-        alive = cohorts[: t + 1]
-        customers[t - 1] = alive.sum(axis=0)
-        mrr[t - 1] = price[t::-1] @ alive
-    return customers, mrr
-
-
-def _annual_term(
-    seg: Segment,
-    discount: float,
-    new: np.ndarray,
-    survive: np.ndarray,
+def _monthly_group(
+    variant: Variant,
+    group: Group,
+    churn: np.ndarray,
+    acq: np.ndarray,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(customers, mrr, cash) of the annual prepaid term, shape (horizon, paths) each.
+    exact: bool,
+) -> _Monthly:
+    """A monthly group's state: without expansion one pooled row; with expansion the base drawn
+    month by month and the new cohorts drawn at once (``_new_cohorts``), or, when ``exact``,
+    every cohort drawn month by month with exact Binomials (the plain formulation)."""
+    horizon = variant.horizon
+    paths = churn.shape[0]
+    base = round(group.base[0]) if group.base else 0
+    price = group.price * (1.0 + group.expansion) ** np.arange(horizon + 1)
+    rows_at = np.full(horizon + 1, -1, dtype=np.int64)
+    rows_at[0] = 0
+    lam = _expected_new(variant, group, acq)
+    if not _per_age(group) or exact:
+        new = draw_poisson(rng, lam, exact)
+        rows = horizon + 1 if _per_age(group) else 1
+        cohorts = np.zeros((rows, paths), dtype=np.int64)
+        cohorts[0] = base
+        if rows > 1:
+            rows_at[:] = np.arange(horizon + 1)
+        return _Monthly(group, cohorts, np.arange(rows), rows_at, churn, new, price, None)
+    cohorts = np.full((1, paths), base, dtype=np.int64)
+    extra = _new_cohorts(group, horizon, lam, churn, price, rng)
+    empty = np.zeros((horizon, paths), dtype=np.int64)
+    return _Monthly(group, cohorts, np.zeros(1, np.int64), rows_at, churn, empty, price, extra)
 
-    Row c of ``cohorts`` holds customers acquired in month a = c - 11; the existing base fills
-    rows 0..11 (first renewals in months 1..12). A cohort renews in months a + 12, a + 24, ...
-    Only renewing and new cohorts change, so whole-customer counts by renewals passed (k, which
-    fixes the price) are updated in place and MRR is recomputed from them every month.
-    """
-    horizon, paths = new.shape
-    price = (
-        seg.list_price
-        * (1.0 - discount)
-        * (1.0 + seg.annual_expansion) ** np.arange(horizon // 12 + 2)
-    )
-    spread = existing_annual_spread(seg.existing_annual_customers)
-    cohorts = np.zeros((horizon + 12, paths), dtype=np.int64)
-    cohorts[:12] = np.array(spread, dtype=np.int64)[:, None]
-    by_renewals = np.zeros((price.size, paths), dtype=np.int64)
-    by_renewals[0] = sum(spread)
-    customers = np.empty((horizon, paths), dtype=np.int64)
-    mrr = np.empty((horizon, paths), dtype=np.float64)
-    cash = np.empty((horizon, paths), dtype=np.float64)
+
+def _setup(
+    variant: Variant,
+    seg_idx: int,
+    churn_mult: np.ndarray,
+    acq_mult: np.ndarray,
+    rng: np.random.Generator,
+    exact: bool,
+) -> tuple[list[_Monthly], list[_Annual]]:
+    groups = plan_groups(variant)
+    horizon = variant.horizon
+    paths = churn_mult.shape[0]
+    monthly: list[_Monthly] = []
+    annual: list[_Annual] = []
+    for group in groups:
+        if group.seg_idx != seg_idx or not _live(group, groups):
+            continue
+        churn = np.clip(group.churn * churn_mult, 0.0, 1.0)
+        if group.term == "monthly":
+            monthly.append(_monthly_group(variant, group, churn, acq_mult, rng, exact))
+            continue
+        new = (
+            draw_poisson(rng, _expected_new(variant, group, acq_mult), exact)
+            if group.share > 0
+            else np.zeros((horizon, paths), dtype=np.int64)
+        )
+        cohorts = np.zeros((horizon + 12, paths), dtype=np.int64)
+        unit = np.zeros((horizon + 12, paths), dtype=np.float64)
+        if group.base:
+            spread = np.array(_annual_base(variant, group), dtype=np.int64)
+            cohorts[:12] = spread[:, None]
+            unit[:12] = group.base_price
+        unit[12:] = group.price
+        count = cohorts[:12].sum(axis=0)
+        mrr = (cohorts[:12] * unit[:12]).sum(axis=0)
+        switched = group.origin == "switched"
+        annual.append(_Annual(group, cohorts, unit, churn, None if switched else new, count, mrr))
+    return monthly, annual
+
+
+def _segment(
+    variant: Variant,
+    seg_idx: int,
+    churn_mult: np.ndarray,
+    acq_mult: np.ndarray,
+    rng: np.random.Generator,
+    exact: bool,
+    out: _Totals,
+) -> None:
+    """Add one segment's customers, MRR and cash of every month to ``out`` (one chunk)."""
+    monthly, annual = _setup(variant, seg_idx, churn_mult, acq_mult, rng, exact)
+    horizon = variant.horizon
+    paths = churn_mult.shape[0]
     for t in range(1, horizon + 1):
-        renewing = slice((t - 1) % 12, t, 12)
-        renewals = (t + 11 - np.arange(horizon + 12)[renewing]) // 12
-        before = cohorts[renewing].copy()
-        after = rng.binomial(before, survive)
-        cohorts[renewing] = after
-        cohorts[t + 11] = new[t - 1]
-        by_renewals[renewals - 1] -= before
-        by_renewals[renewals] += after
-        by_renewals[0] += new[t - 1]
-        customers[t - 1] = by_renewals.sum(axis=0)
-        mrr[t - 1] = price @ by_renewals
-        cash[t - 1] = 12.0 * (price[renewals] @ after + price[0] * new[t - 1])
-    return customers, mrr, cash
+        switch_count = np.zeros(paths, dtype=np.int64)
+        switch_mrr = np.zeros(paths, dtype=np.float64)
+        for m in monthly:
+            g = m.group
+            pooled = not _per_age(g)
+            live = 1 if pooled else int(np.searchsorted(m.months, t))
+            alive = m.cohorts[:live]
+            alive -= draw_binomial(rng, alive, m.churn, exact)
+            u = g.conversion_at(t)
+            prices = m.price_by_age[:1] if pooled else m.price_by_age[t - m.months[:live]]
+            if u > 0:
+                movers = draw_binomial(rng, alive, u, exact)
+                alive -= movers
+                switch_count += movers.sum(axis=0)
+                switch_mrr += (1.0 - g.discount) * (prices @ movers)
+            if pooled:
+                alive += m.new[t - 1]
+                mrr = g.price * alive[0]
+                customers = alive[0]
+            else:
+                mrr = prices @ alive
+                customers = alive.sum(axis=0)
+                row = m.rows_at[t]
+                if row >= 0:
+                    m.cohorts[row] = m.new[t - 1]
+                    mrr = mrr + g.price * m.new[t - 1]
+                    customers = customers + m.new[t - 1]
+            if m.extra is not None:
+                customers = customers + m.extra.customers[t - 1]
+                mrr = mrr + m.extra.mrr[t - 1]
+                switch_count += m.extra.switched[t - 1]
+                switch_mrr += (1.0 - g.discount) * m.extra.switched_mrr[t - 1]
+            out.customers[t - 1] += customers
+            out.mrr[t - 1] += mrr
+            out.cash[t - 1] += mrr
+        for a in annual:
+            g = a.group
+            renewing = slice((t - 1) % 12, t, 12)
+            before = a.cohorts[renewing]
+            lost = draw_binomial(rng, before, a.churn, exact)
+            unit = a.unit[renewing]
+            a.count -= lost.sum(axis=0)
+            a.mrr -= (before * unit).sum(axis=0)
+            before -= lost
+            unit *= 1.0 + g.expansion
+            renewed = (before * unit).sum(axis=0)
+            a.mrr += renewed
+            if a.new is None:
+                joining, joining_mrr = switch_count, switch_mrr
+                a.unit[t + 11] = np.divide(
+                    switch_mrr, switch_count, out=np.zeros(paths), where=switch_count > 0
+                )
+            else:
+                joining = a.new[t - 1]
+                joining_mrr = g.price * joining
+            a.cohorts[t + 11] = joining
+            a.count += joining
+            a.mrr += joining_mrr
+            # the running total is updated by differences: keep its rounding off the zero line
+            np.maximum(a.mrr, 0.0, out=a.mrr)
+            a.mrr[a.count == 0] = 0.0
+            out.customers[t - 1] += a.count
+            out.mrr[t - 1] += a.mrr
+            out.cash[t - 1] += 12.0 * (renewed + joining_mrr)
 
 
 def _draw_chunk(
-    scenario: Scenario,
+    variant: Variant,
     churn_mult: np.ndarray,
     acq_mult: np.ndarray,
     streams: list[np.random.Generator],
+    exact: bool,
 ) -> _Totals:
     """Totals over segments for one chunk of paths, each segment on its own stream."""
-    horizon = scenario.horizon_months
+    horizon = variant.horizon
     paths = churn_mult.shape[0]
-    mrr = np.zeros((horizon, paths), dtype=np.float64)
-    customers = np.zeros((horizon, paths), dtype=np.int64)
-    cash = np.zeros((horizon, paths), dtype=np.float64)
-    for index, (seg, rng) in enumerate(zip(scenario.segments, streams, strict=True)):
-        new_monthly, new_annual = _new_customers(seg, index, horizon, acq_mult, rng)
-        m_survive = 1.0 - np.clip(seg.monthly_churn * churn_mult, 0.0, 1.0)
-        a_survive = 1.0 - np.clip(seg.annual_churn * churn_mult, 0.0, 1.0)
-        m_customers, m_mrr = _monthly_term(seg, new_monthly, m_survive, rng)
-        a_customers, a_mrr, a_cash = _annual_term(
-            seg, scenario.discount_for(seg), new_annual, a_survive, rng
-        )
-        customers += m_customers + a_customers
-        mrr += m_mrr + a_mrr
-        cash += m_mrr + a_cash
-    return _Totals(mrr=mrr, customers=customers, cash=cash)
+    out = _Totals(
+        mrr=np.zeros((horizon, paths), dtype=np.float64),
+        customers=np.zeros((horizon, paths), dtype=np.int64),
+        cash=np.zeros((horizon, paths), dtype=np.float64),
+    )
+    for seg_idx, rng in enumerate(streams):
+        _segment(variant, seg_idx, churn_mult, acq_mult, rng, exact, out)
+    return out
 
 
-def _draw(scenario: Scenario, paths: int, seed: int) -> _Totals:
+def _draw(item: Scenario | Variant, paths: int, seed: int, *, exact: bool = False) -> _Totals:
     """Run every path of every segment and add up the totals (numpy draws only).
 
     Paths are cut into chunks of CHUNK with their own child streams (segment, then chunk), so
     the numbers never depend on how many threads run the chunks; numpy releases the GIL while
     drawing, so the chunks run in parallel on the available cores.
     """
+    variant = as_variant(item)
+    scenario = variant.scenario
     rng = np.random.default_rng(seed)
     z_churn, z_acq = rng.standard_normal((2, paths))
     churn_mult = multiplier(z_churn, scenario.uncertainty.churn)
@@ -246,10 +563,11 @@ def _draw(scenario: Scenario, paths: int, seed: int) -> _Totals:
     by_segment = [child.spawn(len(starts)) for child in rng.spawn(len(scenario.segments))]
     jobs = [
         (
-            scenario,
+            variant,
             churn_mult[start : start + CHUNK],
             acq_mult[start : start + CHUNK],
             [streams[i] for streams in by_segment],
+            exact,
         )
         for i, start in enumerate(starts)
     ]
@@ -266,11 +584,14 @@ def _draw(scenario: Scenario, paths: int, seed: int) -> _Totals:
     )
 
 
-def _paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
+def _paths_lazy(
+    item: Scenario | Variant, paths: int, seed: int, *, exact: bool = False
+) -> pl.LazyFrame:
     """One row per (path, month) with every metric, as a lazy frame."""
     paths, seed = _check_args(paths, seed)
-    totals = _draw(scenario, paths, seed)
-    horizon = scenario.horizon_months
+    _check_budget([item], paths)
+    totals = _draw(item, paths, seed, exact=exact)
+    horizon = as_variant(item).horizon
     return (
         pl.LazyFrame(
             {
@@ -289,10 +610,13 @@ def _paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
     )
 
 
-def simulate_paths(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+def simulate_paths(
+    item: Scenario | Variant, paths: int = 1000, seed: int = 0, *, exact: bool = False
+) -> pl.DataFrame:
     """Every simulated path: one row per (path, month), columns path, month, mrr, arr,
-    customers (Int64), cash, cumulative_cash; sorted by path then month."""
-    return _paths_lazy(scenario, paths, seed).collect(engine="in-memory")
+    customers (Int64), cash, cumulative_cash; sorted by path then month. ``exact`` draws every
+    count exactly (no normal approximation), for checking the approximation."""
+    return _paths_lazy(item, paths, seed, exact=exact).collect(engine="in-memory")
 
 
 def _stats(metric: str) -> pl.Expr:
@@ -328,29 +652,26 @@ def summarize_paths(frame: pl.DataFrame) -> pl.DataFrame:
     return _summarise(frame.lazy(), by_plan="plan" in frame.columns).collect(engine="in-memory")
 
 
-def simulate(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
-    """SPEC section 6: per month and metric, the mean and p10/p50/p90 over simulated paths.
+def simulate(
+    item: Scenario | Variant, paths: int = 1000, seed: int = 0, *, exact: bool = False
+) -> pl.DataFrame:
+    """Per month and metric, the mean and p10/p50/p90 over simulated paths.
 
     Columns ``month, metric, mean, p10, p50, p90``; metrics in the order mrr, arr, customers,
-    cash, cumulative_cash, each for months 1..H. Raises ValueError on bad paths or seed.
+    cash, cumulative_cash, each for months 1..H. Raises ValueError on bad paths or seed, and
+    SimulationTooLargeError (a ValueError) when the simulation exceeds the budget of one request.
     """
-    return _summarise(_paths_lazy(scenario, paths, seed), by_plan=False).collect(engine="in-memory")
-
-
-def _plan_scenarios(scenario: Scenario) -> list[Scenario]:
-    """Your mix, all-monthly and all-annual as plain scenarios (movers take the other plan's
-    rates here; the Monte Carlo has not yet learned movers and switching)."""
-    return [
-        scenario,
-        scenario.with_segments(annual_share=0.0),
-        scenario.with_segments(annual_share=1.0),
-    ]
+    return _summarise(_paths_lazy(item, paths, seed, exact=exact), by_plan=False).collect(
+        engine="in-memory"
+    )
 
 
 def _plan_paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
+    variants = plan_variants(scenario)
+    _check_budget(variants, paths)
     frames = [
         _paths_lazy(variant, paths, seed).select(pl.lit(plan).alias("plan"), pl.all())
-        for plan, variant in zip(PLANS, _plan_scenarios(scenario), strict=True)
+        for plan, variant in zip(PLANS, variants, strict=True)
     ]
     return pl.concat(frames)
 
@@ -369,23 +690,25 @@ def simulate_plans(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.D
     )
 
 
-def ending_distribution(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+def ending_distribution(item: Scenario | Variant, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
     """Month-H values of every path: columns path, mrr, arr, customers, cumulative_cash."""
     return (
-        _paths_lazy(scenario, paths, seed)
-        .filter(pl.col("month") == scenario.horizon_months)
+        _paths_lazy(item, paths, seed)
+        .filter(pl.col("month") == as_variant(item).horizon)
         .select("path", "mrr", "arr", "customers", "cumulative_cash")
         .collect(engine="in-memory")
     )
 
 
-def prob_reaching(scenario: Scenario, target_mrr: float, paths: int = 1000, seed: int = 0) -> float:
+def prob_reaching(
+    item: Scenario | Variant, target_mrr: float, paths: int = 1000, seed: int = 0
+) -> float:
     """Share of paths whose MRR in month H is at least ``target_mrr``."""
     if isinstance(target_mrr, bool) or not isinstance(target_mrr, numbers.Real):
         raise ValueError(f"target_mrr: must be a number (got {target_mrr!r})")
     if not math.isfinite(target_mrr):
         raise ValueError(f"target_mrr: must be a finite number (got {target_mrr!r})")
-    return share_at_least(ending_distribution(scenario, paths, seed).get_column("mrr"), target_mrr)
+    return share_at_least(ending_distribution(item, paths, seed).get_column("mrr"), target_mrr)
 
 
 def share_at_least(values: pl.Series, target: float) -> float:

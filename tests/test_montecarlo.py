@@ -1,8 +1,10 @@
-"""The Monte Carlo engine (SPEC section 6): pinned seeded values checked by hand, exact
-conservation cases, convergence to the deterministic projection, and properties."""
+"""The Monte Carlo engine (docs/model.md, "Monte Carlo"): pinned seeded values checked by hand,
+exact conservation cases, movers and switching, convergence to the deterministic projection,
+the normal approximation against all-exact draws, the budget, and properties."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -13,20 +15,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrrsim import montecarlo as mc
-from mrrsim.metrics import PLANS
+from mrrsim.metrics import PLANS, plan_variants
 from mrrsim.montecarlo import (
+    MAX_DRAWS,
     METRICS,
-    _plan_scenarios,
+    SimulationTooLargeError,
+    affordable_paths,
+    draw_binomial,
+    draw_poisson,
     ending_distribution,
     existing_annual_spread,
+    largest_remainders,
     multiplier,
     plan_paths,
     prob_reaching,
     simulate,
     simulate_paths,
     simulate_plans,
+    simulation_draws,
     summarize_paths,
 )
+from mrrsim.policy import Variant
 from mrrsim.projection import project
 from mrrsim.scenario import Scenario
 
@@ -59,17 +68,18 @@ def test_pinned_paths_of_a_halving_base() -> None:
     # Binomial of the previous count, so counts never rise; MRR = 10 * customers, cash = MRR.
     paths = simulate_paths(halving(), paths=4, seed=7)
     customers = paths.sort("path", "month")["customers"].to_list()
-    assert customers == [5, 2, 1, 3, 1, 1, 5, 4, 1, 2, 2, 1]
+    assert customers == [5, 3, 1, 7, 4, 1, 5, 1, 1, 8, 3, 1]
     assert paths["mrr"].to_list() == [10.0 * c for c in customers]
     assert paths["arr"].to_list() == [120.0 * c for c in customers]
     assert paths["cash"].to_list() == paths["mrr"].to_list()
-    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [50.0, 90.0, 100.0]
+    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [50.0, 60.0, 70.0]
 
 
 def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
     # Base 4 and Poisson(2) new a month, churn 1/2, price 10 * 1.1^age: 10, 11, 12.1 by age.
-    # Every MRR must decompose into those prices, e.g. path 1 month 3 (5 customers):
-    # 3 new at 10 + 1 aged 1 at 11 + 1 aged 2 at 12.1 = 53.1; path 2 month 1: 3 new + 1 base.
+    # Every MRR must decompose into those prices with no cohort growing: path 0 month 1 is 3
+    # base customers at 11 + 3 new at 10 = 63; month 2 is 2 base at 12.1 + 3 aged 1 at 11 + 2
+    # new = 77.2; month 3 is 2 base at 13.31 + 1 aged 2 at 12.1 + 2 aged 1 at 11 = 60.72.
     sc = make(
         [
             {
@@ -84,22 +94,22 @@ def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
         horizon_months=3,
     )
     paths = simulate_paths(sc, paths=3, seed=5)
-    assert paths["customers"].to_list() == [2, 2, 2, 1, 3, 5, 4, 3, 2]
-    expected = [21.0, 20.0, 20.0, 10.0, 31.0, 53.1, 41.0, 31.0, 21.0]
+    assert paths["customers"].to_list() == [6, 7, 5, 3, 2, 0, 5, 5, 5]
+    expected = [63.0, 77.2, 60.72, 33.0, 22.1, 0.0, 52.0, 54.1, 58.51]
     assert paths["mrr"].to_list() == pytest.approx(expected, rel=1e-12)
     assert paths["cash"].to_list() == paths["mrr"].to_list()
 
 
 def test_pinned_quantiles_use_linear_interpolation() -> None:
-    # Month-1 customers of the four paths above are 5, 3, 5, 2 -> sorted 2, 3, 5, 5.
-    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 2 + 0.3 * (3 - 2) = 2.3,
-    # p50 at 1.5 -> 3 + 0.5 * (5 - 3) = 4, p90 at 2.7 -> 5; mean 15 / 4 = 3.75.
+    # Month-1 customers of the four paths above are 5, 7, 5, 8 -> sorted 5, 5, 7, 8.
+    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 5, p50 at 1.5 -> 5 + 0.5 *
+    # (7 - 5) = 6, p90 at 2.7 -> 7 + 0.7 * (8 - 7) = 7.7; mean 25 / 4 = 6.25.
     out = simulate(halving(), paths=4, seed=7)
     row = out.filter((pl.col("metric") == "customers") & (pl.col("month") == 1))
-    assert row.select("mean", "p10", "p50", "p90").row(0) == (3.75, 2.3, 4.0, 5.0)
-    # Cumulative cash per path: 80, 50, 100, 50 -> sorted 50, 50, 80, 100.
+    assert row.select("mean", "p10", "p50", "p90").row(0) == (6.25, 5.0, 6.0, 7.7)
+    # Cumulative cash per path: 90, 120, 70, 120 -> sorted 70, 90, 120, 120.
     last = out.filter((pl.col("metric") == "cumulative_cash") & (pl.col("month") == 3))
-    assert last.select("mean", "p10", "p50", "p90").row(0) == (70.0, 50.0, 65.0, 94.0)
+    assert last.select("mean", "p10", "p50", "p90").row(0) == (100.0, 76.0, 105.0, 120.0)
 
 
 def test_pinned_annual_renewals() -> None:
@@ -112,12 +122,13 @@ def test_pinned_annual_renewals() -> None:
     )
     paths = simulate_paths(sc, paths=2, seed=7)
     first = paths.filter(pl.col("path") == 0)
-    assert first["customers"].to_list()[:2] == [23, 22]  # 1 of 2 kept, then 2 of 2 lost
-    assert first["cash"].to_list()[:2] == [900.0, 900.0]
+    # 1 of 2 kept in months 1 and 2, 2 of 2 in month 3, none in month 4
+    assert first["customers"].to_list()[:4] == [23, 22, 22, 20]
+    assert first["cash"].to_list()[:4] == [900.0, 900.0, 1800.0, 0.0]
     assert first["mrr"].to_list()[:2] == [23 * 75.0, 22 * 75.0]
-    # Month 13: month 1's single survivor renews again and stays (cash 900, count unchanged).
-    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (11, 900.0)
-    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 10800.0
+    # Month 13: month 1's single survivor renews again and leaves (cash 0, one fewer).
+    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (12, 0.0)
+    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 11700.0
 
 
 # --- shape, order, determinism ------------------------------------------------------------------
@@ -334,7 +345,7 @@ def test_simulate_plans_stacks_the_three_plans() -> None:
     h = sc.horizon_months
     assert plans.columns == ["plan", "month", "metric", "mean", "p10", "p50", "p90"]
     assert plans["plan"].to_list() == [p for p in PLANS for _ in range(len(METRICS) * h)]
-    for plan, variant in zip(PLANS, _plan_scenarios(sc), strict=True):
+    for plan, variant in zip(PLANS, plan_variants(sc), strict=True):
         alone = simulate(variant, paths=200, seed=8)
         assert plans.filter(pl.col("plan") == plan).drop("plan").equals(alone)
     # All-annual collects a year up front from its new customers: month-1 cash is higher.
@@ -436,6 +447,251 @@ def test_paths_never_go_negative_and_cash_accumulates(
     assert steps["cumulative_cash"].min() is None or steps["cumulative_cash"].min() >= 0
     summary = simulate(with_uncertainty(sc, churn, acquisition), paths=12, seed=seed)
     assert (summary["p10"] <= summary["p50"]).all() and (summary["p50"] <= summary["p90"]).all()
+
+
+# --- v2: switching, movers, the existing annual base, the normal approximation, the budget ------
+
+
+def test_switchers_form_annual_cohorts_at_the_discounted_price() -> None:
+    # 1000 monthly customers at 100, nobody churns, 10% switch in months 1..3 at discount 0.2:
+    # every path keeps 1000 customers; MRR falls by 20 per switcher (100 monthly -> 80 annual),
+    # so S_t = (100,000 - mrr_t) / 20 customers have switched by month t; each switch month
+    # bills 12 x 80 per switcher on top of the monthly MRR, and again 12 months later.
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 100,
+                "existing_monthly_customers": 1000,
+                "conversion_rate": 0.1,
+                "conversion_months": [1, 3],
+            }
+        ],
+        horizon_months=15,
+        annual_discount=0.2,
+    )
+    paths = simulate_paths(sc, paths=50, seed=3)
+    assert set(paths["customers"].to_list()) == {1000}
+    for _, one in paths.group_by("path"):
+        mrr = one.sort("month")["mrr"].to_list()
+        cash = one.sort("month")["cash"].to_list()
+        switched = [round((100_000 - m) / 20) for m in mrr]
+        assert all(
+            m == pytest.approx(100_000 - 20 * s, abs=1e-6)
+            for m, s in zip(mrr, switched, strict=True)
+        )
+        assert switched[2] == switched[-1]  # no switching after month 3
+        new = [switched[0]] + [b - a for a, b in itertools.pairwise(switched)]
+        monthly = [100.0 * (1000 - s) for s in switched]
+        for t in (1, 2, 3, 13, 14, 15):
+            assert cash[t - 1] == pytest.approx(monthly[t - 1] + 960.0 * new[(t - 1) % 12])
+        assert cash[3] == pytest.approx(monthly[3])
+    # about 1000 * (1 - 0.9^3) = 271 switch on average
+    final = paths.filter(pl.col("month") == 15)["mrr"]
+    assert ((100_000 - final.mean()) / 20) == pytest.approx(271, rel=0.05)
+
+
+def test_renewal_calendar_is_rounded_by_largest_remainders() -> None:
+    assert largest_remainders([1.5, 2.5] + [0.0] * 10) == [2, 2] + [0] * 10
+    assert largest_remainders([0.4] * 12) == [1] * 5 + [0] * 7  # 4.8 -> 5, ties to the earliest
+    assert largest_remainders([2.0, 0.7, 0.3]) == [2, 1, 0]
+
+
+def test_existing_annual_base_keeps_its_signed_price_and_calendar() -> None:
+    # 6 customers renew in month 2 and 2.4 + 3.6 = 6 in months 5 and 6 (rounded 2 and 4); they
+    # signed at 10% off 100 while new contracts get 30% off: cash 12 x 90 per renewal.
+    calendar = [0, 6, 0, 0, 2.4, 3.6] + [0] * 6
+    sc = make(
+        [
+            {
+                "name": "A",
+                "list_price": 100,
+                "existing_annual_renewals": calendar,
+                "existing_annual_discount": 0.1,
+            }
+        ],
+        horizon_months=14,
+        annual_discount=0.3,
+    )
+    paths = simulate_paths(sc, paths=5, seed=1)
+    cash = paths.filter(pl.col("path") == 0).sort("month")["cash"].to_list()
+    expected = [0.0] * 14
+    for month, count in ((2, 6), (5, 2), (6, 4), (14, 6)):
+        expected[month - 1] = 12 * 90.0 * count
+    assert cash == expected
+    assert set(paths["mrr"].to_list()) == {12 * 90.0}
+
+
+POLICY_CASE = make(
+    [
+        {
+            "name": "A",
+            "list_price": 50,
+            "new_customers": 60,
+            "acquisition_growth": 0.01,
+            "annual_share": 0.4,
+            "annual_share_at_no_discount": 0.2,
+            "monthly_churn": 0.04,
+            "annual_churn": 0.2,
+            "monthly_expansion": 0.01,
+            "annual_expansion": 0.05,
+            "existing_monthly_customers": 500,
+            "existing_annual_renewals": [30, 10, 20, 0, 40, 20, 10, 30, 20, 10, 30, 20],
+            "existing_annual_discount": 0.1,
+            "conversion_rate": 0.03,
+            "conversion_months": [4, 20],
+        },
+        {
+            "name": "B",
+            "list_price": 200,
+            "new_customers": 8,
+            "annual_share": 0.7,
+            "monthly_churn": 0.02,
+            "annual_churn": 0.1,
+            "existing_monthly_customers": 100,
+        },
+    ],
+    horizon_months=30,
+    billing_effect=0.4,
+)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        Variant(POLICY_CASE),
+        Variant(POLICY_CASE, "all_monthly"),
+        Variant(POLICY_CASE, "all_annual"),
+        Variant(POLICY_CASE, discounts={0: 0.3}),
+    ],
+    ids=["mix", "all_monthly", "all_annual", "other_discount"],
+)
+def test_mean_converges_to_the_projection_with_movers_and_switching(variant: Variant) -> None:
+    # Every draw's expectation is the projection's (whole existing counts: the calendar sums to
+    # 240 in whole customers), so only sampling error is left: each month's mean must lie within
+    # 5 standard errors of project() (sd / sqrt(paths), a 1-in-1.7-million miss per month if
+    # the engines agree) and within 1% of it. The one averaged quantity, the MRR per customer of
+    # a switch cohort, changes only the spread, not the mean.
+    paths = 3000
+    det = (
+        project(variant)
+        .group_by("month")
+        .agg(pl.col("mrr", "customers", "cash").sum())
+        .sort("month")
+    )
+    sims = simulate_paths(variant, paths=paths, seed=2)
+    stats = sims.group_by("month").agg(
+        *(
+            pl.col(m).cast(pl.Float64).mean().alias(f"{m}_mean")
+            for m in ("mrr", "customers", "cash")
+        ),
+        *(pl.col(m).cast(pl.Float64).std().alias(f"{m}_sd") for m in ("mrr", "customers", "cash")),
+    )
+    joined = det.join(stats, on="month").sort("month")
+    for metric in ("mrr", "customers", "cash"):
+        gap = (joined[f"{metric}_mean"] - joined[metric]).abs()
+        se = joined[f"{metric}_sd"] / math.sqrt(paths)
+        assert (gap <= 5 * se + 1e-9).all(), metric
+        assert ((gap / joined[metric]) < 0.01).all(), metric
+
+
+def test_small_draws_are_exact_and_large_ones_follow_the_normal() -> None:
+    n = np.array([10, 40, 7, 0], dtype=np.int64)
+    a = draw_binomial(np.random.default_rng(4), n, 0.3)
+    assert np.array_equal(a, np.random.default_rng(4).binomial(n, np.full(4, 0.3)))
+    lam = np.array([0.5, 3.0, 49.0])
+    assert np.array_equal(
+        draw_poisson(np.random.default_rng(4), lam), np.random.default_rng(4).poisson(lam)
+    )
+    big = draw_binomial(np.random.default_rng(5), np.full(200_000, 1000, dtype=np.int64), 0.5)
+    assert big.min() >= 0 and big.max() <= 1000
+    assert big.mean() == pytest.approx(500, abs=0.1)  # 5 standard errors of 0.025
+    assert big.var() == pytest.approx(250, rel=0.02)  # 0.5 * 0.5 * 1000, SE about 0.3%
+    many = draw_poisson(np.random.default_rng(6), np.full(200_000, 400.0))
+    assert many.mean() == pytest.approx(400, abs=0.25) and many.var() == pytest.approx(
+        400, rel=0.02
+    )
+
+
+LARGE = make(
+    [
+        {
+            "name": "Big",
+            "list_price": 40,
+            "new_customers": 900,
+            "acquisition_growth": 0.01,
+            "annual_share": 0.3,
+            "monthly_churn": 0.04,
+            "annual_churn": 0.2,
+            "monthly_expansion": 0.005,
+            "annual_expansion": 0.04,
+            "existing_monthly_customers": 30_000,
+            "existing_annual_customers": 12_000,
+            "conversion_rate": 0.01,
+        },
+        {
+            "name": "Small",
+            "list_price": 400,
+            "new_customers": 4,
+            "annual_share": 0.5,
+            "monthly_churn": 0.02,
+            "annual_churn": 0.1,
+            "monthly_expansion": 0.01,
+            "existing_monthly_customers": 30,
+        },
+    ],
+    horizon_months=24,
+    uncertainty={"churn": 0.1, "acquisition": 0.05},
+)
+
+
+def test_normal_approximation_matches_all_exact_quantiles() -> None:
+    # The same scenario drawn with the approximation (large Binomials and Poissons as rounded
+    # normals, new cohorts as marked Poisson counts) and with every draw exact (the plain
+    # per-cohort Binomials). Tolerance: 0.15 sd of the metric across paths. With 4000 paths a
+    # quantile's standard error is about 1.7 sd / sqrt(4000) = 0.027 sd per run, 0.038 sd for the
+    # difference of two runs, so 0.15 sd is 4 standard errors; the approximation's own error is
+    # far smaller: a rounded normal misses a Binomial's skewness (1 - 2q) / sqrt(var) <= 0.14 at
+    # var >= 50, which moves P10/P90 by about skew / 6 x (z^2 - 1) = 0.015 sd.
+    paths = 4000
+    approx = simulate_paths(LARGE, paths=paths, seed=1)
+    exact = simulate_paths(LARGE, paths=paths, seed=2, exact=True)
+    for month in (1, 6, 12, 13, 24):
+        for metric in ("mrr", "customers", "cash"):
+            a = approx.filter(pl.col("month") == month)[metric].cast(pl.Float64)
+            b = exact.filter(pl.col("month") == month)[metric].cast(pl.Float64)
+            sd = float(b.std() or 0.0)
+            for q in (0.1, 0.5, 0.9):
+                gap = abs(float(a.quantile(q)) - float(b.quantile(q)))
+                assert gap <= 0.15 * sd + 1e-6, (month, metric, q, gap, sd)
+
+
+def test_a_simulation_beyond_the_budget_is_refused_with_the_paths_it_allows() -> None:
+    worst = make(
+        [
+            {
+                "name": f"S{i}",
+                "list_price": 50,
+                "new_customers": 1000,
+                "annual_share": 0.3,
+                "monthly_churn": 0.03,
+                "annual_churn": 0.2,
+                "monthly_expansion": 0.01,
+                "existing_monthly_customers": 100_000,
+                "existing_annual_customers": 50_000,
+            }
+            for i in range(20)
+        ],
+        horizon_months=120,
+    )
+    # per segment and path: 7260 cohort-months of the monthly term (one cohort per age) and one
+    # draw a month for the annual term (nobody switches, so no switch cohorts)
+    draws = simulation_draws(worst, 1)
+    assert draws == 20 * (120 * 121 // 2 + 120)
+    most = affordable_paths([worst], 10_000)
+    assert most == MAX_DRAWS // draws
+    with pytest.raises(SimulationTooLargeError, match=f"use at most {most:,} paths"):
+        simulate(worst, paths=most + 1, seed=0)
 
 
 def test_share_at_least_counts_paths_at_or_above_the_target() -> None:
