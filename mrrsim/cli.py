@@ -1,5 +1,5 @@
-"""Command line: ``python -m mrrsim project|summary|simulate|validate|link|from-link|history|
-calibrate`` (SPEC 7).
+"""Command line: ``python -m mrrsim project|summary|simulate|detect|validate|link|from-link|
+history|calibrate``.
 
 Bad input of any kind exits with status 2 and one line per problem on stderr (the first ten and a
 count of the rest); never a traceback.
@@ -104,6 +104,33 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     _write_frame(frame, args.format, args.out)
+
+
+def _cmd_detect(args: argparse.Namespace) -> None:
+    from mrrsim.detect import detect
+
+    scenario = _read_scenario(args.scenario)
+    try:
+        result = detect(
+            scenario, factor=args.factor, start=args.start, paths=args.paths, seed=args.seed
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(json.dumps({choice: r.to_dict() for choice, r in result.items()}, indent=2))
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
 
 
 def _cmd_validate(args: argparse.Namespace) -> None:
@@ -254,6 +281,16 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--paths", type=_non_negative_int, default=1000, metavar="N")
     cmd.add_argument("--seed", type=_non_negative_int, default=0, metavar="S")
     output_args(cmd)
+    cmd = command(
+        "detect",
+        _cmd_detect,
+        "How soon a churn shock raises a dashboard alarm, per billing choice (JSON).",
+    )
+    scenario_arg(cmd)
+    cmd.add_argument("--factor", type=_number, default=1.5, metavar="K", help="churn x K")
+    cmd.add_argument("--start", type=_whole, default=13, metavar="M", help="from month M")
+    cmd.add_argument("--paths", type=_whole, default=1000, metavar="N")
+    cmd.add_argument("--seed", type=_whole, default=0, metavar="S")
     cmd = command("validate", _cmd_validate, "Check a scenario; list every problem found.")
     scenario_arg(cmd)
     cmd = command("link", _cmd_link, "Print a share link that reproduces the scenario.")

@@ -1,0 +1,294 @@
+"""How soon a churn problem shows on a dashboard (docs/model.md, "Detecting a churn problem").
+
+A customer-success dashboard watches logo churn. In month t its exposure is the monthly
+customers active at the end of month t - 1 plus the annual customers whose renewal falls in
+month t + n (n = ``renewal_notice_months``: they announce then); its observation is the
+customers lost among them. Over the trailing 3 months (fewer in months 1 and 2) it computes
+z = (O - E) / sqrt(V), O the customers lost, E = sum of exposure x rate and V = sum of
+exposure x rate x (1 - rate) at each group's baseline rate, and alarms when z >= 2.326 (a
+one-sided test at 1%); no alarm while V = 0.
+
+A shock multiplies every churn rate by k (clipped to 1) from month m: monthly churn in months
+>= m, and non-renewals announced in months >= m. For each billing choice (your mix, all-monthly,
+all-annual, with movers as ``policy.plan_groups`` says) the same paths are simulated with and
+without the shock (the same seed, so they agree up to month m - 1), with the Monte Carlo's draws
+(``montecarlo.draw_binomial`` / ``draw_poisson``, the normal approximation for large counts) but
+no parameter uncertainty. Only counts matter here, so every group's customers are pooled: the
+monthly term as one count, the annual term as 12 counts by renewal month (a sum of independent
+binomials with one rate is a binomial of the sum, so pooling changes no distribution).
+
+Results per choice: ``by_month[j - 1]`` = the share of shocked paths with an alarm in some month
+m..m + j - 1; ``median_months`` = the smallest j with by_month[j - 1] >= 1/2 (null when fewer
+than half the paths alarm within the horizon); ``p_within_3`` / ``p_within_6`` = by_month[2] /
+by_month[5] (null when the horizon ends sooner); ``false_alarm_rate`` = alarms per path-month
+of the paths without the shock, over the months where the test can run (V > 0).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from mrrsim.montecarlo import (
+    MAX_DRAWS,
+    MAX_NEW_PER_MONTH,
+    MAX_PATHS,
+    SimulationTooLargeError,
+    _annual_base,
+    _live,
+    draw_binomial,
+    draw_poisson,
+)
+from mrrsim.policy import POLICIES, Group, Variant, plan_groups
+from mrrsim.scenario import Scenario
+
+__all__ = [
+    "CHOICES",
+    "DEFAULT_FACTOR",
+    "DEFAULT_START",
+    "MAX_FACTOR",
+    "Z_ALARM",
+    "Detection",
+    "detect",
+    "detection_draws",
+]
+
+CHOICES = POLICIES  # "mix", "all_monthly", "all_annual"
+Z_ALARM = 2.326  # one-sided 1% (the 99th percentile of the standard normal is 2.3263)
+WINDOW = 3
+DEFAULT_FACTOR = 1.5
+DEFAULT_START = 13
+MAX_FACTOR = 100.0
+CHUNK = 1_000  # paths per random stream
+
+
+@dataclass(frozen=True)
+class Detection:
+    """How soon one billing choice shows the shock, and how often it alarms without one."""
+
+    median_months: int | None
+    p_within_3: float | None
+    p_within_6: float | None
+    false_alarm_rate: float | None
+    by_month: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["by_month"] = list(self.by_month)
+        return data
+
+
+def _whole(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: must be a whole number (got {value!r})")
+    if not low <= value <= high:
+        raise ValueError(f"{name}: must be between {low:,} and {high:,} (got {value!r})")
+    return int(value)
+
+
+def _check_args(
+    scenario: Scenario, factor: object, start: object, paths: object, seed: object, notice: object
+) -> tuple[float, int, int, int, int]:
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+        raise ValueError(f"factor: must be a number (got {factor!r})")
+    if not (math.isfinite(factor) and 0 < factor <= MAX_FACTOR):
+        raise ValueError(f"factor: must be above 0 and at most {MAX_FACTOR:g} (got {factor!r})")
+    start = _whole("start", start, 1, scenario.horizon_months)
+    paths = _whole("paths", paths, 1, MAX_PATHS)
+    seed = _whole("seed", seed, 0, 2**63 - 1)
+    notice = _whole("notice", scenario.renewal_notice_months if notice is None else notice, 0, 11)
+    return float(factor), start, paths, seed, notice
+
+
+def _segment_groups(variant: Variant) -> list[list[Group]]:
+    groups = plan_groups(variant)
+    live = [g for g in groups if _live(g, groups)]
+    return [[g for g in live if g.seg_idx == i] for i in range(len(variant.scenario.segments))]
+
+
+def detection_draws(scenario: Scenario, paths: int) -> int:
+    """The size of one ``detect`` call in draws: 2 runs (with and without the shock) x paths x
+    months x the live groups of the three choices (monthly groups draw twice when switching)."""
+    per_month = 0
+    for policy in CHOICES:
+        for groups in _segment_groups(Variant(scenario, policy)):
+            per_month += sum(2 if g.conversion else 1 for g in groups)
+    return 2 * paths * scenario.horizon_months * max(per_month, 1)
+
+
+@dataclass
+class _State:
+    """Pooled counts of one group for a chunk of paths."""
+
+    group: Group
+    churn: float
+    count: np.ndarray  # monthly: (paths,); annual: (12, paths) by renewal month mod 12
+    pending: np.ndarray  # annual: non-renewals announced, by renewal month mod 12
+    new: np.ndarray | None
+
+
+def _observe(
+    variant: Variant,
+    factor: float,
+    start: int | None,
+    notice: int,
+    paths: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed losses O, expected losses E and variance V per month and path, shape (H, P)."""
+    horizon = variant.horizon
+    scenario = variant.scenario
+    lost = np.zeros((horizon, paths))
+    exp_paths = np.zeros((horizon, paths))
+    var_paths = np.zeros((horizon, paths))
+    for seg_groups in _segment_groups(variant):
+        if not seg_groups:
+            continue
+        seg = scenario.segments[seg_groups[0].seg_idx]
+        months = np.arange(horizon, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            n_t = seg.new_customers * (1.0 + seg.acquisition_growth) ** months
+        states: list[_State] = []
+        for g in seg_groups:
+            new = None
+            if g.share > 0:
+                lam = n_t * g.share
+                peak = float(lam.max(initial=0.0))
+                if not peak <= MAX_NEW_PER_MONTH:
+                    raise SimulationTooLargeError(
+                        f"segments[{g.seg_idx}] ({seg.name}): new customers reach {peak:.3g} in "
+                        "one month; too many to simulate (lower new_customers or "
+                        "acquisition_growth)"
+                    )
+                new = draw_poisson(rng, np.repeat(lam[:, None], paths, axis=1))
+            if g.term == "monthly":
+                base = round(g.base[0]) if g.base else 0
+                count = np.full(paths, base, dtype=np.int64)
+                states.append(_State(g, g.churn, count, np.zeros(0, dtype=np.int64), new))
+            else:
+                count = np.zeros((12, paths), dtype=np.int64)
+                if g.base:
+                    # renewal month r = 1..12 sits at r mod 12
+                    spread = np.array(_annual_base(variant, g), dtype=np.int64)
+                    count[np.arange(1, 13) % 12] = spread[:, None]
+                pending = np.zeros((12, paths), dtype=np.int64)
+                states.append(_State(g, g.churn, count, pending, new))
+        monthly = [s for s in states if s.group.term == "monthly"]
+        annual = [s for s in states if s.group.term == "annual"]
+        for t in range(1, horizon + 1):
+            shocked = start is not None and t >= start
+            switch = np.zeros(paths, dtype=np.int64)
+            for s in monthly:
+                c = s.churn
+                rate = min(c * factor, 1.0) if shocked else c
+                exp_paths[t - 1] += s.count * c
+                var_paths[t - 1] += s.count * (c * (1.0 - c))
+                out = draw_binomial(rng, s.count, rate)
+                lost[t - 1] += out
+                s.count -= out
+                u = s.group.conversion_at(t)
+                if u > 0:
+                    movers = draw_binomial(rng, s.count, u)
+                    s.count -= movers
+                    switch += movers
+                if s.new is not None:
+                    s.count += s.new[t - 1]
+            for s in annual:
+                c = s.churn
+                announce = (t + notice) % 12
+                exposed = s.count[announce]
+                rate = min(c * factor, 1.0) if shocked else c
+                exp_paths[t - 1] += exposed * c
+                var_paths[t - 1] += exposed * (c * (1.0 - c))
+                out = draw_binomial(rng, exposed, rate)
+                lost[t - 1] += out
+                s.pending[announce] = out
+                now = t % 12
+                if t <= notice:  # announced before month 1: not on the dashboard
+                    s.pending[now] = draw_binomial(rng, s.count[now], c)
+                s.count[now] -= s.pending[now]
+                s.pending[now] = 0
+                if s.group.origin == "switched":
+                    s.count[now] += switch
+                elif s.new is not None:
+                    s.count[now] += s.new[t - 1]
+    return lost, exp_paths, var_paths
+
+
+def _alarms(lost: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(alarm, testable) per month and path: the trailing-window z test."""
+
+    def trailing(x: np.ndarray) -> np.ndarray:
+        out = x.copy()
+        for lag in range(1, WINDOW):
+            out[lag:] += x[:-lag]
+        return out
+
+    o, e, v = trailing(lost), trailing(exp), trailing(var)
+    testable = v > 0.0
+    z = np.divide(o - e, np.sqrt(np.where(testable, v, 1.0)))
+    return testable & (z >= Z_ALARM), testable
+
+
+def _summary(
+    shocked: np.ndarray, calm: np.ndarray, calm_testable: np.ndarray, start: int
+) -> Detection:
+    after = shocked[start - 1 :]
+    by_month = np.logical_or.accumulate(after, axis=0).mean(axis=1)
+    reached = np.flatnonzero(by_month >= 0.5)
+    tests = int(calm_testable.sum())
+    return Detection(
+        median_months=int(reached[0]) + 1 if reached.size else None,
+        p_within_3=float(by_month[2]) if by_month.size >= 3 else None,
+        p_within_6=float(by_month[5]) if by_month.size >= 6 else None,
+        false_alarm_rate=float(calm.sum()) / tests if tests else None,
+        by_month=tuple(float(p) for p in by_month),
+    )
+
+
+def detect(
+    scenario: Scenario,
+    factor: float = DEFAULT_FACTOR,
+    start: int = DEFAULT_START,
+    paths: int = 1000,
+    seed: int = 0,
+    *,
+    notice: int | None = None,
+) -> dict[str, Detection]:
+    """How soon a churn shock (every churn rate x ``factor`` from month ``start``) raises the
+    dashboard's alarm under each billing choice, keyed "mix", "all_monthly", "all_annual".
+
+    ``notice`` overrides the scenario's ``renewal_notice_months``. Raises ValueError on bad
+    arguments and SimulationTooLargeError (a ValueError) beyond the budget of one request.
+    """
+    factor, start, paths, seed, notice = _check_args(scenario, factor, start, paths, seed, notice)
+    draws = detection_draws(scenario, paths)
+    if draws > MAX_DRAWS:
+        most = max(1, MAX_DRAWS * paths // draws)
+        raise SimulationTooLargeError(
+            f"paths: {paths:,} paths of this scenario need about {draws / 1e6:,.0f} million "
+            f"random draws, more than one request may take ({MAX_DRAWS / 1e6:,.0f} million); "
+            f"use at most {most:,} paths"
+        )
+    horizon = scenario.horizon_months
+    result: dict[str, Detection] = {}
+    root = np.random.SeedSequence(seed)
+    starts = list(range(0, paths, CHUNK))
+    for policy, choice_seed in zip(CHOICES, root.spawn(len(CHOICES)), strict=True):
+        variant = Variant(scenario, policy)
+        chunk_seeds = choice_seed.spawn(len(starts))
+        shocked = np.zeros((horizon, paths), dtype=bool)
+        calm = np.zeros((horizon, paths), dtype=bool)
+        calm_testable = np.zeros((horizon, paths), dtype=bool)
+        for first, chunk_seed in zip(starts, chunk_seeds, strict=True):
+            size = min(CHUNK, paths - first)
+            cols = slice(first, first + size)
+            run = _observe(variant, factor, start, notice, size, np.random.default_rng(chunk_seed))
+            shocked[:, cols], _ = _alarms(*run)
+            run = _observe(variant, factor, None, notice, size, np.random.default_rng(chunk_seed))
+            calm[:, cols], calm_testable[:, cols] = _alarms(*run)
+        result[policy] = _summary(shocked, calm, calm_testable, start)
+    return result
