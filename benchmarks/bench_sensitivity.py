@@ -1,4 +1,4 @@
-"""Speed of the batch analyses: tornado, 21 x 21 discount/share grid and churn-shock signal speed.
+"""Speed of the batch analyses: tornado and 21 x 21 discount/share grid.
 
 Targets (3 segments with an existing base): tornado <= 0.5 s, grid <= 1 s at 36 months.
 Prints the median (and min/max) of several runs per case, after one warm-up run.
@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import three_tiers, timings
 
 from mrrsim.sensitivity import discount_share_grid, tornado
-from mrrsim.signal import signal_speed
 
 RUNS = 7
 
@@ -30,8 +29,6 @@ def main() -> None:
         ("tornado, 120 months", lambda: tornado(s120), None),
         ("grid 21x21, 36 months", lambda: discount_share_grid(s36), 1.0),
         ("grid 21x21, 120 months", lambda: discount_share_grid(s120), None),
-        ("signal speed, 36 months", lambda: signal_speed(s36), None),
-        ("signal speed, 120 months", lambda: signal_speed(s120), None),
     ]
     print(f"Sensitivity: 3 segments with existing bases, {RUNS} runs each")
     print(f"{'case':<34} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}")

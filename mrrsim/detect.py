@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import polars as pl
 
 from mrrsim.montecarlo import (
     MAX_DRAWS,
@@ -52,6 +54,9 @@ __all__ = [
     "MAX_FACTOR",
     "Z_ALARM",
     "Detection",
+    "affordable_paths",
+    "by_month_frame",
+    "describe",
     "detect",
     "detection_draws",
 ]
@@ -249,6 +254,11 @@ def _summary(
     )
 
 
+def affordable_paths(scenario: Scenario, wanted: int) -> int:
+    """The most paths (at most ``wanted``, at least 1) ``detect`` may take for this scenario."""
+    return max(1, min(wanted, MAX_DRAWS // detection_draws(scenario, 1)))
+
+
 def detect(
     scenario: Scenario,
     factor: float = DEFAULT_FACTOR,
@@ -257,12 +267,15 @@ def detect(
     seed: int = 0,
     *,
     notice: int | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> dict[str, Detection]:
     """How soon a churn shock (every churn rate x ``factor`` from month ``start``) raises the
     dashboard's alarm under each billing choice, keyed "mix", "all_monthly", "all_annual".
 
     ``notice`` overrides the scenario's ``renewal_notice_months``. Raises ValueError on bad
     arguments and SimulationTooLargeError (a ValueError) beyond the budget of one request.
+    ``checkpoint`` is called before every chunk of paths: an exception it raises (a superseded
+    request) stops the work there.
     """
     factor, start, paths, seed, notice = _check_args(scenario, factor, start, paths, seed, notice)
     draws = detection_draws(scenario, paths)
@@ -284,6 +297,8 @@ def detect(
         calm = np.zeros((horizon, paths), dtype=bool)
         calm_testable = np.zeros((horizon, paths), dtype=bool)
         for first, chunk_seed in zip(starts, chunk_seeds, strict=True):
+            if checkpoint is not None:
+                checkpoint()
             size = min(CHUNK, paths - first)
             cols = slice(first, first + size)
             run = _observe(variant, factor, start, notice, size, np.random.default_rng(chunk_seed))
@@ -292,3 +307,68 @@ def detect(
             calm[:, cols], calm_testable[:, cols] = _alarms(*run)
         result[policy] = _summary(shocked, calm, calm_testable, start)
     return result
+
+
+def by_month_frame(results: Mapping[str, Detection], start: int) -> pl.DataFrame:
+    """The probability of an alarm by month since the shock, long: columns choice (mix,
+    all_monthly, all_annual), since (1, 2, ...), month (of the plan) and probability."""
+    return pl.DataFrame(
+        [
+            {"choice": choice, "since": j, "month": start + j - 1, "probability": p}
+            for choice, result in results.items()
+            for j, p in enumerate(result.by_month, start=1)
+        ],
+        schema={
+            "choice": pl.String,
+            "since": pl.Int64,
+            "month": pl.Int64,
+            "probability": pl.Float64,
+        },
+    )
+
+
+def _months(n: int) -> str:
+    return f"{n} month{'s' if n != 1 else ''}"
+
+
+def describe(results: Mapping[str, Detection], factor: float, start: int) -> str:
+    """One sentence on what the numbers show, whichever way they point: which billing choice
+    raises the alarm sooner (half of the simulated futures alarmed), and by how much."""
+    monthly, annual = results["all_monthly"], results["all_annual"]
+    m, a = monthly.median_months, annual.median_months
+    months = len(monthly.by_month)
+    shock = f"churn {factor:g} times as high from month {start}"
+    if m is None and a is None:
+        return (
+            f"With {shock}, fewer than half of the simulated futures raise the alarm within the "
+            f"{_months(months)} left in the plan under either all-monthly or all-annual billing: "
+            "a rise of this size would likely go unnoticed that long."
+        )
+    if a is None:
+        return (
+            f"Monthly billing shows it sooner: with {shock}, half of the futures raise the alarm "
+            f"within {_months(m or 0)} under all-monthly billing, while under all-annual billing "
+            f"fewer than half do within the {_months(months)} left in the plan."
+        )
+    if m is None:
+        return (
+            f"Here annual billing shows it sooner: with {shock}, half of the futures raise the "
+            f"alarm within {_months(a)} under all-annual billing, while under all-monthly "
+            f"billing fewer than half do within the {_months(months)} left in the plan."
+        )
+    if m < a:
+        head = f"Monthly billing shows it {_months(a - m)} sooner"
+    elif a < m:
+        head = f"Here annual billing shows it {_months(m - a)} sooner"
+    else:
+        first_m, first_a = monthly.by_month[0], annual.by_month[0]
+        if abs(first_m - first_a) < 0.05:
+            head = "Monthly and annual billing show it equally soon"
+        elif first_m > first_a:
+            head = "Both show it in the same month, monthly billing in more of the futures"
+        else:
+            head = "Both show it in the same month, annual billing in more of the futures"
+    return (
+        f"{head}: with {shock}, half of the simulated futures raise the alarm within "
+        f"{_months(m)} under all-monthly billing and {_months(a)} under all-annual billing."
+    )

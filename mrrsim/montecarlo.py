@@ -47,7 +47,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -93,6 +93,11 @@ NORMAL_FROM = 50.0  # variance from which a Binomial or Poisson may be drawn as 
 # the worst valid case (20 segments, 120 months, large bases, uncertainty 0.5): one draw costs at
 # most about 90 ns of CPU there, so 1e8 draws stay under 10 s of CPU (benchmarks/bench_budget.py).
 MAX_DRAWS = 100_000_000
+# Every path-month of results costs about 100 bytes until it is summarised (the per-path frame
+# and its totals), so 3.6 million of them (three plans x 10,000 paths x 120 months) stay near
+# 400 MB at the peak.
+MAX_PATH_MONTHS = 3_600_000
+Checkpoint = Callable[[], None]
 
 
 class SimulationTooLargeError(ValueError):
@@ -209,18 +214,22 @@ def simulation_draws(item: Scenario | Variant, paths: int) -> int:
 
 
 def affordable_paths(items: Sequence[Scenario | Variant], wanted: int) -> int:
-    """The most paths (at most ``wanted``, at least 1) that keep ``items`` within MAX_DRAWS."""
+    """The most paths (at most ``wanted``, at least 1) that keep ``items`` within the budget:
+    MAX_DRAWS random draws (CPU) and MAX_PATH_MONTHS path-months of results (memory)."""
     per_path = sum(simulation_draws(item, 1) for item in items)
-    return max(1, min(wanted, MAX_DRAWS // per_path))
+    months = sum(as_variant(item).horizon for item in items)
+    return max(1, min(wanted, MAX_DRAWS // per_path, MAX_PATH_MONTHS // months))
 
 
 def _check_budget(items: Sequence[Scenario | Variant], paths: int) -> None:
     draws = sum(simulation_draws(item, paths) for item in items)
-    if draws > MAX_DRAWS:
+    rows = sum(as_variant(item).horizon for item in items) * paths
+    if draws > MAX_DRAWS or rows > MAX_PATH_MONTHS:
         most = affordable_paths(items, paths)
         raise SimulationTooLargeError(
-            f"paths: {paths:,} paths of this scenario need about {draws / 1e6:,.0f} million "
-            f"random draws, more than one request may take ({MAX_DRAWS / 1e6:,.0f} million); "
+            f"paths: {paths:,} paths of this scenario are more than one request may take "
+            f"(about {draws / 1e6:,.0f} million random draws and {rows:,} path-months; the "
+            f"limits are {MAX_DRAWS / 1e6:,.0f} million and {MAX_PATH_MONTHS:,}); "
             f"use at most {most:,} paths, or fewer segments or months"
         )
 
@@ -546,7 +555,14 @@ def _draw_chunk(
     return out
 
 
-def _draw(item: Scenario | Variant, paths: int, seed: int, *, exact: bool = False) -> _Totals:
+def _draw(
+    item: Scenario | Variant,
+    paths: int,
+    seed: int,
+    *,
+    exact: bool = False,
+    checkpoint: Checkpoint | None = None,
+) -> _Totals:
     """Run every path of every segment and add up the totals (numpy draws only).
 
     Paths are cut into chunks of CHUNK with their own child streams (segment, then chunk), so
@@ -572,11 +588,24 @@ def _draw(item: Scenario | Variant, paths: int, seed: int, *, exact: bool = Fals
         for i, start in enumerate(starts)
     ]
     workers = min(len(jobs), os.cpu_count() or 1)
+    tick = checkpoint or (lambda: None)
     if workers == 1:
-        parts = [_draw_chunk(*job) for job in jobs]
+        parts = []
+        for job in jobs:
+            tick()
+            parts.append(_draw_chunk(*job))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(lambda job: _draw_chunk(*job), jobs))
+            futures = [pool.submit(_draw_chunk, *job) for job in jobs]
+            try:
+                parts = []
+                for future in futures:
+                    tick()
+                    parts.append(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # chunks not yet started never run
+                raise
     return _Totals(
         mrr=np.concatenate([part.mrr for part in parts], axis=1),
         customers=np.concatenate([part.customers for part in parts], axis=1),
@@ -585,12 +614,17 @@ def _draw(item: Scenario | Variant, paths: int, seed: int, *, exact: bool = Fals
 
 
 def _paths_lazy(
-    item: Scenario | Variant, paths: int, seed: int, *, exact: bool = False
+    item: Scenario | Variant,
+    paths: int,
+    seed: int,
+    *,
+    exact: bool = False,
+    checkpoint: Checkpoint | None = None,
 ) -> pl.LazyFrame:
     """One row per (path, month) with every metric, as a lazy frame."""
     paths, seed = _check_args(paths, seed)
     _check_budget([item], paths)
-    totals = _draw(item, paths, seed, exact=exact)
+    totals = _draw(item, paths, seed, exact=exact, checkpoint=checkpoint)
     horizon = as_variant(item).horizon
     return (
         pl.LazyFrame(
@@ -666,26 +700,39 @@ def simulate(
     )
 
 
-def _plan_paths_lazy(scenario: Scenario, paths: int, seed: int) -> pl.LazyFrame:
+def _plan_paths_lazy(
+    scenario: Scenario, paths: int, seed: int, checkpoint: Checkpoint | None
+) -> pl.LazyFrame:
     variants = plan_variants(scenario)
     _check_budget(variants, paths)
     frames = [
-        _paths_lazy(variant, paths, seed).select(pl.lit(plan).alias("plan"), pl.all())
+        _paths_lazy(variant, paths, seed, checkpoint=checkpoint).select(
+            pl.lit(plan).alias("plan"), pl.all()
+        )
         for plan, variant in zip(PLANS, variants, strict=True)
     ]
     return pl.concat(frames)
 
 
-def plan_paths(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
+def plan_paths(
+    scenario: Scenario,
+    paths: int = 1000,
+    seed: int = 0,
+    *,
+    checkpoint: Checkpoint | None = None,
+) -> pl.DataFrame:
     """``simulate_paths`` of your mix, all-monthly and all-annual under a leading ``plan`` column
-    (PLANS order). One seed for all three, so the plans share their per-path shocks."""
-    return _plan_paths_lazy(scenario, paths, seed).collect(engine="in-memory")
+    (PLANS order). One seed for all three, so the plans share their per-path shocks.
+
+    ``checkpoint`` is called between chunks of paths; an exception it raises (a superseded
+    request) stops the simulation there, leaving at most one chunk per thread to finish."""
+    return _plan_paths_lazy(scenario, paths, seed, checkpoint).collect(engine="in-memory")
 
 
 def simulate_plans(scenario: Scenario, paths: int = 1000, seed: int = 0) -> pl.DataFrame:
     """``simulate`` for your mix, all-monthly and all-annual, stacked under a leading ``plan``
     column (PLANS order). One seed for all three, so the plans share their per-path shocks."""
-    return _summarise(_plan_paths_lazy(scenario, paths, seed), by_plan=True).collect(
+    return _summarise(_plan_paths_lazy(scenario, paths, seed, None), by_plan=True).collect(
         engine="in-memory"
     )
 

@@ -477,10 +477,13 @@ def montecarlo_section() -> None:
         "Churn rates are multiplied by the churn multiplier and capped at 100%. Then, month by "
         "month, whole customers are drawn: new customers ~ Poisson(n(t) · multiplier), each "
         "choosing annual with probability s; monthly survivors ~ Binomial(count, 1−c) per "
-        "cohort; annual survivors at a renewal ~ Binomial(count, 1−c_a); switchers ~ "
-        "Binomial(survivors, u). Existing customers are rounded to whole customers, the annual "
-        "base spread over its renewal calendar. Prices, expansion and cash follow the "
-        "deterministic model exactly."
+        "cohort; annual survivors at a renewal ~ Binomial(count, 1−c_a); in the switching "
+        "months, switchers ~ Binomial(survivors, u), who start an annual contract at (1−d) times "
+        "their monthly MRR. Customers moved by all-monthly or all-annual keep their own churn "
+        "as in the projection. Existing customers are rounded to whole customers and the annual "
+        "base keeps its renewal calendar (rounded by largest remainders) and its signed price. "
+        "Large counts are drawn with the normal approximation (a Binomial or Poisson with a "
+        "variance of 50 or more, as a rounded normal), small ones exactly."
     )
     st.markdown(
         "The Predictability page shows, per month, the mean and the **P10, median and P90** "
@@ -488,6 +491,24 @@ def montecarlo_section() -> None:
         "the same numbers, and the three plans share each path's shocks, so their ranges "
         "compare like for like. With no uncertainty the average over many paths converges to "
         "the projection."
+    )
+    st.markdown(
+        "**How soon a churn problem shows.** A churn dashboard watches, each month t, the "
+        "monthly customers active at the end of month t−1 and the annual customers whose "
+        "renewal falls in month t + n (n = the months of notice they give), and counts those "
+        "lost. Over the last 3 months it compares the losses O with those expected at your "
+        "rates, E = Σ exposure · rate, and alerts when the gap is too large to be chance:"
+    )
+    st.latex(
+        r"z = \frac{O - E}{\sqrt{V}} \ge 2.326,\qquad V = \sum \text{exposure}\cdot"
+        r"\text{rate}\cdot(1-\text{rate})"
+    )
+    st.markdown(
+        "(a one-sided test that alerts in about 1% of months when nothing changed). Churn is "
+        "then multiplied by k from month m on, and the same futures are simulated (without "
+        "parameter uncertainty) for your mix, all-monthly and all-annual: the chart shows the "
+        "share of futures that have alerted by each month since the rise, and the false-alert "
+        "rate is measured on the same futures without the rise."
     )
 
 
@@ -512,11 +533,6 @@ def sensitivity_section() -> None:
         "the same in every cell. The grid counts cash inside the horizon only, so it shows "
         "what a choice does to this plan's numbers; the lifetime break-even and best discount "
         "of the previous sections are what decide the question."
-    )
-    st.markdown(
-        "**Signal speed.** Churn is raised from one month on; the chart shows how much of the "
-        "resulting 12-month MRR loss is visible in each month. Monthly churn shows at once, "
-        "annual non-renewal only as the affected customers reach their renewal."
     )
 
 

@@ -1,5 +1,6 @@
 """Predictability: how wide the range of outcomes is under each billing plan (Monte Carlo), the
-chance of reaching a target MRR, and how soon a churn problem shows in MRR (signal speed)."""
+chance of reaching a target MRR, and how soon a churn problem shows on a churn dashboard under
+each billing choice (detection delay)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from collections.abc import Sequence
 import polars as pl
 import streamlit as st
 
-from mrrsim import montecarlo, ui
-from mrrsim.metrics import PLANS
+from mrrsim import detect, montecarlo, ui
+from mrrsim.metrics import PLANS, plan_variants
 from mrrsim.scenario import Scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
@@ -155,6 +156,11 @@ def spread_sentence(scenario: Scenario, fan: pl.DataFrame) -> str:
     mrr = horizon_quantiles(fan, "mrr", horizon)
     spreads = {plan: spread(mrr[plan]) for plan in PLANS}
     mix = mrr[MIX]
+    if spreads[MIX] is None:
+        return (
+            f"Your mix ends month {horizon} with no MRR in at least half of the simulated "
+            "futures, so there is no range to compare."
+        )
     tight = min((p for p in PLANS if spreads[p] is not None), key=lambda p: spreads[p] or 0.0)
     text = (
         f"In 8 of 10 simulated futures your mix ends month {horizon} with MRR between "
@@ -181,104 +187,118 @@ def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
                 ui.show_spec(spec)
 
 
-def signal_sentence(summary: pl.DataFrame) -> str:
-    """Monthly vs annual: which shows the churn problem sooner, and by how many months."""
-    rows = {row["plan"]: row for row in summary.iter_rows(named=True)}
-    monthly, annual = rows[MONTHLY], rows[ANNUAL]
-    m50, a50 = monthly["months_to_50"], annual["months_to_50"]
-    if m50 is not None and a50 is None:
-        return (
-            "Under all-annual billing the shock does not show in MRR at all in its first 12 "
-            "months (no annual customer renews in that window); under all-monthly half of its "
-            f"first-year effect is visible after {m50} months."
-        )
-    if m50 is None or a50 is None:
-        return (
-            "Under all-monthly billing the shock does not show in MRR in its first 12 months "
-            "(no monthly customer is exposed to it), so the two cannot be compared."
-        )
-    diff = a50 - m50
-    months = f"{abs(diff)} month{'s' if abs(diff) != 1 else ''}"
-    if diff > 0:
-        head = f"Monthly billing shows a churn problem {months} sooner than annual billing"
-    elif diff < 0:
-        head = f"Here annual billing shows the churn problem {months} sooner than monthly billing"
-    else:
-        head = "Monthly and annual billing show half of the churn problem equally soon"
-    return (
-        f"{head}: half of its first-year effect is visible in MRR after {m50} months "
-        f"under all-monthly and {a50} under all-annual."
-    )
-
-
-def signal_section(scenario: Scenario) -> None:
-    st.subheader("Signal speed: how soon does a churn problem show in MRR?")
-    st.caption(
-        "Suppose churn suddenly rises (by the factor below, from the start month on) for every "
-        "customer. Monthly customers can leave any month; annual customers only at renewal. "
-        "The chart shows how much of the shock's first-12-month effect on MRR is visible month "
-        "by month; each plan is measured against its own effect, whose size is in the table "
-        "below (switch to 'MRR lost' to compare sizes)."
-    )
+def detection_inputs(scenario: Scenario) -> tuple[float, int, int] | None:
+    """Shock size, start month and notice months, checked; None (with a message) when bad."""
     horizon = scenario.horizon_months
-    cols = st.columns([1, 1, 1.4])
+    cols = st.columns(3)
     factor = cols[0].number_input(
-        "Churn shock (× churn)",
+        "Churn rises to (× your churn)",
         key="pred.shock_factor",
-        value=1.5,
+        value=detect.DEFAULT_FACTOR,
+        min_value=0.1,
+        max_value=detect.MAX_FACTOR,
         step=0.1,
         format="%.2f",
-        help="1.5 means churn rises by half: 2% a month becomes 3%.",
+        help="1.5 means churn rises by half: 2% a month becomes 3%, and 10% of annual "
+        "customers not renewing becomes 15%.",
     )
     start = cols[1].number_input(
-        f"Shock starts in month (1–{horizon})",
+        f"From month (1–{horizon})",
         key="pred.shock_start",
-        value=min(13, horizon),
+        value=min(detect.DEFAULT_START, horizon),
         step=1,
         format="%d",
     )
-    new_only = cols[2].checkbox(
-        "New customers only (leave the existing base out)",
-        key="pred.shock_new_only",
-        help="The existing base is billed the same in all three plans; leaving it out isolates "
-        "the effect of how new customers are billed.",
+    notice = cols[2].number_input(
+        "Notice annual customers give (months)",
+        key="pred.notice",
+        value=scenario.renewal_notice_months,
+        step=1,
+        format="%d",
+        help="How many months before renewal annual customers say they will not renew, so the "
+        "dashboard counts them then. Your scenario says "
+        f"{scenario.renewal_notice_months}; try other values here.",
     )
-    measure = cols[2].radio(
-        "Show",
-        ["Share of 12-month effect", "MRR lost (% of MRR)"],
-        key="pred.shock_measure",
-        horizontal=True,
+    if factor is None or not math.isfinite(factor) or not 0 < factor <= detect.MAX_FACTOR:
+        st.error(
+            f"Churn rise: please enter a factor above 0 and at most {detect.MAX_FACTOR:g}, "
+            "e.g. 1.5.",
+            icon=":material/error:",
+        )
+        return None
+    whole_start, problem = check_whole("Month the rise starts", start, 1, horizon)
+    whole_notice, notice_problem = check_whole("Notice months", notice, 0, 11)
+    for message in (problem, notice_problem):
+        if message:
+            st.error(message, icon=":material/error:")
+    if whole_start is None or whole_notice is None:
+        return None
+    return float(factor), whole_start, whole_notice
+
+
+def detection_section(scenario: Scenario, paths: int, seed: int) -> None:
+    st.subheader("How soon does a churn problem show on a dashboard?")
+    st.caption(
+        "A churn dashboard compares the customers lost over the last 3 months with what your "
+        "churn rates lead it to expect, and alerts when the gap is too large to be chance (a "
+        "1% false-alarm test). Monthly customers can leave every month; annual customers only "
+        "at renewal, or when they give notice. Suppose churn rises from the month below on: "
+        "the chart shows the chance that the dashboard has alerted by each month, out of the "
+        "simulated futures, for each billing choice (your existing customers are the same in "
+        "all three)."
     )
-    if factor is None or not math.isfinite(factor) or factor <= 0:
-        st.error("Churn shock: please enter a factor above 0, e.g. 1.5.", icon=":material/error:")
+    chosen = detection_inputs(scenario)
+    if chosen is None:
         return
-    whole_start, problem = check_whole("Shock start month", start, 1, horizon)
-    if whole_start is None:
-        st.error(problem, icon=":material/error:")
+    factor, start, notice = chosen
+    usable = detect.affordable_paths(scenario, paths)
+    if usable < paths:
+        st.warning(
+            f"{paths:,} futures of each billing choice are more than one request may take for "
+            f"a scenario this size; the dashboard test below uses {usable:,}.",
+            icon=":material/speed:",
+        )
+    try:
+        results, _ = ui.detection_cached(scenario, factor, start, notice, usable, seed)
+    except montecarlo.SimulationTooLargeError as exc:
+        st.error(f"This scenario cannot be tested: {exc}.", icon=":material/error:")
         return
-    _, summary = ui.signal_cached(scenario, float(factor), whole_start, not new_only)
-    if summary.filter(pl.col("effect_12") != 0.0).is_empty():
+    if all(r.false_alarm_rate is None for r in results.values()):
         st.info(
-            "This shock changes nothing here (no churn to scale, or no customers exposed).",
+            "There is nothing for a churn dashboard to watch here: no customer can churn "
+            "(no customers, or churn rates of 0).",
             icon=":material/info:",
         )
         return
-    key = "visible_share" if measure.startswith("Share") else "gap_pct"
-    ui.show_spec(ui.signal_spec(scenario, float(factor), whole_start, not new_only, key))
-    st.info(signal_sentence(summary), icon=":material/speed:")
-    table = summary.select(
-        pl.col("plan").alias("Billing"),
-        pl.col("months_to_50").alias("Months until 50% visible"),
-        pl.col("months_to_90").alias("Months until 90% visible"),
-        pl.col("months_to_notice").alias("Months until MRR is 1% lower"),
-        pl.col("effect_12")
-        .map_elements(lambda v: ui.fmt_money(v, scenario.currency), return_dtype=pl.String)
-        .alias("MRR lost after 12 months"),
-        pl.col("effect_12_pct")
-        .map_elements(ui.fmt_pct, return_dtype=pl.String)
-        .alias("… as % of MRR"),
+    chart_col, side = st.columns([3, 1])
+    with chart_col:
+        ui.show_spec(ui.detection_spec(scenario, factor, start, notice, usable, seed))
+    with side:
+        for choice, plan in zip(detect.CHOICES, PLANS, strict=True):
+            rate = results[choice].false_alarm_rate
+            st.metric(
+                f"False alerts, {plan.lower()}",
+                "—" if rate is None else f"{rate * 100:.1f}% of months",
+                help="How often the same dashboard alerts when churn does not rise at all: the "
+                "share of months with an alert in the same futures without the rise. The test "
+                "is built for about 1%.",
+                border=True,
+            )
+    st.info(detect.describe(results, factor, start), icon=":material/speed:")
+    rows = [
+        {
+            "Billing": plan,
+            "Months until half the futures alerted": results[choice].median_months,
+            "Chance within 3 months": ui.fmt_pct(results[choice].p_within_3, 0),
+            "Chance within 6 months": ui.fmt_pct(results[choice].p_within_6, 0),
+        }
+        for choice, plan in zip(detect.CHOICES, PLANS, strict=True)
+    ]
+    st.table(pl.DataFrame(rows), hide_index=True)
+    st.caption(
+        f"{usable:,} futures per billing choice, seed {seed}, with and without the rise; "
+        "empty where fewer than half of the futures alert before the plan ends."
     )
-    st.table(table, hide_index=True)
 
 
 def main() -> None:
@@ -299,7 +319,7 @@ def main() -> None:
             step=500,
             format="%d",
             help=f"Between {MIN_PATHS:,} and {MAX_PATHS:,}. More paths give steadier ranges "
-            "but take longer (10,000 takes about 20 seconds).",
+            "but take longer; large scenarios get fewer (the page says so).",
         )
         seed_raw = cols[3].number_input(
             "Random seed",
@@ -317,8 +337,23 @@ def main() -> None:
         if problem:
             st.error(problem, icon=":material/error:")
     if paths is not None and seed is not None:
-        with st.spinner(f"Simulating {paths:,} futures of each plan…"):
-            fan, ending = ui.simulation_cached(scenario, paths, seed)
+        usable = montecarlo.affordable_paths(plan_variants(scenario), paths)
+        if usable < paths:
+            st.warning(
+                f"{paths:,} futures of each plan are more than one request may take for a "
+                f"scenario this size; showing {usable:,}.",
+                icon=":material/speed:",
+            )
+            paths = usable
+        try:
+            with st.spinner(f"Simulating {paths:,} futures of each plan…"):
+                fan, ending = ui.simulation_cached(scenario, paths, seed)
+        except montecarlo.SimulationTooLargeError as exc:
+            st.error(
+                f"This scenario cannot be simulated: {exc}.".replace("..", "."),
+                icon=":material/error:",
+            )
+            return
         st.subheader(f"Range of outcomes in month {scenario.horizon_months}")
         mrr = horizon_quantiles(fan, "mrr", scenario.horizon_months)
         for col, plan in zip(st.columns(3), PLANS, strict=True):
@@ -340,7 +375,7 @@ def main() -> None:
             )
         fan_section(scenario, paths, seed)
     st.divider()
-    signal_section(scenario)
+    detection_section(scenario, paths or DEFAULT_PATHS, seed or 0)
 
 
 if __name__ == "__main__":

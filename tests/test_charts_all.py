@@ -11,7 +11,7 @@ from typing import Any
 import altair as alt
 import pytest
 
-from mrrsim import charts, montecarlo, sensitivity, signal
+from mrrsim import charts, detect, montecarlo, sensitivity
 from mrrsim.cohorts import cohort_retention, retention_curve
 from mrrsim.compare import comparison_totals
 from mrrsim.decision import value_chart_frames
@@ -26,7 +26,7 @@ FRAME = project(PRESET)
 TOTALS = monthly_totals(FRAME)
 COHORTS = cohort_retention(PRESET)
 FAN = montecarlo.simulate_plans(PRESET, 100, 0)
-SIGNAL, _ = signal.signal_speed(PRESET, 1.5, 13)
+DETECTION = detect.by_month_frame(detect.detect(PRESET, 1.5, 13, 100, 0), 13)
 TORNADO = sensitivity.tornado(PRESET, 0.2, metric="npv_cash", top=6)
 GRID = sensitivity.discount_share_grid(PRESET)
 CURVE, MARKS = value_chart_frames(PRESET, summarize(PRESET))
@@ -43,8 +43,7 @@ ALL: dict[str, Callable[[], alt.TopLevelMixin]] = {
     "customers": lambda: charts.customers_by_term_chart(FRAME),
     "renewals": lambda: charts.renewal_chart(renewal_calendar(PRESET), CUR),
     "fan": lambda: charts.fan_chart(FAN, "Your mix", "mrr", CUR, projection=PLANS, y_max=1e6),
-    "signal_share": lambda: charts.signal_chart(SIGNAL, 13, CUR),
-    "signal_gap": lambda: charts.signal_chart(SIGNAL, 13, CUR, "gap_pct"),
+    "detection": lambda: charts.detection_chart(DETECTION),
     "tornado": lambda: charts.tornado_chart(TORNADO, "npv_cash", 0.2, CUR),
     "heatmap": lambda: charts.grid_heatmap(GRID, "npv_cash", CUR, break_even=0.2, point=(0.1, 0.3)),
     "scenarios": lambda: charts.scenario_lines_chart(
@@ -89,7 +88,7 @@ def test_the_registry_covers_every_builder() -> None:
         "plan_chart", "plan_gap_chart", "mrr_by_segment_term_chart", "movements_chart",
         "quick_ratio_chart", "cumulative_cash_chart", "cash_revenue_chart",
         "deferred_revenue_chart", "customers_by_term_chart", "renewal_chart", "fan_chart",
-        "signal_chart", "tornado_chart", "grid_heatmap", "scenario_lines_chart",
+        "detection_chart", "tornado_chart", "grid_heatmap", "scenario_lines_chart",
         "cohort_heatmap", "retention_curve_chart", "value_curve_chart",
     }  # fmt: skip
     assert builders == used

@@ -1,12 +1,12 @@
 """mrrsim.charts.predictability: the fan chart carries one plan's simulated quantiles, the
-signal chart the engine's first twelve months after a churn shock."""
+detection chart the engine's chance of an alert by month since churn rose."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from mrrsim import charts, montecarlo, signal
+from mrrsim import charts, detect, montecarlo
 from mrrsim.metrics import plan_comparison
 from mrrsim.scenario import Scenario
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
@@ -35,17 +35,21 @@ def test_fan_chart_carries_one_plans_quantiles(engine_fan: pl.DataFrame) -> None
     assert spec["layer"][0]["encoding"]["y"]["axis"]["title"] == "MRR (USD)"
 
 
-def test_signal_chart_shows_the_engines_first_twelve_months(preset: Scenario) -> None:
-    monthly, _ = signal.signal_speed(preset, 1.5, 13)
-    chart = charts.signal_chart(monthly, 13, "USD")
+def test_detection_chart_draws_one_line_per_billing_choice(preset: Scenario) -> None:
+    results = detect.detect(preset, 1.5, 13, 100, 0)
+    chart = charts.detection_chart(detect.by_month_frame(results, 13))
     data = chart.layer[0].data
-    assert data.get_column("since").unique().sort().to_list() == list(range(1, 13))
-    mix = data.filter(pl.col("plan") == "Your mix").sort("month")
-    expected = monthly.filter((pl.col("plan") == "Your mix") & pl.col("month").is_between(13, 24))
-    assert (
-        mix.get_column("visible_share").to_list() == expected.get_column("visible_share").to_list()
-    )
-    assert mix.get_column("visible_share").to_list()[-1] == pytest.approx(1.0)
+    assert data.get_column("plan").unique(maintain_order=True).to_list() == [
+        "Your mix",
+        "All monthly",
+        "All annual",
+    ]
+    mix = data.filter(pl.col("plan") == "Your mix").sort("since")
+    assert mix.get_column("probability").to_list() == list(results["mix"].by_month)
+    assert mix.get_column("month").to_list()[0] == 13
+    assert mix.height == preset.horizon_months - 13 + 1
+    spec = chart.to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["title"].startswith("Chance the dashboard")
 
 
 def test_fan_y_max_is_above_every_p90_and_projection(

@@ -1,6 +1,6 @@
 """The Predictability and Sensitivity pages driven in process with AppTest: every figure shown
 equals the engine's for the same inputs (Monte Carlo with the same paths and seed, tornado,
-break-even, signal speed), moving an unrelated input does not re-run the simulation, the
+break-even, detection delay), moving an unrelated input does not re-run the simulation, the
 uncertainty inputs edit the scenario and its share link, and bad input never breaks a page.
 Their chart builders are tested in test_charts_predictability.py and test_charts_sensitivity.py."""
 
@@ -13,9 +13,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mrrsim import montecarlo, sensitivity, share, signal
-from mrrsim.metrics import PLANS, summarize
-from mrrsim.montecarlo import _plan_scenarios as plan_variants
+from mrrsim import detect, montecarlo, sensitivity, share
+from mrrsim.metrics import PLANS, plan_variants, summarize
 from mrrsim.scenario import Scenario, parse_scenario
 from mrrsim.ui import fmt_delta_money, fmt_money, fmt_pct
 from mrrsim.yamlio import DEFAULT_PRESET, load_preset
@@ -90,7 +89,7 @@ def test_predictability_runs_with_its_charts(pred_app: AppTest) -> None:
     assert not pred_app.exception
     assert not pred_app.error
     assert pred_app.title[0].value == "Predictability"
-    # six fan charts (MRR and cumulative cash x three plans) and the signal-speed chart
+    # six fan charts (MRR and cumulative cash x three plans) and the detection chart
     assert charts_on(pred_app) == 7
 
 
@@ -209,7 +208,8 @@ def test_invalid_page_inputs_give_a_message_and_keep_the_page(
     at.number_input(key=key).set_value(value).run()
     assert not at.exception
     assert message in [e.value for e in at.error]
-    assert at.main.subheader[-1].value.startswith("Signal speed")  # the rest of the page still runs
+    # the rest of the page still runs
+    assert at.main.subheader[-1].value.startswith("How soon does a churn problem show")
 
 
 def test_invalid_uncertainty_is_reported_and_the_last_valid_scenario_kept(
@@ -224,38 +224,107 @@ def test_invalid_uncertainty_is_reported_and_the_last_valid_scenario_kept(
     assert metric_values(at) == before
 
 
-def test_signal_speed_figures_equal_the_engine(pred_app: AppTest, preset: Scenario) -> None:
-    _, summary = signal.signal_speed(preset, 1.5, 13)
+def test_detection_figures_equal_the_engine(pred_app: AppTest, preset: Scenario) -> None:
+    results = detect.detect(preset, 1.5, 13, PATHS, 0, notice=preset.renewal_notice_months)
     rows = {r["Billing"]: r for r in table(pred_app, 1)}
-    for row in summary.iter_rows(named=True):
-        shown = rows[row["plan"]]
-        assert shown["Months until 50% visible"] == row["months_to_50"]
-        assert shown["Months until 90% visible"] == row["months_to_90"]
-        assert shown["MRR lost after 12 months"] == fmt_money(row["effect_12"], "USD")
-    by_plan = {r["plan"]: r for r in summary.iter_rows(named=True)}
-    m50, a50 = by_plan["All monthly"]["months_to_50"], by_plan["All annual"]["months_to_50"]
-    sentence = pred_app.info[-1].value
-    assert f"after {m50} months under all-monthly and {a50} under all-annual" in sentence
+    for choice, plan in zip(detect.CHOICES, PLANS, strict=True):
+        shown = rows[plan]
+        assert shown["Months until half the futures alerted"] == results[choice].median_months
+        assert shown["Chance within 3 months"] == fmt_pct(results[choice].p_within_3, 0)
+        rate = results[choice].false_alarm_rate
+        assert metric_values(pred_app)[f"False alerts, {plan.lower()}"] == (
+            f"{rate * 100:.1f}% of months"
+        )
+    assert pred_app.info[-1].value == detect.describe(results, 1.5, 13)
 
 
-def test_signal_with_new_customers_only_and_a_shock_from_month_1() -> None:
+def test_notice_months_and_shock_inputs_rerun_the_detection() -> None:
     at = open_predictability()
-    at.checkbox(key="pred.shock_new_only").check()
-    at.number_input(key="pred.shock_start").set_value(1).run()
+    at.number_input(key="pred.notice").set_value(3)
+    at.number_input(key="pred.shock_factor").set_value(1.2)
+    at.number_input(key="pred.shock_start").set_value(20).run()
     assert not at.exception
-    # No new annual customer renews within the first 12 months: annual shows nothing yet.
-    assert "does not show in MRR at all in its first 12 months" in at.info[-1].value
-    rows = {r["Billing"]: r for r in table(at, 1)}
-    assert rows["All annual"]["MRR lost after 12 months"] == "$0"
+    preset = shown_scenario(at)
+    results = detect.detect(preset, 1.2, 20, PATHS, 0, notice=3)
+    assert at.info[-1].value == detect.describe(results, 1.2, 20)
 
 
 def test_an_invalid_shock_is_reported() -> None:
     at = open_predictability()
     at.number_input(key="pred.shock_start").set_value(99).run()
     assert not at.exception
-    assert "Shock start month: must be a whole number between 1 and 36 (got 99)." in [
+    assert "Month the rise starts: must be a whole number between 1 and 36 (got 99)." in [
         e.value for e in at.error
     ]
+
+
+def scenario_page(scenario: Scenario) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params[share.QUERY_KEY] = share.encode(scenario)
+    at.run().switch_page(PREDICTABILITY)
+    at.session_state["pred.paths"] = PATHS
+    return at.run()
+
+
+def test_a_scenario_without_customers_gets_a_message_not_a_crash() -> None:
+    empty = parse_scenario({"name": "Nobody yet", "segments": [{"name": "A", "list_price": 9}]})
+    at = scenario_page(empty)
+    assert not at.exception
+    texts = [i.value for i in at.info]
+    assert any("no MRR in at least half of the simulated futures" in t for t in texts)
+    assert any("nothing for a churn dashboard to watch" in t for t in texts)
+
+
+def test_runaway_acquisition_gets_a_message_not_a_crash() -> None:
+    rocket = parse_scenario(
+        {
+            "name": "Rocket",
+            "horizon_months": 120,
+            "segments": [
+                {
+                    "name": "A",
+                    "list_price": 9,
+                    "new_customers": 10_000,
+                    "acquisition_growth": 0.3,
+                    "monthly_churn": 0.02,
+                }
+            ],
+        }
+    )
+    at = scenario_page(rocket)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("cannot be simulated" in e and "too many to simulate" in e for e in errors)
+
+
+def test_a_scenario_beyond_the_budget_runs_fewer_paths_and_says_so() -> None:
+    seg = {
+        "name": "S",
+        "list_price": 50,
+        "new_customers": 100,
+        "annual_share": 0.3,
+        "monthly_churn": 0.03,
+        "annual_churn": 0.2,
+        "monthly_expansion": 0.01,
+        "existing_monthly_customers": 1000,
+    }
+    big = parse_scenario(
+        {
+            "name": "Big",
+            "horizon_months": 120,
+            "segments": [{**seg, "name": f"S{i}"} for i in range(20)],
+        }
+    )
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params[share.QUERY_KEY] = share.encode(big)
+    at.run().switch_page(PREDICTABILITY)
+    at.session_state["pred.paths"] = 10_000
+    at.run()
+    assert not at.exception
+    usable = montecarlo.affordable_paths(plan_variants(big), 10_000)
+    assert usable < 10_000
+    warnings = [w.value for w in at.warning]
+    assert any(f"showing {usable:,}" in w for w in warnings)
 
 
 # --- Sensitivity --------------------------------------------------------------------------------

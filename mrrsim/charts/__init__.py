@@ -26,7 +26,7 @@ from mrrsim.charts.planner import (
     quick_ratio_chart,
     renewal_chart,
 )
-from mrrsim.charts.predictability import FAN_SERIES, fan_chart, fan_y_max, signal_chart
+from mrrsim.charts.predictability import FAN_SERIES, detection_chart, fan_chart, fan_y_max
 from mrrsim.charts.sensitivity import grid_heatmap, tornado_chart, tornado_long
 from mrrsim.charts.spec import vega_spec
 from mrrsim.charts.style import (
@@ -54,6 +54,7 @@ __all__ = [
     "currency_symbol",
     "customers_by_term_chart",
     "deferred_revenue_chart",
+    "detection_chart",
     "fan_chart",
     "fan_y_max",
     "grid_heatmap",
@@ -67,7 +68,6 @@ __all__ = [
     "renewal_chart",
     "retention_curve_chart",
     "scenario_lines_chart",
-    "signal_chart",
     "tornado_chart",
     "tornado_long",
     "value_curve_chart",

@@ -1,5 +1,5 @@
 """The Predictability page's charts: one plan's simulated range (fan) and how soon a churn
-shock shows in MRR."""
+dashboard alerts after churn rises, per billing choice."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from mrrsim.charts.style import (
     with_money_labels,
 )
 
-__all__ = ["FAN_SERIES", "fan_chart", "fan_y_max", "signal_chart"]
+__all__ = ["FAN_SERIES", "detection_chart", "fan_chart", "fan_y_max"]
 
 FAN_SERIES = ("P10–P90", "Median", "Projection")
 
@@ -123,61 +123,50 @@ def fan_chart(
     return layered(*layers).properties(height=HEIGHT, title=plan)
 
 
-def signal_chart(
-    monthly: pl.DataFrame, start: int, currency: str, measure: str = "visible_share"
-) -> alt.LayerChart:
-    """How a churn shock from month ``start`` shows in MRR over its first 12 months, one line per
-    plan: the share of the 12-month effect visible (``visible_share``, with 50% and 90% marked)
-    or the MRR lost as a share of the plan's MRR without the shock (``gap_pct``).
-    ``monthly`` is the per-month frame of ``signal.signal_speed``."""
+def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
+    """The chance that a churn dashboard has raised its alert, by month since churn rose, one
+    line per billing choice, with the halfway mark. ``by_month`` is ``detect.by_month_frame``."""
+    labels = dict(zip(("mix", "all_monthly", "all_annual"), PLAN_ORDER, strict=True))
     data = (
-        monthly.lazy()
-        .filter(pl.col("month").is_between(start, start + 11))
-        .with_columns((pl.col("month") - start + 1).alias("since"))
-        .select("plan", "month", "since", "visible_share", "gap_pct", "gap")
-        .sort("plan", "month")
+        by_month.lazy()
+        .with_columns(pl.col("choice").replace_strict(labels, return_dtype=pl.String).alias("plan"))
+        .select("plan", "since", "month", "probability")
+        .sort(pl.col("plan").cast(pl.Enum(PLAN_ORDER)), "since")
         .collect(engine="in-memory")
-    )
-    title = (
-        "Share of the 12-month effect visible"
-        if measure == "visible_share"
-        else "MRR lost to the shock (% of MRR without it)"
     )
     color = plan_color(
         plan_names(data), legend("Billing", symbolType="stroke", symbolStrokeWidth=3)
     )
+    last = int(data.get_column("since").max() or 1)
     line = (
-        with_money_labels(alt.Chart(data), ["gap"], currency)
-        .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=30))
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5, interpolate="step-after", point=alt.OverlayMarkDef(size=25))
         .encode(
             x=alt.X(
                 "since:Q",
-                title="Months since the churn shock began",
-                scale=alt.Scale(domain=[1, 12], nice=False),
+                title="Months since churn rose (1 = the first month of the rise)",
+                scale=alt.Scale(domain=[1, max(last, 2)], nice=False),
                 axis=alt.Axis(tickMinStep=1, format="d"),
             ),
             y=alt.Y(
-                f"{measure}:Q",
-                title=title,
+                "probability:Q",
+                title="Chance the dashboard has alerted (% of futures)",
                 axis=alt.Axis(format=".0%"),
-                scale=alt.Scale(zero=True),
+                scale=alt.Scale(domain=[0, 1]),
             ),
             color=color,
             strokeDash=plan_dash(),
             tooltip=[
                 PLAN_TIP,
-                alt.Tooltip("since:Q", title="Months since shock"),
+                alt.Tooltip("since:Q", title="Months since churn rose"),
                 alt.Tooltip("month:Q", title="Month of the plan"),
-                alt.Tooltip("visible_share:Q", title="Share of 12-month effect", format=".0%"),
-                alt.Tooltip("gap_pct:Q", title="MRR lost (% of MRR)", format=".1%"),
-                alt.Tooltip("gap_label:N", title="MRR lost"),
+                alt.Tooltip("probability:Q", title="Chance of an alert by then", format=".0%"),
             ],
         )
     )
-    if measure != "visible_share":
-        return layered(line).properties(height=HEIGHT + 80, title=title)
-    rules = reference_rules([0.5, 0.9], ["50% visible", "90% visible"])
+    rules = reference_rules([0.5], ["half of the futures"])
     text = rules.mark_text(align="left", dx=4, dy=-6, color=DARK_GREY).encode(
         x=alt.datum(1), y="y:Q", text="label:N"
     )
-    return layered(line, rules, text).properties(height=HEIGHT + 80, title=title)
+    title = "How soon a churn dashboard alerts after churn rises"
+    return layered(line, rules, text).properties(height=HEIGHT + 40, title=title)

@@ -39,10 +39,11 @@ _EXPORTS = {
         "load_scenario_into_editor render_editor share_control show_notices sync_query_params"
     ),
     "mrrsim.ui.engine": (
-        "cohorts_cached comparison_cached decision_cached fan_specs heatmap_specs "
+        "cohorts_cached comparison_cached decision_cached detection_cached detection_spec "
+        "fan_specs heatmap_specs "
         "plan_comparison_cached plan_summaries preset_cached preset_titles "
         "project_cached renewal_calendar_cached sensitivity_grid_cached share_token "
-        "share_token_or_problem signal_cached signal_spec simulation_cached "
+        "share_token_or_problem simulation_cached "
         "summary_cached tornado_cached tornado_spec"
     ),
     "mrrsim.ui.text": (

@@ -12,9 +12,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from mrrsim import charts, decision, montecarlo, sensitivity, share, signal
+from mrrsim import charts, decision, montecarlo, sensitivity, share
 from mrrsim.cohorts import cohort_retention, retention_curve
 from mrrsim.compare import comparison_totals
+from mrrsim.detect import Detection, by_month_frame, detect
 from mrrsim.metrics import (
     PLANS,
     PlanResults,
@@ -31,6 +32,8 @@ __all__ = [
     "cohorts_cached",
     "comparison_cached",
     "decision_cached",
+    "detection_cached",
+    "detection_spec",
     "fan_specs",
     "heatmap_specs",
     "plan_comparison_cached",
@@ -42,12 +45,11 @@ __all__ = [
     "sensitivity_grid_cached",
     "share_token",
     "share_token_or_problem",
-    "signal_cached",
-    "signal_spec",
     "simulation_cached",
     "summary_cached",
     "tornado_cached",
     "tornado_spec",
+    "yield_point",
 ]
 
 FAN_METRICS = ("mrr", "cumulative_cash")
@@ -212,7 +214,7 @@ def simulation_cached(
     """The three plans' P10/P50/P90 by month (MRR and cumulative cash) and each plan's MRR in
     the last month on every path: ``montecarlo.plan_paths`` drawn once with one seed, then
     summarised (``summarize_paths``, the ``simulate_plans`` table) and queried."""
-    frame = montecarlo.plan_paths(scenario, paths, seed)
+    frame = montecarlo.plan_paths(scenario, paths, seed, checkpoint=yield_point)
     fan = montecarlo.summarize_paths(frame).filter(pl.col("metric").is_in(FAN_METRICS))
     last = frame.filter(pl.col("month") == scenario.horizon_months)
     ending = {plan: last.filter(pl.col("plan") == plan).get_column("mrr") for plan in PLANS}
@@ -239,18 +241,26 @@ def fan_specs(scenario: Scenario, paths: int, seed: int) -> dict[str, list[dict[
     return specs
 
 
-@_cache(32)
-def signal_cached(
-    scenario: Scenario, factor: float, start: int, existing_base: bool
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``signal.signal_speed`` for one shock, cached."""
-    return signal.signal_speed(scenario, factor, start, existing_base=existing_base)
+def yield_point() -> None:
+    """A point where Streamlit may stop this run: reading session state checks for a newer
+    rerun or a stop request and raises there, so a superseded run stops computing instead of
+    finishing work nobody will see (long engine calls get this as their ``checkpoint``)."""
+    _ = "mrrsim.yield" in st.session_state
 
 
 @_cache(32)
-def signal_spec(
-    scenario: Scenario, factor: float, start: int, existing_base: bool, measure: str
+def detection_cached(
+    scenario: Scenario, factor: float, start: int, notice: int, paths: int, seed: int
+) -> tuple[dict[str, Detection], pl.DataFrame]:
+    """``detect.detect`` for one churn rise and its by-month frame, cached."""
+    results = detect(scenario, factor, start, paths, seed, notice=notice, checkpoint=yield_point)
+    return results, by_month_frame(results, start)
+
+
+@_cache(32)
+def detection_spec(
+    scenario: Scenario, factor: float, start: int, notice: int, paths: int, seed: int
 ) -> dict[str, Any]:
-    """The signal-speed chart's Vega-Lite spec, cached."""
-    monthly, _ = signal_cached(scenario, factor, start, existing_base)
-    return charts.vega_spec(charts.signal_chart(monthly, start, scenario.currency, measure))
+    """The detection chart's Vega-Lite spec, cached with the detection."""
+    _, by_month = detection_cached(scenario, factor, start, notice, paths, seed)
+    return charts.vega_spec(charts.detection_chart(by_month))
