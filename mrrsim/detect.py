@@ -1,4 +1,5 @@
-"""How soon a churn problem shows on a dashboard (docs/model.md, "Detecting a churn problem").
+"""How soon a churn problem shows on a dashboard (docs/model.md, "How soon a churn problem
+shows").
 
 A customer-success dashboard watches logo churn. In month t its exposure is the monthly
 customers active at the end of month t - 1 plus the annual customers whose renewal falls in

@@ -1,6 +1,6 @@
-"""How soon a churn problem shows on a dashboard (docs/model.md, "Detecting a churn problem"):
-determinism, the comparisons the analysis exists for, the false-alarm rate the test is built
-for, hand-checked small cases and bad input."""
+"""The dashboard test of docs/model.md, "How soon a churn problem shows": determinism, the
+comparisons the analysis exists for, the false-alarm rate the test is built for, hand-checked
+small cases and bad input."""
 
 from __future__ import annotations
 
