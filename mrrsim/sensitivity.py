@@ -39,14 +39,18 @@ from mrrsim.policy import Variant
 from mrrsim.scenario import Scenario, Segment
 
 __all__ = [
+    "BATCH_ROWS",
     "DEFAULT_DISCOUNTS",
     "DEFAULT_SHARES",
     "LABELS",
+    "MAX_ROWS",
     "METRICS",
     "SEGMENT_INPUTS",
+    "AnalysisTooLargeError",
     "discount_share_grid",
     "mix_point",
     "tornado",
+    "variant_rows",
 ]
 
 Metric = Literal["ending_arr", "npv_cash"]
@@ -256,7 +260,9 @@ def tornado(
     moves = [m for f in SEGMENT_INPUTS for m in _segment_moves(scenario, f, delta)]
     moves += _scenario_moves(scenario, delta)
     n = len(moves)
-    metrics = variant_metrics([scenario, *(m.low for m in moves), *(m.high for m in moves)])
+    metrics = _metrics_in_batches(
+        [scenario, *(m.low for m in moves), *(m.high for m in moves)], variant_rows(scenario)
+    )
     base = metrics.row(0, named=True)
     bars = _bars_frame(moves)
     lows = metrics.lazy().filter(pl.col("variant").is_between(1, n))
@@ -309,6 +315,43 @@ def tornado(
     if top is not None:
         frame = frame.head(top)
     return frame.collect(engine="in-memory")
+
+
+# --- cost of one request ---------------------------------------------------------------------
+
+
+# A variant is at most 5 groups per segment, each projected over H + 12 months (the annual base's
+# months before month 1 included): its "rows". Measured on the worst valid scenario (20 segments,
+# 120 months: 13,200 rows a variant), one row costs about 1 us of CPU and 400 bytes while its
+# batch is projected. So batches of at most BATCH_ROWS rows keep memory near 250 MB, and at most
+# MAX_ROWS rows per request keep it under 10 s of CPU.
+BATCH_ROWS = 600_000
+MAX_ROWS = 8_000_000
+
+
+class AnalysisTooLargeError(ValueError):
+    """A sensitivity analysis whose size exceeds the budget of one request."""
+
+
+def variant_rows(scenario: Scenario) -> int:
+    """Projection rows one variant of ``scenario`` costs (an upper bound)."""
+    return 5 * len(scenario.segments) * (scenario.horizon_months + 12)
+
+
+def _metrics_in_batches(variants: Sequence[Scenario | Variant], rows: int) -> pl.DataFrame:
+    """``variant_metrics`` of many variants, in batches of at most BATCH_ROWS projection rows so
+    memory stays bounded; ``variant`` numbers the rows in input order, as in one pass."""
+    if len(variants) * rows > MAX_ROWS:
+        raise AnalysisTooLargeError(
+            f"{len(variants):,} variants of {rows:,} projection rows each are more than one "
+            f"request may take ({MAX_ROWS:,} rows); use fewer grid values, segments or months"
+        )
+    size = max(1, BATCH_ROWS // rows)
+    parts = []
+    for first in range(0, len(variants), size):
+        part = variant_metrics(variants[first : first + size])
+        parts.append(part.with_columns((pl.col("variant") + first).alias("variant")))
+    return pl.concat(parts)
 
 
 # --- discount x share grid --------------------------------------------------------------------
@@ -366,7 +409,7 @@ def discount_share_grid(
         },
         schema={"variant": pl.UInt32, "annual_discount": pl.Float64, "annual_share": pl.Float64},
     )
-    metrics = variant_metrics(variants)
+    metrics = _metrics_in_batches(variants, variant_rows(scenario))
     monthly = pl.LazyFrame(
         {"annual_share": list(ss), "monthly_npv": metrics["npv_cash"][len(cells) :].to_list()},
         schema={"annual_share": pl.Float64, "monthly_npv": pl.Float64},

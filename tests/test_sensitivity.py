@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import reference_summary
 
+from mrrsim import sensitivity
 from mrrsim.metrics import summarize, variant_metrics
 from mrrsim.policy import Variant
 from mrrsim.projection import project
@@ -21,6 +22,7 @@ from mrrsim.sensitivity import (
     mix_point,
     tornado,
 )
+from mrrsim.yamlio import load_preset
 
 
 def scenario(segments: list[dict], **top: object) -> Scenario:
@@ -420,3 +422,25 @@ def test_mix_point_weights_segments_by_new_customers() -> None:
     assert mix_point(sc) == pytest.approx((0.15, 0.3))  # (3 x 0.1 + 0.3) / 4, (3 x 0.2 + 0.6) / 4
     no_new = sc.with_segments(new_customers=0.0)
     assert mix_point(no_new) == pytest.approx((0.2, 0.4))  # equal weights
+
+
+# --- cost of one request ------------------------------------------------------------------------
+
+
+def test_batches_give_the_same_numbers_as_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    sc = load_preset("three-tier-pricing")
+    whole_grid = sensitivity.discount_share_grid(sc)
+    whole_tornado = sensitivity.tornado(sc, top=None)
+    # a batch of 7 variants: the 441 + 21 grid variants take 66 batches
+    monkeypatch.setattr(sensitivity, "BATCH_ROWS", 7 * sensitivity.variant_rows(sc))
+    assert sensitivity.discount_share_grid(sc).equals(whole_grid)
+    assert sensitivity.tornado(sc, top=None).equals(whole_tornado)
+
+
+def test_an_analysis_beyond_the_budget_is_refused_with_a_clear_message() -> None:
+    sc = load_preset("three-tier-pricing")
+    rows = sensitivity.variant_rows(sc)
+    assert rows == 5 * len(sc.segments) * (sc.horizon_months + 12)
+    values = [i / 1000 for i in range(0, 1000, 1)]  # 1000 x 1000 cells
+    with pytest.raises(sensitivity.AnalysisTooLargeError, match="more than one request may take"):
+        sensitivity.discount_share_grid(sc, discounts=values, shares=values)
