@@ -362,13 +362,20 @@ def describe(results: Mapping[str, Detection], factor: float, start: int) -> str
     elif a < m:
         head = f"Here annual billing shows it {_months(m - a)} sooner"
     else:
-        first_m, first_a = monthly.by_month[0], annual.by_month[0]
-        if abs(first_m - first_a) < 0.05:
-            head = "Monthly and annual billing show it equally soon"
-        elif first_m > first_a:
-            head = "Both show it in the same month, monthly billing in more of the futures"
-        else:
-            head = "Both show it in the same month, annual billing in more of the futures"
+        pm, pa = monthly.by_month[m - 1], annual.by_month[m - 1]
+        if abs(pm - pa) < 0.05:
+            return (
+                f"Monthly and annual billing show it equally soon: with {shock}, half of the "
+                f"simulated futures raise the alarm within {_months(m)} under both "
+                f"({pm:.0%} under all-monthly, {pa:.0%} under all-annual by then)."
+            )
+        more, fewer = ("all-monthly", "all-annual") if pm > pa else ("all-annual", "all-monthly")
+        high, low = max(pm, pa), min(pm, pa)
+        return (
+            f"Both show it within {_months(m)} in half of the simulated futures, with {shock}; "
+            f"{more} billing in more of them by then ({high:.0%} against {low:.0%} under "
+            f"{fewer})."
+        )
     return (
         f"{head}: with {shock}, half of the simulated futures raise the alarm within "
         f"{_months(m)} under all-monthly billing and {_months(a)} under all-annual billing."

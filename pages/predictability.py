@@ -277,8 +277,8 @@ def detection_section(scenario: Scenario, paths: int, seed: int) -> None:
         for choice, plan in zip(detect.CHOICES, PLANS, strict=True):
             rate = results[choice].false_alarm_rate
             st.metric(
-                f"False alerts, {plan.lower()}",
-                "—" if rate is None else f"{rate * 100:.1f}% of months",
+                f"False alerts a month, {plan.lower()}",
+                "—" if rate is None else f"{rate * 100:.1f}%",
                 help="How often the same dashboard alerts when churn does not rise at all: the "
                 "share of months with an alert in the same futures without the rise. The test "
                 "is built for about 1%.",

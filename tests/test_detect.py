@@ -11,7 +11,7 @@ import pytest
 from conftest import make
 
 from mrrsim import cli
-from mrrsim.detect import CHOICES, Z_ALARM, _alarms, detect, detection_draws
+from mrrsim.detect import CHOICES, Z_ALARM, Detection, _alarms, describe, detect, detection_draws
 from mrrsim.montecarlo import MAX_DRAWS, SimulationTooLargeError
 
 
@@ -199,3 +199,84 @@ def test_cli_refuses_bad_arguments_with_exit_2(capsys: pytest.CaptureFixture[str
     assert err.startswith("error: factor: must be above 0") and err.count("\n") == 1
     assert cli.main(["detect", "self-serve-smb", "--start", "999"]) == 2
     assert "start: must be between 1 and 24" in capsys.readouterr().err
+
+
+def result(by_month: list[float]) -> Detection:
+    """A Detection whose median follows from ``by_month`` as detect() computes it."""
+    reached = [j for j, p in enumerate(by_month, start=1) if p >= 0.5]
+    return Detection(
+        median_months=reached[0] if reached else None,
+        p_within_3=by_month[2] if len(by_month) >= 3 else None,
+        p_within_6=by_month[5] if len(by_month) >= 6 else None,
+        false_alarm_rate=0.01,
+        by_month=tuple(by_month),
+    )
+
+
+SLOW = [0.1, 0.2, 0.3, 0.55, 0.7, 0.9]
+FAST = [0.3, 0.6, 0.9, 1.0, 1.0, 1.0]
+NEVER = [0.0, 0.05, 0.1, 0.1, 0.2, 0.3]
+
+
+@pytest.mark.parametrize(
+    ("monthly", "annual", "expected"),
+    [
+        (FAST, SLOW, "Monthly billing shows it 2 months sooner: with churn 1.5 times as high "
+         "from month 13, half of the simulated futures raise the alarm within 2 months under "
+         "all-monthly billing and 4 months under all-annual billing."),
+        (SLOW, FAST, "Here annual billing shows it 2 months sooner: with churn 1.5 times as high "
+         "from month 13, half of the simulated futures raise the alarm within 4 months under "
+         "all-monthly billing and 2 months under all-annual billing."),
+        (FAST, NEVER, "Monthly billing shows it sooner: with churn 1.5 times as high from month "
+         "13, half of the futures raise the alarm within 2 months under all-monthly billing, "
+         "while under all-annual billing fewer than half do within the 6 months left in the "
+         "plan."),
+        (NEVER, SLOW, "Here annual billing shows it sooner: with churn 1.5 times as high from "
+         "month 13, half of the futures raise the alarm within 4 months under all-annual "
+         "billing, while under all-monthly billing fewer than half do within the 6 months left "
+         "in the plan."),
+        (NEVER, NEVER, "With churn 1.5 times as high from month 13, fewer than half of the "
+         "simulated futures raise the alarm within the 6 months left in the plan under either "
+         "all-monthly or all-annual billing: a rise of this size would likely go unnoticed that "
+         "long."),
+        (FAST, [0.32, 0.62, 0.9, 1.0, 1.0, 1.0], "Monthly and annual billing show it equally "
+         "soon: with churn 1.5 times as high from month 13, half of the simulated futures raise "
+         "the alarm within 2 months under both (60% under all-monthly, 62% under all-annual by "
+         "then)."),
+        ([0.3, 0.8, 1.0, 1.0, 1.0, 1.0], FAST, "Both show it within 2 months in half of the "
+         "simulated futures, with churn 1.5 times as high from month 13; all-monthly billing in "
+         "more of them by then (80% against 60% under all-annual)."),
+        (FAST, [0.5, 0.9, 1.0, 1.0, 1.0, 1.0], "Here annual billing shows it 1 month sooner: "
+         "with churn 1.5 times as high from month 13, half of the simulated futures raise the "
+         "alarm within 2 months under all-monthly billing and 1 month under all-annual billing."),
+    ],
+)  # fmt: skip
+def test_the_sentence_says_what_the_numbers_show_whichever_way_they_point(
+    monthly: list[float], annual: list[float], expected: str
+) -> None:
+    results = {"mix": result(FAST), "all_monthly": result(monthly), "all_annual": result(annual)}
+    assert describe(results, 1.5, 13) == expected
+
+
+def test_the_sentence_agrees_with_the_engine_on_a_case_each_way() -> None:
+    # monthly sooner: the lopsided case of the test above
+    seg = {
+        "name": "A",
+        "list_price": 50,
+        "new_customers": 300,
+        "annual_share": 0.5,
+        "monthly_churn": 0.04,
+        "annual_churn": 0.1,
+    }
+    monthly_case = detect(
+        make([seg], horizon_months=48, billing_effect=1.0), factor=1.15, start=25, paths=300
+    )
+    assert describe(monthly_case, 1.15, 25).startswith("Monthly billing shows it")
+    # annual sooner: monthly customers hardly churn (0.5% a month, ~35 losses a month) while
+    # 40% of annual customers leave at renewal (~140 a month): the same 20% rise is ~3 standard
+    # deviations a month under all-annual and ~1 under all-monthly
+    rare = {**seg, "monthly_churn": 0.005, "annual_churn": 0.4}
+    annual_case = detect(
+        make([rare], horizon_months=48, billing_effect=1.0), factor=1.2, start=25, paths=300
+    )
+    assert describe(annual_case, 1.2, 25).startswith("Here annual billing shows it")
