@@ -274,10 +274,11 @@ def detection_section(scenario: Scenario, paths: int, seed: int) -> None:
     with chart_col:
         ui.show_spec(ui.detection_spec(scenario, factor, start, notice, usable, seed))
     with side:
+        st.markdown("**False alerts a month**")
         for choice, plan in zip(detect.CHOICES, PLANS, strict=True):
             rate = results[choice].false_alarm_rate
             st.metric(
-                f"False alerts a month, {plan.lower()}",
+                plan,
                 "—" if rate is None else f"{rate * 100:.1f}%",
                 help="How often the same dashboard alerts when churn does not rise at all: the "
                 "share of months with an alert in the same futures without the rise. The test "
