@@ -125,103 +125,169 @@ def detection_draws(scenario: Scenario, paths: int) -> int:
     return 2 * paths * scenario.horizon_months * max(per_month, 1)
 
 
+@dataclass(frozen=True)
+class _Groups:
+    """The live groups of one billing choice, stacked: monthly groups as rows of one array,
+    annual groups as rows of another (each with 12 counts by renewal month mod 12)."""
+
+    monthly: list[Group]
+    annual: list[Group]
+    # switch_into[i, j] = 1 when monthly group j's switchers join annual group i
+    switch_into: np.ndarray
+
+
+def _stack(variant: Variant) -> _Groups:
+    live = [g for seg_groups in _segment_groups(variant) for g in seg_groups]
+    monthly = [g for g in live if g.term == "monthly"]
+    annual = [g for g in live if g.term == "annual"]
+    into = np.array(
+        [
+            [1 if a.origin == "switched" and a.seg_idx == m.seg_idx else 0 for m in monthly]
+            for a in annual
+        ],
+        dtype=np.int64,
+    ).reshape(len(annual), len(monthly))
+    return _Groups(monthly, annual, into)
+
+
+def _new(variant: Variant, groups: list[Group], paths: int, rng: np.random.Generator) -> np.ndarray:
+    """New customers per month, group and path, shape (H, groups, paths)."""
+    horizon = variant.horizon
+    months = np.arange(horizon, dtype=np.float64)
+    lam = np.zeros((horizon, len(groups)))
+    for i, g in enumerate(groups):
+        if g.share <= 0:
+            continue
+        seg = variant.scenario.segments[g.seg_idx]
+        with np.errstate(over="ignore"):
+            lam[:, i] = seg.new_customers * g.share * (1.0 + seg.acquisition_growth) ** months
+        peak = float(lam[:, i].max(initial=0.0))
+        if not peak <= MAX_NEW_PER_MONTH:
+            raise SimulationTooLargeError(
+                f"segments[{g.seg_idx}] ({seg.name}): new customers reach {peak:.3g} in one "
+                "month; too many to simulate (lower new_customers or acquisition_growth)"
+            )
+    out = np.zeros((horizon, len(groups), paths), dtype=np.int64)
+    used = np.flatnonzero(lam.any(axis=0))
+    if used.size:
+        out[:, used] = draw_poisson(rng, np.repeat(lam[:, used, None], paths, axis=2))
+    return out
+
+
 @dataclass
 class _State:
-    """Pooled counts of one group for a chunk of paths."""
+    """Counts of one run: monthly groups (groups, paths), annual groups (groups, 12, paths) by
+    renewal month mod 12 with the non-renewals already announced, and the month's figures."""
 
-    group: Group
-    churn: float
-    count: np.ndarray  # monthly: (paths,); annual: (12, paths) by renewal month mod 12
-    pending: np.ndarray  # annual: non-renewals announced, by renewal month mod 12
-    new: np.ndarray | None
+    monthly: np.ndarray
+    annual: np.ndarray
+    pending: np.ndarray
+    lost: np.ndarray
+    expected: np.ndarray
+    variance: np.ndarray
+
+    def copy(self) -> _State:
+        return _State(
+            *(x.copy() for x in (self.monthly, self.annual, self.pending)),
+            *(x.copy() for x in (self.lost, self.expected, self.variance)),
+        )
+
+
+def _month(
+    state: _State,
+    t: int,
+    rate_factor: float,
+    groups: _Groups,
+    churns: tuple[np.ndarray, np.ndarray],
+    arrivals: tuple[np.ndarray, np.ndarray, np.ndarray],
+    notice: int,
+    rng: np.random.Generator,
+) -> None:
+    """Month t of one run: monthly losses and switching, annual announcements and renewals."""
+    m_churn, a_churn = churns
+    m_new, a_new, u = arrivals
+    paths = state.lost.shape[1]
+    switch_in = np.zeros((len(groups.annual), paths), dtype=np.int64)
+    if groups.monthly:
+        count = state.monthly
+        state.expected[t - 1] += (count * m_churn).sum(axis=0)
+        state.variance[t - 1] += (count * (m_churn * (1.0 - m_churn))).sum(axis=0)
+        out = draw_binomial(rng, count, np.minimum(m_churn * rate_factor, 1.0))
+        state.lost[t - 1] += out.sum(axis=0)
+        count -= out
+        if u[:, t - 1].any():
+            movers = draw_binomial(rng, count, u[:, t - 1][:, None])
+            count -= movers
+            switch_in = groups.switch_into @ movers
+        count += m_new[t - 1]
+    if groups.annual:
+        count, pending = state.annual, state.pending
+        ahead = (t + notice) % 12
+        exposed = count[:, ahead]
+        state.expected[t - 1] += (exposed * a_churn).sum(axis=0)
+        state.variance[t - 1] += (exposed * (a_churn * (1.0 - a_churn))).sum(axis=0)
+        out = draw_binomial(rng, exposed, np.minimum(a_churn * rate_factor, 1.0))
+        state.lost[t - 1] += out.sum(axis=0)
+        pending[:, ahead] = out
+        now = t % 12
+        if t <= notice:  # announced before month 1: not on the dashboard
+            pending[:, now] = draw_binomial(rng, count[:, now], a_churn)
+        count[:, now] -= pending[:, now]
+        pending[:, now] = 0
+        count[:, now] += a_new[t - 1] + switch_in
 
 
 def _observe(
     variant: Variant,
     factor: float,
-    start: int | None,
+    start: int,
     notice: int,
     paths: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observed losses O, expected losses E and variance V per month and path, shape (H, P)."""
+    seed: np.random.SeedSequence,
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """(shocked, calm) runs of the same paths: observed losses O, expected losses E and
+    variance V per month and path, shape (H, P) each.
+
+    The runs share their new customers and everything before the shock (one simulation up to
+    month start - 1, then two); every group of every segment is one row of a stacked array, so
+    a month costs the same few array operations however many segments there are.
+    """
     horizon = variant.horizon
-    scenario = variant.scenario
-    lost = np.zeros((horizon, paths))
-    exp_paths = np.zeros((horizon, paths))
-    var_paths = np.zeros((horizon, paths))
-    for seg_groups in _segment_groups(variant):
-        if not seg_groups:
-            continue
-        seg = scenario.segments[seg_groups[0].seg_idx]
-        months = np.arange(horizon, dtype=np.float64)
-        with np.errstate(over="ignore"):
-            n_t = seg.new_customers * (1.0 + seg.acquisition_growth) ** months
-        states: list[_State] = []
-        for g in seg_groups:
-            new = None
-            if g.share > 0:
-                lam = n_t * g.share
-                peak = float(lam.max(initial=0.0))
-                if not peak <= MAX_NEW_PER_MONTH:
-                    raise SimulationTooLargeError(
-                        f"segments[{g.seg_idx}] ({seg.name}): new customers reach {peak:.3g} in "
-                        "one month; too many to simulate (lower new_customers or "
-                        "acquisition_growth)"
-                    )
-                new = draw_poisson(rng, np.repeat(lam[:, None], paths, axis=1))
-            if g.term == "monthly":
-                base = round(g.base[0]) if g.base else 0
-                count = np.full(paths, base, dtype=np.int64)
-                states.append(_State(g, g.churn, count, np.zeros(0, dtype=np.int64), new))
-            else:
-                count = np.zeros((12, paths), dtype=np.int64)
-                if g.base:
-                    # renewal month r = 1..12 sits at r mod 12
-                    spread = np.array(_annual_base(variant, g), dtype=np.int64)
-                    count[np.arange(1, 13) % 12] = spread[:, None]
-                pending = np.zeros((12, paths), dtype=np.int64)
-                states.append(_State(g, g.churn, count, pending, new))
-        monthly = [s for s in states if s.group.term == "monthly"]
-        annual = [s for s in states if s.group.term == "annual"]
-        for t in range(1, horizon + 1):
-            shocked = start is not None and t >= start
-            switch = np.zeros(paths, dtype=np.int64)
-            for s in monthly:
-                c = s.churn
-                rate = min(c * factor, 1.0) if shocked else c
-                exp_paths[t - 1] += s.count * c
-                var_paths[t - 1] += s.count * (c * (1.0 - c))
-                out = draw_binomial(rng, s.count, rate)
-                lost[t - 1] += out
-                s.count -= out
-                u = s.group.conversion_at(t)
-                if u > 0:
-                    movers = draw_binomial(rng, s.count, u)
-                    s.count -= movers
-                    switch += movers
-                if s.new is not None:
-                    s.count += s.new[t - 1]
-            for s in annual:
-                c = s.churn
-                announce = (t + notice) % 12
-                exposed = s.count[announce]
-                rate = min(c * factor, 1.0) if shocked else c
-                exp_paths[t - 1] += exposed * c
-                var_paths[t - 1] += exposed * (c * (1.0 - c))
-                out = draw_binomial(rng, exposed, rate)
-                lost[t - 1] += out
-                s.pending[announce] = out
-                now = t % 12
-                if t <= notice:  # announced before month 1: not on the dashboard
-                    s.pending[now] = draw_binomial(rng, s.count[now], c)
-                s.count[now] -= s.pending[now]
-                s.pending[now] = 0
-                if s.group.origin == "switched":
-                    s.count[now] += switch
-                elif s.new is not None:
-                    s.count[now] += s.new[t - 1]
-    return lost, exp_paths, var_paths
+    groups = _stack(variant)
+    monthly, annual = groups.monthly, groups.annual
+    common, after = (np.random.default_rng(s) for s in seed.spawn(2))
+    churns = (
+        np.array([g.churn for g in monthly]).reshape(-1, 1),
+        np.array([g.churn for g in annual]).reshape(-1, 1),
+    )
+    m_count = np.array([round(g.base[0]) if g.base else 0 for g in monthly], dtype=np.int64)
+    a_count = np.zeros((len(annual), 12, paths), dtype=np.int64)
+    for i, g in enumerate(annual):
+        if g.base:
+            # renewal month r = 1..12 sits at r mod 12
+            a_count[i, np.arange(1, 13) % 12] = np.array(_annual_base(variant, g))[:, None]
+    u = np.array([[g.conversion_at(t) for t in range(1, horizon + 1)] for g in monthly])
+    arrivals = (
+        _new(variant, monthly, paths, common),
+        _new(variant, annual, paths, common),
+        u.reshape(len(monthly), horizon),
+    )
+    state = _State(
+        np.repeat(m_count[:, None], paths, axis=1),
+        a_count,
+        np.zeros_like(a_count),
+        *(np.zeros((horizon, paths)) for _ in range(3)),
+    )
+    for t in range(1, start):
+        _month(state, t, 1.0, groups, churns, arrivals, notice, common)
+    calm = state.copy()
+    for t in range(start, horizon + 1):
+        _month(state, t, factor, groups, churns, arrivals, notice, common)
+        _month(calm, t, 1.0, groups, churns, arrivals, notice, after)
+    return (
+        (state.lost, state.expected, state.variance),
+        (calm.lost, calm.expected, calm.variance),
+    )
 
 
 def _alarms(lost: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -302,10 +368,9 @@ def detect(
                 checkpoint()
             size = min(CHUNK, paths - first)
             cols = slice(first, first + size)
-            run = _observe(variant, factor, start, notice, size, np.random.default_rng(chunk_seed))
-            shocked[:, cols], _ = _alarms(*run)
-            run = _observe(variant, factor, None, notice, size, np.random.default_rng(chunk_seed))
-            calm[:, cols], calm_testable[:, cols] = _alarms(*run)
+            with_shock, without = _observe(variant, factor, start, notice, size, chunk_seed)
+            shocked[:, cols], _ = _alarms(*with_shock)
+            calm[:, cols], calm_testable[:, cols] = _alarms(*without)
         result[policy] = _summary(shocked, calm, calm_testable, start)
     return result
 
