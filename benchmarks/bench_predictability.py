@@ -16,11 +16,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_app import ENTRY
-
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "predictability.py")
+APP = Path(__file__).resolve().parents[1] / "app.py"
+PAGE = str(APP.parent / "pages" / "predictability.py")
 RERUNS = 9
 TARGET_MS = 250.0
 
@@ -28,7 +25,7 @@ TARGET_MS = 250.0
 def rerun_times(change: Callable[[AppTest, int], None]) -> tuple[list[float], list[float]]:
     import time
 
-    at = AppTest.from_string(ENTRY, default_timeout=300).run()
+    at = AppTest.from_file(str(APP), default_timeout=300).run()
     at.switch_page(PAGE).run()
     for i in range(2):
         change(at, 1000 + i)
