@@ -280,3 +280,16 @@ def test_the_sentence_agrees_with_the_engine_on_a_case_each_way() -> None:
         make([rare], horizon_months=48, billing_effect=1.0), factor=1.2, start=25, paths=300
     )
     assert describe(annual_case, 1.2, 25).startswith("Here annual billing shows it")
+
+
+def test_a_superseded_request_stops_before_the_next_chunk() -> None:
+    seen: list[int] = []
+
+    def checkpoint() -> None:
+        seen.append(1)
+        if len(seen) == 2:
+            raise KeyboardInterrupt  # stands for Streamlit's stop at a yield point
+
+    with pytest.raises(KeyboardInterrupt):
+        detect(grown_base(), paths=3000, checkpoint=checkpoint)
+    assert len(seen) == 2  # the first chunk ran, the second never started

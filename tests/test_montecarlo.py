@@ -699,3 +699,30 @@ def test_share_at_least_counts_paths_at_or_above_the_target() -> None:
     assert mc.share_at_least(values, 2.0) == 0.75  # at the target counts
     assert mc.share_at_least(values, 3.5) == 0.0
     assert mc.share_at_least(pl.Series([], dtype=pl.Float64), 1.0) == 0.0
+
+
+class SupersededError(Exception):
+    """What Streamlit raises at a yield point when a newer rerun has replaced this one."""
+
+
+def test_a_superseded_request_stops_between_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 5 chunks on one thread: the checkpoint runs before each; when it raises at the third,
+    # only two chunks were drawn.
+    drawn: list[int] = []
+    real = mc._draw_chunk
+
+    def counting(*args: object) -> object:
+        drawn.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    calls = iter(range(100))
+
+    def checkpoint() -> None:
+        if next(calls) == 2:
+            raise SupersededError
+
+    monkeypatch.setattr(mc, "_draw_chunk", counting)
+    monkeypatch.setattr(mc.os, "cpu_count", lambda: 1)
+    with pytest.raises(SupersededError):
+        plan_paths(CONVERGE, paths=5 * mc.CHUNK, seed=0, checkpoint=checkpoint)
+    assert len(drawn) == 2
