@@ -90,9 +90,10 @@ class Detection:
 def _whole(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name}: must be a whole number (got {value!r})")
-    if not low <= value <= high:
+    whole = int(value)
+    if not low <= whole <= high:
         raise ValueError(f"{name}: must be between {low:,} and {high:,} (got {value!r})")
-    return int(value)
+    return whole
 
 
 def _check_args(
@@ -100,13 +101,14 @@ def _check_args(
 ) -> tuple[float, int, int, int, int]:
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
         raise ValueError(f"factor: must be a number (got {factor!r})")
-    if not (math.isfinite(factor) and 0 < factor <= MAX_FACTOR):
+    number = float(factor)
+    if not (math.isfinite(number) and 0 < number <= MAX_FACTOR):
         raise ValueError(f"factor: must be above 0 and at most {MAX_FACTOR:g} (got {factor!r})")
     start = _whole("start", start, 1, scenario.horizon_months)
     paths = _whole("paths", paths, 1, MAX_PATHS)
     seed = _whole("seed", seed, 0, 2**63 - 1)
     notice = _whole("notice", scenario.renewal_notice_months if notice is None else notice, 0, 11)
-    return float(factor), start, paths, seed, notice
+    return number, start, paths, seed, notice
 
 
 def _segment_groups(variant: Variant) -> list[list[Group]]:
