@@ -101,14 +101,14 @@ def _check_args(
 ) -> tuple[float, int, int, int, int]:
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
         raise ValueError(f"factor: must be a number (got {factor!r})")
-    k = float(factor)
-    if not (math.isfinite(k) and 0 < k <= MAX_FACTOR):
+    number = float(factor)
+    if not (math.isfinite(number) and 0 < number <= MAX_FACTOR):
         raise ValueError(f"factor: must be above 0 and at most {MAX_FACTOR:g} (got {factor!r})")
     start = _whole("start", start, 1, scenario.horizon_months)
     paths = _whole("paths", paths, 1, MAX_PATHS)
     seed = _whole("seed", seed, 0, 2**63 - 1)
     notice = _whole("notice", scenario.renewal_notice_months if notice is None else notice, 0, 11)
-    return k, start, paths, seed, notice
+    return number, start, paths, seed, notice
 
 
 def _segment_groups(variant: Variant) -> list[list[Group]]:

@@ -137,7 +137,7 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
     color = plan_color(
         plan_names(data), legend("Billing", symbolType="stroke", symbolStrokeWidth=3)
     )
-    last = int(data.select(pl.col("since").max()).item() or 1)
+    last = max(data.get_column("since").to_list(), default=1)
     line = (
         alt.Chart(data)
         .mark_line(strokeWidth=2.5, interpolate="step-after", point=alt.OverlayMarkDef(size=25))
