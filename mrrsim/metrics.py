@@ -116,26 +116,50 @@ def plan_variants(scenario: Scenario) -> list[Variant]:
 # --- lifetime values and the decision per segment ---------------------------------------------
 
 
-def _geometric(ratio: pl.Expr, terms: pl.Expr) -> pl.Expr:
-    """sum_{k=0..n-1} r^k, exact at r = 1."""
+_LTV_RATIOS = {  # lifetime value column: (per-period ratio, periods, price factor)
+    "ltv_m": ("r_m", "months", 1.0),
+    "ltv_am": ("r_am", "months", 1.0),
+    "ltv_a0": ("r_a", "years", 12.0),
+    "ltv_ma0": ("r_ma", "years", 12.0),
+}
+
+
+def _ratio(churn: str, expansion: str, periods_per_year: int) -> pl.Expr:
+    """(1 - c)(1 + e) delta^(months per period): what a customer's value keeps per period."""
     return (
-        pl.when(ratio == 1.0)
-        .then(terms.cast(pl.Float64))
-        .otherwise((1.0 - ratio.pow(terms)) / (1.0 - ratio))
+        (1.0 - pl.col(churn))
+        * (1.0 + pl.col(expansion))
+        * pl.col("delta").pow(12 // periods_per_year)
     )
 
 
-def _ltv_monthly(churn: str, expansion: str = "e_m") -> pl.Expr:
-    """LTV_m(c, e) = p * sum_{a=0..L-1} ((1-c)(1+e)delta)^a."""
-    ratio = (1.0 - pl.col(churn)) * (1.0 + pl.col(expansion)) * pl.col("delta")
-    return pl.col("price") * _geometric(ratio, pl.col("lifetime"))
+def _lifetime_values(segments: pl.LazyFrame, lifetime: int) -> pl.LazyFrame:
+    """The four lifetime values per segment, each p (or 12 p) times sum_{k<n} r^k, summed term
+    by term: the closed form (1 - r^n)/(1 - r) loses digits when r is near 1.
 
-
-def _ltv_annual_undiscounted(churn: str, expansion: str = "e_a") -> pl.Expr:
-    """LTV_a(0; c, e) = 12 p * sum_{k=0..L/12-1} ((1-c)(1+e)delta^12)^k; at discount x it is
-    (1 - x) times this."""
-    ratio = (1.0 - pl.col(churn)) * (1.0 + pl.col(expansion)) * pl.col("delta").pow(12)
-    return 12.0 * pl.col("price") * _geometric(ratio, pl.col("lifetime") // 12)
+    LTV_m(c, e) = p sum_{a=0..L-1} ((1-c)(1+e)delta)^a;
+    LTV_a(0; c, e) = 12 p sum_{k=0..L/12-1} ((1-c)(1+e)delta^12)^k (times 1 - x at discount x).
+    """
+    ks = pl.LazyFrame({"k": list(range(lifetime))}, schema={"k": pl.Int64})
+    k, years = pl.col("k"), lifetime // 12
+    terms = [
+        pl.when(k < (lifetime if periods == "months" else years))
+        .then(pl.col(ratio).pow(k))
+        .otherwise(0.0)
+        .sum()
+        .alias(name)
+        for name, (ratio, periods, _) in _LTV_RATIOS.items()
+    ]
+    sums = (
+        segments.select("seg_idx", *(r for r, _, _ in _LTV_RATIOS.values()))
+        .join(ks, how="cross")
+        .group_by("seg_idx")
+        .agg(terms)
+    )
+    return segments.join(sums, on="seg_idx", how="left").with_columns(
+        (pl.col(name) * pl.col("price") * factor).alias(name)
+        for name, (_, _, factor) in _LTV_RATIOS.items()
+    )
 
 
 def _segment_frame(scenario: Scenario) -> pl.LazyFrame:
@@ -162,16 +186,15 @@ def _segment_frame(scenario: Scenario) -> pl.LazyFrame:
     delta = (1.0 + scenario.cost_of_capital) ** (-1.0 / 12.0)
     return (
         pl.LazyFrame(rows)
+        .with_columns(pl.lit(delta, dtype=pl.Float64).alias("delta"))
         .with_columns(
-            pl.lit(delta, dtype=pl.Float64).alias("delta"),
-            pl.lit(scenario.lifetime_months, dtype=pl.Int64).alias("lifetime"),
+            _ratio("c_m", "e_m", 12).alias("r_m"),
+            _ratio("c_am", "e_m", 12).alias("r_am"),
+            _ratio("c_a", "e_a", 1).alias("r_a"),
+            _ratio("c_ma", "e_a", 1).alias("r_ma"),
         )
-        .with_columns(
-            _ltv_monthly("c_m").alias("ltv_m"),
-            _ltv_monthly("c_am").alias("ltv_am"),
-            _ltv_annual_undiscounted("c_a").alias("ltv_a0"),
-            _ltv_annual_undiscounted("c_ma").alias("ltv_ma0"),
-        )
+        .pipe(_lifetime_values, scenario.lifetime_months)
+        .sort("seg_idx")
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["MAX_SHOWN", "capped", "more_problems"]
+__all__ = ["MAX_SHOWN", "capped", "more_problems", "prefixed"]
 
 MAX_SHOWN = 10
 
@@ -28,3 +28,9 @@ def capped(problems: Sequence[str], limit: int = MAX_SHOWN) -> list[str]:
     if len(problems) <= limit + 1:
         return list(problems)
     return [*problems[:limit], more_problems(len(problems) - limit)]
+
+
+def prefixed(problems: Sequence[str], prefix: str) -> list[str]:
+    """Each problem with ``prefix`` before it ('share link: '), but not the line counting the
+    problems not shown."""
+    return [p if p.startswith("…and ") else prefix + p for p in problems]

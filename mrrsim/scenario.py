@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from mrrsim.problems import MAX_SHOWN, capped
+
 __all__ = [
     "Scenario",
     "ScenarioError",
@@ -158,6 +160,9 @@ Count = Annotated[float, BeforeValidator(_number), _between(0, 100_000_000)]
 Month = Annotated[int, BeforeValidator(_whole)]
 
 
+MAX_SEGMENTS = 20
+
+
 def _field_rule(field: str, message: str, **values: Any) -> PydanticCustomError:
     """A problem found across fields, reported at ``field`` of the model that found it."""
     return PydanticCustomError("field_rule", f"{field}: {message}", values)
@@ -279,7 +284,7 @@ class Scenario(_Model):
     billing_effect: Share = 0.5
     lifetime_months: Annotated[int, BeforeValidator(_whole), _between(12, 600)] = 120
     renewal_notice_months: Annotated[int, BeforeValidator(_whole), _between(0, 11)] = 0
-    segments: Annotated[tuple[Segment, ...], Field(min_length=1, max_length=20)]
+    segments: Annotated[tuple[Segment, ...], Field(min_length=1, max_length=MAX_SEGMENTS)]
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
 
     @model_validator(mode="before")
@@ -455,7 +460,9 @@ def _suggest(loc: tuple[Any, ...], key: str) -> str:
 
 
 def format_errors(exc: ValidationError) -> list[str]:
-    """One readable line per validation problem, each starting with the field path."""
+    """One readable line per validation problem, each starting with the field path; after
+    MAX_SHOWN of them one line counts the rest. Only the lines shown get a "did you mean"
+    search (thousands of unknown keys took seconds)."""
     lines: list[str] = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -468,7 +475,8 @@ def format_errors(exc: ValidationError) -> list[str]:
             lines.append(f"{path}.{err['msg']}" if path else err["msg"])
             continue
         if kind == "extra_forbidden":
-            lines.append(f"{path}: unknown field{_suggest(loc[:-1], loc[-1])}")
+            hint = _suggest(loc[:-1], loc[-1]) if len(lines) < MAX_SHOWN else ""
+            lines.append(f"{path}: unknown field{hint}")
         elif kind == "missing":
             lines.append(f"{path}: required field is missing")
         elif kind in {"too_short", "too_long"} and loc == ("segments",):
@@ -481,7 +489,7 @@ def format_errors(exc: ValidationError) -> list[str]:
             lines.append(f"{path}: must be a list (got {_short(err)})")
         else:
             lines.append(f"{path}: {err['msg']}" if path else err["msg"])
-    return lines
+    return capped(lines)
 
 
 def _short(err: Any) -> str:
@@ -502,6 +510,12 @@ def parse_scenario(data: Any) -> Scenario:
     if bad_keys:
         raise ScenarioError(
             [f"scenario: field names must be text (got {_clip(repr(bad_keys[0]))})"]
+        )
+    segments = data.get("segments")
+    if isinstance(segments, list | tuple) and len(segments) > MAX_SEGMENTS:
+        # refused before validating thousands of segments (a short link can expand to that)
+        raise ScenarioError(
+            [f"segments: must list between 1 and {MAX_SEGMENTS} segments (got {len(segments):,})"]
         )
     try:
         return Scenario.model_validate(data)

@@ -44,6 +44,7 @@ import zlib
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from mrrsim.problems import prefixed
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario
 
 __all__ = [
@@ -352,7 +353,7 @@ def decode(token: str) -> Scenario:
     try:
         return parse_scenario(fields)
     except ScenarioError as exc:
-        raise ScenarioError([f"share link: {problem}" for problem in exc.problems]) from None
+        raise ScenarioError(prefixed(exc.problems, "share link: ")) from None
 
 
 def share_url(scenario: Scenario, base_url: str = "http://localhost:8501/") -> str:

@@ -66,7 +66,7 @@ def mover_rates(sc: Scenario, seg) -> tuple[float, float]:
 def share_at(sc: Scenario, seg, x: float) -> float:
     d = _discount(sc, seg)
     s = seg.annual_share
-    if d == 0:
+    if d == 0 or x == d:  # the scenario's own discount moves nobody (s(d) = s, as the model says)
         return s
     s0 = s if seg.annual_share_at_no_discount is None else seg.annual_share_at_no_discount
     return min(max(s0 + (s - s0) * x / d, 0.0), 1.0)

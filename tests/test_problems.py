@@ -23,9 +23,14 @@ UNKNOWN_KEYS = "name: x\nsegments: [{name: a, list_price: 1}]\n" + "".join(
 )
 
 
-def huge_link(segments: int = 6_000) -> str:
-    """A short, well-sealed link whose content is thousands of bad segments (as anyone can make)."""
-    content = json.dumps(["n", [[0, 0]] * segments], separators=(",", ":")).encode()
+BAD_SEGMENT = [0, 0, -1, 9, 9, 9, 9, 9, 9, -1, -1, 9, 9, "x", 9, 9, "x"]  # every field wrong
+
+
+def huge_link(segments: int = 20, row: list | None = None) -> str:
+    """A short, well-sealed link whose content is many bad segments (as anyone can make): 20 of
+    them give hundreds of problems; thousands are refused by their count alone."""
+    rows = [BAD_SEGMENT if row is None else row] * segments
+    content = json.dumps(["n", rows], separators=(",", ":")).encode()
     return share._seal(bytes([1]) + share._lzma(content))
 
 
@@ -40,13 +45,21 @@ def test_capped_keeps_short_lists_and_counts_the_rest() -> None:
     assert more_problems(24_892) == "…and 24,892 more problems"
 
 
-def test_a_short_link_expands_to_thousands_of_problems() -> None:
-    """The shape the issue found: a link of a few hundred characters, over 10,000 problems."""
-    token = huge_link()
+def test_a_short_link_expanding_to_thousands_of_segments_is_refused_at_once() -> None:
+    """The shape the issue found: a link of a few hundred characters holding 6,000 bad
+    segments (over 10,000 problems) is refused by its segment count, before any of them is
+    validated: one line. Twenty bad segments give hundreds of problems, cut to the first ten."""
+    token = huge_link(6_000, [0, 0])
     assert len(token) < 300
     with pytest.raises(ScenarioError) as info:
         share.decode(token)
-    assert len(info.value.problems) > 10_000
+    assert info.value.problems == [
+        "share link: segments: must list between 1 and 20 segments (got 6,000)"
+    ]
+    with pytest.raises(ScenarioError) as info:
+        share.decode(huge_link())
+    assert len(info.value.problems) == MAX_SHOWN + 1
+    assert info.value.problems[-1].startswith("…and ")
 
 
 def test_the_cli_prints_the_first_ten_problems_and_a_count() -> None:
