@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import detect, montecarlo, ui
+from mrrsim.formatting import currency_symbol
 from mrrsim.metrics import PLANS, plan_variants
 from mrrsim.scenario import Scenario
 
@@ -366,13 +367,30 @@ def main() -> None:
                 "predictable.",
                 border=True,
             )
-        st.info(spread_sentence(scenario, fan), icon=":material/ssid_chart:")
-        st.table(spread_table(scenario, fan, ending, target), hide_index=True)
+        # Streamlit reads these as Markdown: the user's currency text is escaped in them
+        currency = scenario.currency
+        st.info(
+            ui.md_amounts(spread_sentence(scenario, fan), currency), icon=":material/ssid_chart:"
+        )
+        table = spread_table(scenario, fan, ending, target)
+        symbol = currency_symbol(currency)
+        st.table(
+            table.with_columns(
+                pl.col(pl.String).str.replace_all(
+                    symbol, ui.md_amounts(symbol, currency), literal=True
+                )
+            ),
+            hide_index=True,
+        )
         if target is not None:
             st.caption(
-                f"Chance of reaching target: the share of simulated futures whose MRR in month "
-                f"{scenario.horizon_months} is at least {ui.fmt_money(target, scenario.currency)}"
-                f". {paths:,} futures per plan, seed {seed}; the plans share their random shocks."
+                ui.md_amounts(
+                    "Chance of reaching target: the share of simulated futures whose MRR in "
+                    f"month {scenario.horizon_months} is at least {ui.fmt_money(target, currency)}"
+                    f". {paths:,} futures per plan, seed {seed}; the plans share their random "
+                    "shocks.",
+                    currency,
+                )
             )
         fan_section(scenario, paths, seed)
     st.divider()
