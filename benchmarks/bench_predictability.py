@@ -17,29 +17,19 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
+sys.path.insert(0, str(APP.parent))
+
+from common import app_rerun_times  # noqa: E402
+
 PAGE = str(APP.parent / "pages" / "predictability.py")
 RERUNS = 9
 TARGET_MS = 250.0
 
 
 def rerun_times(change: Callable[[AppTest, int], None]) -> tuple[list[float], list[float]]:
-    import time
-
     at = AppTest.from_file(str(APP), default_timeout=300).run()
     at.switch_page(PAGE).run()
-    for i in range(2):
-        change(at, 1000 + i)
-        at.run()
-    wall, cpu = [], []
-    for i in range(RERUNS):
-        change(at, i)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        at.run()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        if at.exception:
-            raise SystemExit(f"page raised: {at.exception[0].value}")
-    return wall, cpu
+    return app_rerun_times(at, change, RERUNS)
 
 
 def shock(at: AppTest, i: int) -> None:

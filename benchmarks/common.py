@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -78,3 +79,24 @@ def timings(fn: Callable[[], object], runs: int, warmup: int = 1) -> list[float]
         fn()
         out.append(time.perf_counter() - start)
     return out
+
+
+def app_rerun_times(
+    at: Any, change: Callable[[Any, int], None], reruns: int
+) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of ``reruns`` reruns of an opened AppTest, each after
+    ``change(at, i)``, after two warm-ups. CPU time (all threads of this process) is steadier
+    on a busy machine. Stops on the first exception the page raises."""
+    for i in range(2):
+        change(at, 1000 + i)
+        at.run()
+    wall, cpu = [], []
+    for i in range(reruns):
+        change(at, i)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        at.run()
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        if at.exception:
+            raise SystemExit(f"page raised: {at.exception[0].value}")
+    return wall, cpu
