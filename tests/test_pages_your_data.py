@@ -13,10 +13,10 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mrrsim import charts_history
 from mrrsim.billing import calibrate, history, read_export
 from mrrsim.billing.history import actual_and_projected
 from mrrsim.billing.sample import SAMPLE_PATH
+from mrrsim.charts import history as charts_history
 from mrrsim.projection import project
 from mrrsim.scenario import parse_scenario
 from mrrsim.ui import data as data_page

@@ -16,10 +16,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from mrrsim import charts_history
 from mrrsim.billing import Calibration, Export, calibrate, history, read_export
 from mrrsim.billing.history import actual_and_projected
 from mrrsim.billing.sample import SAMPLE_PATH
+from mrrsim.charts import history as charts_history
 from mrrsim.downloads import csv_text
 from mrrsim.formatting import fmt_pct
 from mrrsim.scenario import Scenario, ScenarioError, parse_scenario

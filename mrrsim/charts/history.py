@@ -11,7 +11,7 @@ import altair as alt
 import polars as pl
 
 from mrrsim.billing.history import ALL
-from mrrsim.charts import money_axis, money_expr
+from mrrsim.charts.style import money_axis, money_expr
 
 __all__ = [
     "HISTORY_MOVEMENTS",
