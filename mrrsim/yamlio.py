@@ -205,6 +205,16 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem}{where}"
 
 
+def _read_safely(text: str) -> Any:
+    """The one YAML document of ``text`` read by ``_Loader``, a ``yaml.SafeLoader`` (plain data
+    only: no Python objects, no tags that run code)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def loads_scenario(data: bytes | str) -> Scenario:
     """Parse scenario YAML (or JSON) text into a validated Scenario, or raise ScenarioError."""
     text = _decode(data)
@@ -212,7 +222,7 @@ def loads_scenario(data: bytes | str) -> Scenario:
         raise ScenarioError(["scenario file is empty"])
     _screen(text)
     try:
-        raw: Any = yaml.load(text, Loader=_Loader)
+        raw: Any = _read_safely(text)
     except yaml.YAMLError as exc:
         raise ScenarioError([f"scenario is not valid YAML: {_yaml_problem(exc)}"]) from None
     except ScenarioError:
