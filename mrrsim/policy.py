@@ -9,7 +9,7 @@ segment on one billing term who share their price, churn and expansion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -164,8 +164,3 @@ def plan_groups(item: Scenario | Variant) -> tuple[Group, ...]:
     return tuple(
         g for i in range(len(variant.scenario.segments)) for g in _segment_groups(variant, i)
     )
-
-
-def variants_of(items: Sequence[Scenario | Variant]) -> list[Variant]:
-    """Bare scenarios as their own mix."""
-    return [as_variant(item) for item in items]

@@ -84,7 +84,6 @@ def all_annual(scenario: Scenario) -> Variant:
     return Variant(scenario, "all_annual")
 
 
-_ORIGINS = ("chose", "moved", "switched")
 _PARAMS_SCHEMA: dict[str, pl.DataType] = {
     "variant": pl.UInt32(),
     "gid": pl.UInt32(),

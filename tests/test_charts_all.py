@@ -45,7 +45,7 @@ ALL: dict[str, Callable[[], alt.TopLevelMixin]] = {
     "fan": lambda: charts.fan_chart(FAN, "Your mix", "mrr", CUR, projection=PLANS, y_max=1e6),
     "detection": lambda: charts.detection_chart(DETECTION),
     "tornado": lambda: charts.tornado_chart(TORNADO, "npv_cash", 0.2, CUR),
-    "heatmap": lambda: charts.grid_heatmap(GRID, "npv_cash", CUR, break_even=0.2, point=(0.1, 0.3)),
+    "heatmap": lambda: charts.grid_heatmap(GRID, "npv_cash", CUR, point=(0.1, 0.3)),
     "scenarios": lambda: charts.scenario_lines_chart(
         comparison_totals([PRESET, PRESET], ["A", "B"]), "mrr", "MRR", "MRR", CUR
     ),

@@ -36,14 +36,16 @@ def test_tornado_long_has_two_bars_per_input_in_impact_order(preset: Scenario) -
     )
 
 
-def test_grid_heatmap_marks_break_even_and_your_point(preset: Scenario) -> None:
+def test_grid_heatmap_marks_your_point_and_no_break_even(preset: Scenario) -> None:
     grid = sensitivity.discount_share_grid(preset)
-    chart = charts.grid_heatmap(grid, "npv_cash", "USD", break_even=0.3, point=(0.15, 0.25))
+    chart = charts.grid_heatmap(grid, "npv_cash", "USD", point=(0.15, 0.25))
     assert chart.layer[0].data.height == 21 * 21
-    assert chart.layer[1].data.get_column("d").to_list() == [0.3]
     assert chart.layer[-1].data.get_column("s").to_list() == [0.25]
-    outside = charts.grid_heatmap(grid, "ending_arr", "USD", break_even=0.9, point=None)
-    assert len(outside.layer) == 1  # a break-even beyond the map is described, not drawn
+    assert all(
+        "d" not in layer.data.columns or "s" in layer.data.columns for layer in chart.layer[1:]
+    )
+    alone = charts.grid_heatmap(grid, "ending_arr", "USD", point=None)
+    assert len(alone.layer) == 1
 
 
 def test_tornado_long_keeps_each_inputs_values_and_kind(preset: Scenario) -> None:

@@ -12,7 +12,6 @@ from mrrsim.charts.style import (
     HEIGHT,
     INK,
     ORANGE,
-    RED,
     SIDE_COLORS,
     SMALL_HEIGHT,
     layered,
@@ -173,12 +172,11 @@ def grid_heatmap(
     value: str,
     currency: str,
     *,
-    break_even: float | None = None,
     point: tuple[float, float] | None = None,
 ) -> alt.LayerChart:
     """A heatmap of ``value`` (npv_cash or ending_arr) over annual discount x annual share, from
-    ``sensitivity.discount_share_grid``; the break-even discount as a vertical rule and the
-    user's own (discount, annual share) as a marked point."""
+    ``sensitivity.discount_share_grid``, the user's own (discount, annual share) a marked point.
+    No break-even is drawn: the maps count the horizon, the break-even a customer's lifetime."""
     title = {"npv_cash": "NPV of cash", "ending_arr": "Ending ARR"}.get(value, value)
     dx = _half_step(grid.get_column("annual_discount").to_list())
     dy = _half_step(grid.get_column("annual_share").to_list())
@@ -233,24 +231,6 @@ def grid_heatmap(
         )
     )
     layers: list[alt.Chart] = [rects]
-    if break_even is not None and d0 <= break_even <= d1:
-        line = pl.DataFrame(
-            {"d": [break_even], "label": [f"Break-even discount {break_even * 100:.1f}%"]}
-        )
-        layers.append(
-            alt.Chart(line)
-            .mark_rule(color=RED, strokeWidth=2.5, strokeDash=[6, 3])
-            .encode(x=alt.X("d:Q", scale=x_scale), tooltip=[alt.Tooltip("label:N", title="")])
-        )
-        layers.extend(
-            alt.Chart(line)
-            .mark_text(align="right", dx=-6, baseline="top", fontWeight="bold", **style)
-            .encode(x=alt.X("d:Q", scale=x_scale), y=alt.value(6), text="label:N")
-            for style in (
-                {"color": "white", "stroke": "white", "strokeWidth": 4},  # a halo for contrast
-                {"color": RED},
-            )
-        )
     if point is not None:
         mark = pl.DataFrame(
             {
