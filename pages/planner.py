@@ -14,6 +14,7 @@ from mrrsim import charts, ui
 from mrrsim.decision import decision_display
 from mrrsim.downloads import csv_text, excel_bytes, file_stem, plans_frame, summary_json
 from mrrsim.formatting import currency_symbol
+from mrrsim.glossary import for_screen
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
@@ -68,6 +69,8 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
                 ui.md_amounts(card.value, scenario.currency),
                 delta=None if card.delta is None else ui.md_amounts(card.delta, scenario.currency),
                 delta_description=None if card.delta is None else "vs all-monthly",
+                delta_color={1: "green", -1: "red"}.get(card.sign, "gray"),
+                delta_arrow={1: "up", -1: "down"}.get(card.sign, "off"),
                 help=card.help,
                 border=True,
             )
@@ -170,43 +173,29 @@ def renewals_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> 
         "Each annual customer renews once a year; this is the MRR customer success has to win "
         "again each month, and the part expected to be lost at the segment's non-renewal rate."
     )
-    currency = scenario.currency
+    shown = calendar.filter(pl.col("renewing_mrr") > 0)
     st.dataframe(
-        calendar.filter(pl.col("renewing_mrr") > 0),
+        for_screen(shown),
         hide_index=True,
         height=320,
-        column_config={
-            "month": st.column_config.NumberColumn("Month", format="%d"),
-            "segment": st.column_config.TextColumn("Segment"),
-            "renewing_customers": st.column_config.NumberColumn(
-                "Customers up for renewal", format="%.1f"
-            ),
-            "renewing_mrr": ui.money_column("MRR up for renewal", currency),
-            "expected_lost_customers": st.column_config.NumberColumn(
-                "Customers expected lost", format="%.1f"
-            ),
-            "expected_lost_mrr": ui.money_column("MRR expected lost", currency),
-        },
+        column_config=ui.glossary_columns(shown.columns, scenario.currency),
     )
 
 
 def data_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     downloads(scenario, plans)
     st.caption(
-        "The projection has one row per month, segment and billing term, at full precision "
-        "(the same table as `python -m mrrsim project`). In the CSV, a name that a spreadsheet "
-        "would run as a formula (starting with =, +, - or @) gets a leading apostrophe."
+        "The projection has one row per month, segment and billing term (customers rounded "
+        "here; the downloads keep full precision, the same table as `python -m mrrsim "
+        "project`). In the CSV, a name that a spreadsheet would run as a formula (starting "
+        "with =, +, - or @) gets a leading apostrophe."
     )
-    currency = scenario.currency
-    money = ("mrr", "arr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
-    money += ("cash", "revenue", "deferred_revenue")
-    counts = ("customers", "new_customers", "churned_customers")
+    frame = ui.project_cached(scenario)
     st.dataframe(
-        ui.project_cached(scenario),
+        for_screen(frame),
         hide_index=True,
         height=420,
-        column_config={c: ui.money_column(c, currency) for c in money}
-        | {c: st.column_config.NumberColumn(c, format="%.1f") for c in counts},
+        column_config=ui.glossary_columns(frame.columns, scenario.currency),
     )
 
 
@@ -230,7 +219,9 @@ def main() -> None:
 
     decision_section(scenario)
     plans = ui.plan_summaries(scenario)
-    st.subheader("The next months, your mix against billing everyone one way")
+    st.subheader(
+        f"The next {scenario.horizon_months} months: your mix against billing everyone one way"
+    )
     headline_metrics(scenario, plans)
 
     symbol = currency_symbol(scenario.currency)
