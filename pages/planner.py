@@ -12,7 +12,7 @@ import streamlit as st
 
 from mrrsim import charts, ui
 from mrrsim.decision import decision_display
-from mrrsim.downloads import csv_text, excel_bytes, file_stem, plans_frame, summary_json
+from mrrsim.downloads import csv_text, file_stem, finance_workbook, summary_json
 from mrrsim.formatting import currency_symbol
 from mrrsim.glossary import for_screen
 from mrrsim.headlines import plan_cards, plan_table
@@ -82,18 +82,18 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     frame = ui.project_cached(scenario)
 
     def workbook() -> bytes:
-        sheets = {
+        tables = {
             "Projection": frame,
             "Plans by month": ui.plan_comparison_cached(scenario),
-            "Renewals": ui.renewal_calendar_cached(scenario),
-            "Summary": plans_frame(plans),
+            "Renewal calendar": ui.renewal_calendar_cached(scenario),
         }
-        return excel_bytes(sheets)
+        decision = ui.decision_cached(scenario)[0]
+        return finance_workbook(scenario, plans, decision, ui.share_url(scenario), tables)
 
     summary = partial(summary_json, scenario, plans)
     files = (
         ("Projection (CSV)", partial(csv_text, frame), "-projection.csv", "text/csv", "table"),
-        ("Projection and plans (Excel)", workbook, ".xlsx", XLSX, "grid_on"),
+        ("Workbook (Excel)", workbook, ".xlsx", XLSX, "grid_on"),
         ("Scenario (YAML)", partial(dump_scenario, scenario), ".yaml", YAML, "description"),
         ("Summary (JSON)", summary, "-summary.json", JSON, "data_object"),
     )  # fmt: skip

@@ -5,7 +5,6 @@ scenario exactly, and bad links fall back to the default. Also the UI's pure for
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest

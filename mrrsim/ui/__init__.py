@@ -36,7 +36,8 @@ from typing import Any
 _EXPORTS = {
     "mrrsim.ui.editor": (
         "current_scenario decision_inputs DEFAULT_BASE_URL input_problems "
-        "load_scenario_into_editor render_editor share_control show_notices sync_query_params"
+        "load_scenario_into_editor render_editor share_control share_url show_notices "
+        "sync_query_params"
     ),
     "mrrsim.ui.engine": (
         "cohorts_cached comparison_cached decision_cached detection_cached detection_spec "

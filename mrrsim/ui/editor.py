@@ -565,6 +565,13 @@ def sync_query_params(scenario: Scenario | None = None) -> None:
         st.query_params[share.QUERY_KEY] = token
 
 
+def share_url(scenario: Scenario) -> str | None:
+    """The full link to this scenario as the browser's address bar shows it, or None when the
+    scenario is too large for a link."""
+    token = share_token(scenario)
+    return None if token is None else share.token_url(token, _base_url())
+
+
 def share_control(scenario: Scenario) -> None:
     """A 'Share' popover with the full link to this scenario, ready to copy."""
     token, problem = share_token_or_problem(scenario)
