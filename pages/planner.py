@@ -11,12 +11,14 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
+from mrrsim.charts import vega_spec
 from mrrsim.decision import decision_display
 from mrrsim.downloads import csv_text, file_stem, finance_workbook, summary_json
 from mrrsim.formatting import currency_symbol
 from mrrsim.glossary import for_screen
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
+from mrrsim.report import chart_png, decision_pdf
 from mrrsim.scenario import Scenario
 from mrrsim.ui.data import show_history_overlay
 from mrrsim.yamlio import dump_scenario
@@ -24,7 +26,7 @@ from mrrsim.yamlio import dump_scenario
 MIX, MONTHLY, ANNUAL = PLANS
 Plans = dict[str, Summary]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-YAML, JSON = "application/x-yaml", "application/json"
+YAML, JSON, PDF = "application/x-yaml", "application/json", "application/pdf"
 
 
 def decision_section(scenario: Scenario) -> None:
@@ -107,6 +109,25 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
             on_click="ignore",
             width="stretch",
         )
+
+
+def board_summary_button(scenario: Scenario, plans: Plans) -> None:
+    """A one-page PDF of the decision for a board pack, built when clicked."""
+
+    def board_summary() -> bytes:
+        decision = ui.decision_cached(scenario)[0]
+        frame = ui.plan_comparison_cached(scenario)
+        chart = chart_png(vega_spec(charts.plan_gap_chart(frame, scenario.currency)))
+        return decision_pdf(scenario, plans, decision, ui.share_url(scenario), chart)
+
+    st.download_button(
+        "Decision summary for a board pack (PDF, one page)",
+        data=board_summary,
+        file_name=file_stem(scenario) + "-decision.pdf",
+        mime=PDF,
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
 
 
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
@@ -233,6 +254,8 @@ def main() -> None:
         ),
         hide_index=True,
     )
+
+    board_summary_button(scenario, plans)
 
     # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change
     # builds one or two charts, not all of them.
