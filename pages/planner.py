@@ -133,21 +133,28 @@ def board_summary_button(scenario: Scenario, plans: Plans) -> None:
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     frame = ui.project_cached(scenario)
     show_history_overlay(scenario)
+    gap = "MRR gained or lost vs all-monthly"
     view = st.radio(
         "Show",
-        ["MRR", "ARR", "MRR gained or lost vs all-monthly"],
+        [gap, "MRR", "ARR"],
         horizontal=True,
         key="planner.measure",
         label_visibility="collapsed",
     )
-    if view.startswith("MRR gained"):
+    if view == gap:
         ui.show_chart(charts.plan_gap_chart(plan_frame, scenario.currency))
+        st.caption(
+            "Your mix and all-annual, each month, minus all-monthly (the dashed line at zero): "
+            "all three keep the same existing base and differ only in how new customers are "
+            "billed. All-annual's line bends every 12 months, when its renewals (and "
+            "non-renewals) fall due."
+        )
     else:
         ui.show_chart(charts.plan_chart(plan_frame, scenario.currency, view.lower()))
-    st.caption(
-        "All-monthly and all-annual bill every new customer one way; the existing base is the "
-        "same in all three. Annual churn only shows at renewal, so annual lines fall in steps."
-    )
+        st.caption(
+            f"{view} of the three plans from zero: the existing base, the same in all three, "
+            "is most of it, so the lines lie close together; the first view shows the gap."
+        )
     ui.show_chart(charts.mrr_by_segment_term_chart(frame, scenario.currency))
 
 
@@ -176,7 +183,9 @@ def deferred_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> 
     ui.show_chart(charts.deferred_revenue_chart(plan_frame, scenario.currency))
     st.caption(
         "Deferred revenue is cash collected for service not yet delivered: a liability on the "
-        "balance sheet, and cash in the bank you can already use. Monthly plans carry none."
+        "balance sheet, and cash in the bank you can already use. The all-monthly line is not "
+        "zero: it is the prepaid balance of the existing annual customers, who stay annual in "
+        "every plan, running down to each renewal; new monthly customers add none."
     )
 
 

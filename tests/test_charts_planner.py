@@ -44,6 +44,8 @@ def test_plan_chart_draws_each_plans_projected_mrr(scenario: Scenario, plans: pl
         drawn = data.filter(pl.col("plan") == plan).sort("month").get_column("value")
         expected = month_sum(project(variant), "mrr")
         assert_series_equal(drawn, expected, check_names=False, rel_tol=1e-12)
+    spec = charts.plan_chart(plans, "USD", "mrr").to_dict()
+    assert spec["encoding"]["y"]["scale"]["zero"] is True  # no cut axis exaggerating the gaps
 
 
 def test_plan_chart_arr_is_twelve_times_mrr(plans: pl.DataFrame) -> None:
