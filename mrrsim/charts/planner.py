@@ -57,7 +57,7 @@ def plan_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> alt.
             x=month_x(data),
             y=alt.Y("value:Q", axis=money_axis(title, currency), scale=alt.Scale(zero=True)),
             color=plan_color(plan_names(plans)),
-            strokeDash=plan_dash(),
+            strokeDash=plan_dash(plan_names(plans)),
             tooltip=[
                 PLAN_TIP,
                 MONTH_TIP,
