@@ -429,3 +429,15 @@ def test_escape_md_neutralises_markup() -> None:
 )
 def test_humanize_problem(problem: str, index: int | None, text: str) -> None:
     assert humanize_problem(problem) == (index, text)
+
+
+def test_the_preset_box_says_edited_from_once_an_input_changes() -> None:
+    at = run_app()
+    title = load_preset(DEFAULT_PRESET).name
+    assert title in at.selectbox(key="ed.preset").options
+    assert not [o for o in at.selectbox(key="ed.preset").options if o.startswith("Edited")]
+    at.number_input(key="ed.annual_discount").set_value(25.0).run()
+    assert f"Edited from {title}" in at.selectbox(key="ed.preset").options
+    assert at.selectbox(key="ed.preset").value == DEFAULT_PRESET
+    at.number_input(key="ed.annual_discount").set_value(15.0).run()  # back as it was
+    assert title in at.selectbox(key="ed.preset").options
