@@ -38,11 +38,15 @@ def pages() -> list[st.Page]:
 def main() -> None:
     st.set_page_config(
         page_title="mrrsim",
-        page_icon=":material/insights:",
+        # A local image, served by Streamlit itself: a Material or emoji icon would be
+        # fetched from a font CDN, which fails offline.
+        page_icon=str(HERE / "mrrsim" / "assets" / "icon.png"),
         layout="wide",
         initial_sidebar_state=360,
     )
     page = st.navigation(pages())
+    # Streamlit leaves 6rem above the page title for its header bar; 2.5rem is enough.
+    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
     scenario = ui.render_editor()
     ui.sync_query_params(scenario)
     ui.show_notices()

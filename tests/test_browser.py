@@ -341,3 +341,24 @@ def test_tables_offer_no_csv_download_of_unescaped_names(server: str, page: Page
     assert toolbar.count() >= 1  # the toolbar is there (search, full screen) ...
     assert page.get_by_role("button", name="Download as CSV").count() == 0  # ... no download
     assert_no_crash(page)
+
+
+def test_works_offline_with_the_title_near_the_top_and_no_legend_warnings(
+    server: str, page: Page
+) -> None:
+    """The page icon is served by the app itself (no font CDN: nothing fails offline), the
+    title sits near the top, and Vega reports no conflicting legends on the Planner."""
+    failed: list[str] = []
+    console: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("console", lambda message: console.append(message.text))
+    open_and_wait(page, server)
+    wait_until_idle(page)
+    icons = page.evaluate(
+        "() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)"
+    )
+    assert icons and all(href.startswith(server) for href in icons)
+    assert failed == []
+    title = page.locator("h1").first.bounding_box()
+    assert title is not None and title["y"] < 60
+    assert not [m for m in console if "Conflicting legend" in m]
