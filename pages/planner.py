@@ -83,6 +83,8 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     stem = file_stem(scenario)
     frame = ui.project_cached(scenario)
 
+    link = ui.share_url(scenario)  # now: the address is only known during the page's run
+
     def workbook() -> bytes:
         tables = {
             "Projection": frame,
@@ -90,7 +92,7 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
             "Renewal calendar": ui.renewal_calendar_cached(scenario),
         }
         decision = ui.decision_cached(scenario)[0]
-        return finance_workbook(scenario, plans, decision, ui.share_url(scenario), tables)
+        return finance_workbook(scenario, plans, decision, link, tables)
 
     summary = partial(summary_json, scenario, plans)
     files = (
@@ -114,11 +116,13 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
 def board_summary_button(scenario: Scenario, plans: Plans) -> None:
     """A one-page PDF of the decision for a board pack, built when clicked."""
 
+    link = ui.share_url(scenario)  # now: the address is only known during the page's run
+
     def board_summary() -> bytes:
         decision = ui.decision_cached(scenario)[0]
         frame = ui.plan_comparison_cached(scenario)
         chart = chart_png(vega_spec(charts.plan_gap_chart(frame, scenario.currency)))
-        return decision_pdf(scenario, plans, decision, ui.share_url(scenario), chart)
+        return decision_pdf(scenario, plans, decision, link, chart)
 
     st.download_button(
         "Decision summary for a board pack (PDF, one page)",

@@ -362,3 +362,24 @@ def test_works_offline_with_the_title_near_the_top_and_no_legend_warnings(
     title = page.locator("h1").first.bounding_box()
     assert title is not None and title["y"] < 60
     assert not [m for m in console if "Conflicting legend" in m]
+
+
+def test_the_board_summary_pdf_downloads_with_this_apps_link(server: str, page: Page) -> None:
+    """The PDF is built on click, holds each segment's answer and the link as the address bar
+    shows it (this server's address, with its slash), not a default host."""
+    import io
+
+    import pypdf
+
+    open_and_wait(page, server)
+    wait_until_idle(page)
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_role("button", name="Decision summary for a board pack (PDF, one page)").click()
+    reader = pypdf.PdfReader(io.BytesIO(Path(info.value.path()).read_bytes()))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) == 1
+    preset = load_preset(DEFAULT_PRESET)
+    s = summarize(preset)
+    for i, d in enumerate(s.segments):
+        assert verdict(preset, i, d).label in text
+    assert server.rstrip("/") + "/?s=" in text.replace("\n", "")
