@@ -45,8 +45,6 @@ def main() -> None:
         initial_sidebar_state=360,
     )
     page = st.navigation(pages())
-    # Streamlit leaves 6rem above the page title for its header bar; 2.5rem is enough.
-    st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
     scenario = ui.render_editor()
     ui.sync_query_params(scenario)
     ui.show_notices()
