@@ -38,7 +38,9 @@ def pages() -> list[st.Page]:
 def main() -> None:
     st.set_page_config(
         page_title="mrrsim",
-        page_icon=":material/insights:",
+        # A local image, served by Streamlit itself: a Material or emoji icon would be
+        # fetched from a font CDN, which fails offline.
+        page_icon=str(HERE / "mrrsim" / "assets" / "icon.png"),
         layout="wide",
         initial_sidebar_state=360,
     )

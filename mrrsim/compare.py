@@ -205,13 +205,14 @@ def _pct(value: float) -> str:
     return f"{value * 100:.4g}%"
 
 
-def _signed_pct(value: float) -> str:
-    sign = "+" if value > 0 else "−"
-    return f"{sign}{abs(value) * 100:.4g}%"
+def _factor(change: float) -> str:
+    """A relative change as the factor it multiplies by: -0.2 -> '× 0.8' (a '-20%' would read
+    as 20 percentage points off a rate)."""
+    return f"× {1 + change:.4g}"
 
 
 def tweak_label(tweak: Tweak) -> str:
-    """A short description: 'annual discount 25%, monthly churn −20%'."""
+    """A short description: 'annual discount 25%, monthly churn × 0.8'."""
     parts = []
     if tweak.annual_discount is not None:
         parts.append(f"annual discount {_pct(tweak.annual_discount)}")
@@ -224,7 +225,7 @@ def tweak_label(tweak: Tweak) -> str:
         (tweak.list_price_change, "list prices"),
     ):
         if change:
-            parts.append(f"{name} {_signed_pct(change)}")
+            parts.append(f"{name} {_factor(change)}")
     if tweak.horizon_months is not None:
         parts.append(f"{tweak.horizon_months}-month horizon")
     return ", ".join(parts) or "no changes"

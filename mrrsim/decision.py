@@ -162,7 +162,7 @@ TABLE_COLUMNS = (
     "Segment",
     "Answer",
     "Discount now",
-    "Break-even",
+    "Break-even discount",
     "Best discount",
     "Value per new customer now",
     "At the best discount",

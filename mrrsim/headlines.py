@@ -19,6 +19,7 @@ from mrrsim.formatting import (
     fmt_money,
     fmt_pct,
     fmt_rel,
+    fmt_signed_int,
 )
 from mrrsim.metrics import PLANS, Summary
 from mrrsim.scenario import Scenario
@@ -123,20 +124,11 @@ PLANNER_HEADLINES: tuple[Headline, ...] = tuple(
 _SAME_FOR_ALL_PLANS = frozenset({"break_even_discount"})
 
 
-def headline_label(headline: Headline, horizon: int | None = None, *, short: bool = False) -> str:
-    """A figure's name with the period it covers: 'MRR, month 36', 'NRR, 12 mo' for one
-    horizon; 'MRR, last month', 'NRR, last 12 months' across scenarios (``horizon=None``).
-    ``short`` (narrow metric cards) leaves a total's period to its help text."""
-    label, period = headline.label, headline.period
-    if period == "end":
-        return f"{label}, last month" if horizon is None else f"{label}, month {horizon}"
-    if period == "total":
-        if short:
-            return label
-        return f"{label}, whole horizon" if horizon is None else f"{label}, months 1–{horizon}"
-    if period == "last12":
-        return f"{label}, last 12 months" if horizon is None else f"{label}, 12 mo"
-    return label
+def headline_label(headline: Headline) -> str:
+    """A figure's one name, with the period it covers, the same on every page and download:
+    'MRR, last month', 'Cash collected, whole horizon', 'NRR, last 12 months'."""
+    suffix = {"end": ", last month", "total": ", whole horizon", "last12": ", last 12 months"}
+    return headline.label + suffix.get(headline.period, "")
 
 
 def fmt_value(kind: Kind, value: float | None, currency: str, *, full: bool = False) -> str:
@@ -179,12 +171,15 @@ def _diff(mine: float | None, other: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Card:
-    """One metric card: label, value, and its difference from all-monthly (None: none shown)."""
+    """One metric card: label, value, its difference from all-monthly (None: none shown), and
+    that difference's sign (+1, -1 or 0), which colours it: the text starts with a true minus
+    sign, which Streamlit does not read as negative."""
 
     label: str
     value: str
     delta: str | None
     help: str
+    sign: int = 0
 
 
 def plan_cards(scenario: Scenario, plans: Mapping[str, Summary]) -> list[Card]:
@@ -199,10 +194,11 @@ def plan_cards(scenario: Scenario, plans: Mapping[str, Summary]) -> list[Card]:
         same = h.key in _SAME_FOR_ALL_PLANS or diff is None
         cards.append(
             Card(
-                headline_label(h, scenario.horizon_months, short=True),
+                headline_label(h),
                 fmt_value(h.kind, mine, currency),
                 None if same else fmt_difference(h.kind, diff, currency),
                 h.help,
+                0 if same or diff is None or abs(diff) < 1e-9 else (1 if diff > 0 else -1),
             )
         )
     return cards
@@ -213,7 +209,7 @@ def plan_table(scenario: Scenario, plans: Mapping[str, Summary]) -> pl.DataFrame
     differences from each pure billing choice (text, one row per figure). Figures that are one
     number for all three plans (the break-even) are left to the decision table."""
     mix, monthly, annual = PLANS
-    currency, horizon = scenario.currency, scenario.horizon_months
+    currency = scenario.currency
     rows = []
     for h in PLANNER_HEADLINES:
         if h.key in _SAME_FOR_ALL_PLANS:
@@ -229,7 +225,7 @@ def plan_table(scenario: Scenario, plans: Mapping[str, Summary]) -> pl.DataFrame
 
         rows.append(
             {
-                "Figure": headline_label(h, horizon),
+                "Figure": headline_label(h),
                 mix: fmt_value(h.kind, mine, currency, full=True),
                 monthly: fmt_value(h.kind, figure(plans[monthly], h.key), currency, full=True),
                 annual: fmt_value(h.kind, figure(plans[annual], h.key), currency, full=True),
@@ -259,10 +255,7 @@ def scenario_tables(
     deltas = [
         [
             "Horizon",
-            *(
-                f"{h - horizons[0]:+d} months" if h != horizons[0] else "±0 months"
-                for h in horizons[1:]
-            ),
+            *(fmt_signed_int(h - horizons[0], "months") for h in horizons[1:]),
         ]
     ]
     for h in HEADLINES:

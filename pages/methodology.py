@@ -9,56 +9,57 @@ import streamlit as st
 
 from mrrsim import ui
 from mrrsim.cohorts import first_month_example
-from mrrsim.formatting import currency_symbol
+from mrrsim.formatting import MINUS, currency_symbol
+from mrrsim.glossary import column_label
 from mrrsim.scenario import Scenario
 
-# (projection column, label, formula in words and symbols, kind) for the worked example.
+# (projection column, what to add to its glossary label, formula, kind) for the worked example.
 MONTHLY_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    ("new_customers", "New customers", "n₁·(1−s)", "count"),
-    ("churned_customers", "Customers lost", "E·c", "count"),
-    ("switched_customers", "Customers switching to annual", "−E·(1−c)·u", "count"),
-    ("customers", "Customers at month end", "E·(1−c)·(1−u) + n₁·(1−s)", "count"),
-    ("new_mrr", "New MRR", "n₁·(1−s)·p", "money"),
-    ("expansion_mrr", "Expansion MRR", "E·(1−c)·p·e, if e > 0", "money"),
-    ("contraction_mrr", "Contraction MRR", "E·(1−c)·p·|e|, if e < 0", "money"),
-    ("churned_mrr", "Churned MRR", "E·c·p", "money"),
-    ("switched_mrr", "Switched MRR (leaves monthly)", "−E·(1−c)·u·p(1+e)", "money"),
-    ("mrr", "MRR", "E·(1−c)·(1−u)·p(1+e) + n₁·(1−s)·p", "money"),
-    ("cash", "Cash collected", "= MRR (billed monthly)", "money"),
-    ("revenue", "Revenue recognised", "= MRR", "money"),
-    ("deferred_revenue", "Deferred revenue, month end", "0 (nothing prepaid)", "money"),
+    ("new_customers", "", "n₁·(1−s)", "count"),
+    ("churned_customers", "", "E·c", "count"),
+    ("switched_customers", " to annual", "−E·(1−c)·u", "count"),
+    ("customers", "", "E·(1−c)·(1−u) + n₁·(1−s)", "count"),
+    ("new_mrr", "", "n₁·(1−s)·p", "money"),
+    ("expansion_mrr", "", "E·(1−c)·p·e, if e > 0", "money"),
+    ("contraction_mrr", "", "E·(1−c)·p·|e|, if e < 0", "money"),
+    ("churned_mrr", "", "E·c·p", "money"),
+    ("switched_mrr", " (leaves monthly)", "−E·(1−c)·u·p(1+e)", "money"),
+    ("mrr", "", "E·(1−c)·(1−u)·p(1+e) + n₁·(1−s)·p", "money"),
+    ("cash", "", "= MRR (billed monthly)", "money"),
+    ("revenue", "", "= MRR", "money"),
+    ("deferred_revenue", "", "0 (nothing prepaid)", "money"),
 )
 ANNUAL_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    ("new_customers", "New customers", "n₁·s", "count"),
-    ("churned_customers", "Customers lost at renewal", "R₁·c_a", "count"),
-    ("switched_customers", "Customers switching from monthly", "U = E·(1−c)·u", "count"),
-    ("customers", "Customers at month end", "A − R₁·c_a + n₁·s + U", "count"),
-    ("new_mrr", "New MRR", "n₁·s·p(1−d)", "money"),
-    ("expansion_mrr", "Expansion MRR", "R₁·(1−c_a)·p(1−dₑ)·e_a, if e_a > 0", "money"),
-    ("contraction_mrr", "Contraction MRR", "R₁·(1−c_a)·p(1−dₑ)·|e_a|, if e_a < 0", "money"),
-    ("churned_mrr", "Churned MRR", "R₁·c_a·p(1−dₑ)", "money"),
-    ("switched_mrr", "Switched MRR (arrives on annual)", "U·(1−d)·p(1+e)", "money"),
+    ("new_customers", "", "n₁·s", "count"),
+    ("churned_customers", " at renewal", "R₁·c_a", "count"),
+    ("switched_customers", " from monthly", "U = E·(1−c)·u", "count"),
+    ("customers", "", "A − R₁·c_a + n₁·s + U", "count"),
+    ("new_mrr", "", "n₁·s·p(1−d)", "money"),
+    ("expansion_mrr", "", "R₁·(1−c_a)·p(1−dₑ)·e_a, if e_a > 0", "money"),
+    ("contraction_mrr", "", "R₁·(1−c_a)·p(1−dₑ)·|e_a|, if e_a < 0", "money"),
+    ("churned_mrr", "", "R₁·c_a·p(1−dₑ)", "money"),
+    ("switched_mrr", " (arrives on annual)", "U·(1−d)·p(1+e)", "money"),
     (
         "mrr",
-        "MRR",
+        "",
         "(A−R₁)·p(1−dₑ) + R₁(1−c_a)·p(1−dₑ)(1+e_a) + n₁·s·p(1−d) + U·(1−d)·p(1+e)",
         "money",
     ),
     (
         "cash",
-        "Cash collected",
+        "",
         "12 × [R₁(1−c_a)·p(1−dₑ)(1+e_a) + n₁·s·p(1−d) + U·(1−d)·p(1+e)]",
         "money",
     ),
-    ("revenue", "Revenue recognised", "= MRR", "money"),
-    ("deferred_revenue", "Deferred revenue, month end", "D₀ + cash − revenue", "money"),
+    ("revenue", "", "= MRR", "money"),
+    ("deferred_revenue", "", "D₀ + cash − revenue", "money"),
 )
 
 
 def _amount(value: float, kind: str, currency: str) -> str:
     """Full precision for auditing: money to the cent, customers to two decimals (a negative
     zero shows as 0.00)."""
-    sign = "−" if value < 0 else ""
+    sign = MINUS if value < 0 else ""
     unit = currency_symbol(currency) if kind == "money" else ""
     return f"{sign}{unit}{abs(value):,.2f}"
 
@@ -73,12 +74,12 @@ def worked_table(
         (pl.col("month") == 1) & (pl.col("segment") == name) & (pl.col("term") == term)
     ).row(0, named=True)
     out = []
-    for col, label, formula, kind in MONTHLY_ROWS if term == "monthly" else ANNUAL_ROWS:
+    for col, qualifier, formula, kind in MONTHLY_ROWS if term == "monthly" else ANNUAL_ROWS:
         mine, engine = example[col], row[col]
         same = abs(mine - engine) <= 1e-9 * max(1.0, abs(engine))
         out.append(
             {
-                "Quantity": label,
+                "Quantity": column_label(col) + qualifier,
                 "Formula": formula,
                 "By hand": _amount(mine, kind, scenario.currency),
                 "Projection table": _amount(engine, kind, scenario.currency),

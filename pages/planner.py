@@ -11,11 +11,14 @@ import polars as pl
 import streamlit as st
 
 from mrrsim import charts, ui
+from mrrsim.charts import vega_spec
 from mrrsim.decision import decision_display
-from mrrsim.downloads import csv_text, excel_bytes, file_stem, plans_frame, summary_json
+from mrrsim.downloads import csv_text, file_stem, finance_workbook, summary_json
 from mrrsim.formatting import currency_symbol
+from mrrsim.glossary import for_screen
 from mrrsim.headlines import plan_cards, plan_table
 from mrrsim.metrics import PLANS, Summary
+from mrrsim.report import chart_png, decision_pdf
 from mrrsim.scenario import Scenario
 from mrrsim.ui.data import show_history_overlay
 from mrrsim.yamlio import dump_scenario
@@ -23,7 +26,7 @@ from mrrsim.yamlio import dump_scenario
 MIX, MONTHLY, ANNUAL = PLANS
 Plans = dict[str, Summary]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-YAML, JSON = "application/x-yaml", "application/json"
+YAML, JSON, PDF = "application/x-yaml", "application/json", "application/pdf"
 
 
 def decision_section(scenario: Scenario) -> None:
@@ -68,6 +71,8 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
                 ui.md_amounts(card.value, scenario.currency),
                 delta=None if card.delta is None else ui.md_amounts(card.delta, scenario.currency),
                 delta_description=None if card.delta is None else "vs all-monthly",
+                delta_color={1: "green", -1: "red"}.get(card.sign, "gray"),
+                delta_arrow={1: "up", -1: "down"}.get(card.sign, "off"),
                 help=card.help,
                 border=True,
             )
@@ -78,19 +83,21 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
     stem = file_stem(scenario)
     frame = ui.project_cached(scenario)
 
+    link = ui.share_url(scenario)  # now: the address is only known during the page's run
+
     def workbook() -> bytes:
-        sheets = {
+        tables = {
             "Projection": frame,
             "Plans by month": ui.plan_comparison_cached(scenario),
-            "Renewals": ui.renewal_calendar_cached(scenario),
-            "Summary": plans_frame(plans),
+            "Renewal calendar": ui.renewal_calendar_cached(scenario),
         }
-        return excel_bytes(sheets)
+        decision = ui.decision_cached(scenario)[0]
+        return finance_workbook(scenario, plans, decision, link, tables)
 
     summary = partial(summary_json, scenario, plans)
     files = (
         ("Projection (CSV)", partial(csv_text, frame), "-projection.csv", "text/csv", "table"),
-        ("Projection and plans (Excel)", workbook, ".xlsx", XLSX, "grid_on"),
+        ("Workbook (Excel)", workbook, ".xlsx", XLSX, "grid_on"),
         ("Scenario (YAML)", partial(dump_scenario, scenario), ".yaml", YAML, "description"),
         ("Summary (JSON)", summary, "-summary.json", JSON, "data_object"),
     )  # fmt: skip
@@ -106,24 +113,52 @@ def downloads(scenario: Scenario, plans: Plans) -> None:
         )
 
 
+def board_summary_button(scenario: Scenario, plans: Plans) -> None:
+    """A one-page PDF of the decision for a board pack, built when clicked."""
+
+    link = ui.share_url(scenario)  # now: the address is only known during the page's run
+
+    def board_summary() -> bytes:
+        decision = ui.decision_cached(scenario)[0]
+        frame = ui.plan_comparison_cached(scenario)
+        chart = chart_png(vega_spec(charts.plan_gap_chart(frame, scenario.currency)))
+        return decision_pdf(scenario, plans, decision, link, chart)
+
+    st.download_button(
+        "Decision summary for a board pack (PDF, one page)",
+        data=board_summary,
+        file_name=file_stem(scenario) + "-decision.pdf",
+        mime=PDF,
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
+
+
 def growth_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     frame = ui.project_cached(scenario)
     show_history_overlay(scenario)
+    gap = "MRR gained or lost vs all-monthly"
     view = st.radio(
         "Show",
-        ["MRR", "ARR", "MRR gained or lost vs all-monthly"],
+        [gap, "MRR", "ARR"],
         horizontal=True,
         key="planner.measure",
         label_visibility="collapsed",
     )
-    if view.startswith("MRR gained"):
+    if view == gap:
         ui.show_chart(charts.plan_gap_chart(plan_frame, scenario.currency))
+        st.caption(
+            "Your mix and all-annual, each month, minus all-monthly (the dashed line at zero): "
+            "all three keep the same existing base and differ only in how new customers are "
+            "billed. All-annual's line bends every 12 months, when its renewals (and "
+            "non-renewals) fall due."
+        )
     else:
         ui.show_chart(charts.plan_chart(plan_frame, scenario.currency, view.lower()))
-    st.caption(
-        "All-monthly and all-annual bill every new customer one way; the existing base is the "
-        "same in all three. Annual churn only shows at renewal, so annual lines fall in steps."
-    )
+        st.caption(
+            f"{view} of the three plans from zero: the existing base, the same in all three, "
+            "is most of it, so the lines lie close together; the first view shows the gap."
+        )
     ui.show_chart(charts.mrr_by_segment_term_chart(frame, scenario.currency))
 
 
@@ -152,7 +187,9 @@ def deferred_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> 
     ui.show_chart(charts.deferred_revenue_chart(plan_frame, scenario.currency))
     st.caption(
         "Deferred revenue is cash collected for service not yet delivered: a liability on the "
-        "balance sheet, and cash in the bank you can already use. Monthly plans carry none."
+        "balance sheet, and cash in the bank you can already use. The all-monthly line is not "
+        "zero: it is the prepaid balance of the existing annual customers, who stay annual in "
+        "every plan, running down to each renewal; new monthly customers add none."
     )
 
 
@@ -170,43 +207,29 @@ def renewals_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> 
         "Each annual customer renews once a year; this is the MRR customer success has to win "
         "again each month, and the part expected to be lost at the segment's non-renewal rate."
     )
-    currency = scenario.currency
+    shown = calendar.filter(pl.col("renewing_mrr") > 0)
     st.dataframe(
-        calendar.filter(pl.col("renewing_mrr") > 0),
+        for_screen(shown),
         hide_index=True,
         height=320,
-        column_config={
-            "month": st.column_config.NumberColumn("Month", format="%d"),
-            "segment": st.column_config.TextColumn("Segment"),
-            "renewing_customers": st.column_config.NumberColumn(
-                "Customers up for renewal", format="%.1f"
-            ),
-            "renewing_mrr": ui.money_column("MRR up for renewal", currency),
-            "expected_lost_customers": st.column_config.NumberColumn(
-                "Customers expected lost", format="%.1f"
-            ),
-            "expected_lost_mrr": ui.money_column("MRR expected lost", currency),
-        },
+        column_config=ui.glossary_columns(shown.columns, scenario.currency),
     )
 
 
 def data_tab(scenario: Scenario, plan_frame: pl.DataFrame, plans: Plans) -> None:
     downloads(scenario, plans)
     st.caption(
-        "The projection has one row per month, segment and billing term, at full precision "
-        "(the same table as `python -m mrrsim project`). In the CSV, a name that a spreadsheet "
-        "would run as a formula (starting with =, +, - or @) gets a leading apostrophe."
+        "The projection has one row per month, segment and billing term (customers rounded "
+        "here; the downloads keep full precision, the same table as `python -m mrrsim "
+        "project`). In the CSV, a name that a spreadsheet would run as a formula (starting "
+        "with =, +, - or @) gets a leading apostrophe."
     )
-    currency = scenario.currency
-    money = ("mrr", "arr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
-    money += ("cash", "revenue", "deferred_revenue")
-    counts = ("customers", "new_customers", "churned_customers")
+    frame = ui.project_cached(scenario)
     st.dataframe(
-        ui.project_cached(scenario),
+        for_screen(frame),
         hide_index=True,
         height=420,
-        column_config={c: ui.money_column(c, currency) for c in money}
-        | {c: st.column_config.NumberColumn(c, format="%.1f") for c in counts},
+        column_config=ui.glossary_columns(frame.columns, scenario.currency),
     )
 
 
@@ -230,7 +253,9 @@ def main() -> None:
 
     decision_section(scenario)
     plans = ui.plan_summaries(scenario)
-    st.subheader("The next months, your mix against billing everyone one way")
+    st.subheader(
+        f"The next {scenario.horizon_months} months: your mix against billing everyone one way"
+    )
     headline_metrics(scenario, plans)
 
     symbol = currency_symbol(scenario.currency)
@@ -242,6 +267,8 @@ def main() -> None:
         ),
         hide_index=True,
     )
+
+    board_summary_button(scenario, plans)
 
     # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change
     # builds one or two charts, not all of them.

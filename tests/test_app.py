@@ -4,6 +4,7 @@ scenario exactly, and bad links fall back to the default. Also the UI's pure for
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -104,12 +105,14 @@ def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest)
     table = default_app.table[0].value.set_index("Figure")
     for plan, variant in zip(PLANS, (preset, all_monthly(preset), all_annual(preset)), strict=True):
         s = summarize(variant)
-        assert table.loc["MRR, month 36", plan] == fmt_money(s["ending_mrr"], "USD", compact=False)
+        assert table.loc["MRR, last month", plan] == fmt_money(
+            s["ending_mrr"], "USD", compact=False
+        )
         assert table.loc["NPV of cash", plan] == fmt_money(s["npv_cash"], "USD", compact=False)
-        assert table.loc["GRR, 12 mo", plan] == fmt_pct(s["grr_12"])
+        assert table.loc["GRR, last 12 months", plan] == fmt_pct(s["grr_12"])
     mix, monthly = summarize(preset), summarize(all_monthly(preset))
     gap = mix["cumulative_cash"] - monthly["cumulative_cash"]
-    assert table.loc["Cash collected, months 1–36", "Mix vs monthly"] == fmt_delta_money(
+    assert table.loc["Cash collected, whole horizon", "Mix vs monthly"] == fmt_delta_money(
         gap, "USD", compact=False
     )
 
@@ -121,7 +124,9 @@ def test_the_first_screen_answers_per_segment(default_app: AppTest) -> None:
     shown = default_app.dataframe[0].value
     assert list(shown.columns) == list(TABLE_COLUMNS)
     assert list(shown["Segment"]) == [seg.name for seg in preset.segments]
-    assert list(shown["Break-even"]) == [fmt_pct(d.break_even_discount) for d in s.segments]
+    assert list(shown["Break-even discount"]) == [
+        fmt_pct(d.break_even_discount) for d in s.segments
+    ]
     assert list(shown["Answer"]) == [verdict(preset, i, d).label for i, d in enumerate(s.segments)]
     assert default_app.number_input(key="ed.billing_effect").value == 50.0
 
@@ -152,6 +157,12 @@ def test_every_tab_and_chart_choice_draws_without_errors() -> None:
         preset.horizon_months * len(preset.segments) * 2,
         17,
     )
+    # ... for people: the glossary's headers, whole customers, money in the currency.
+    table = at.dataframe[-1]
+    config = json.loads(table.proto.columns)
+    assert config["new_mrr"]["label"] == "New MRR (USD)"
+    assert config["customers"]["label"] == "Customers at month end"
+    assert table.value["customers"].dtype.kind == "i"
 
 
 def test_changing_the_annual_discount_changes_the_figures_to_summarize() -> None:
@@ -418,3 +429,15 @@ def test_escape_md_neutralises_markup() -> None:
 )
 def test_humanize_problem(problem: str, index: int | None, text: str) -> None:
     assert humanize_problem(problem) == (index, text)
+
+
+def test_the_preset_box_says_edited_from_once_an_input_changes() -> None:
+    at = run_app()
+    title = load_preset(DEFAULT_PRESET).name
+    assert title in at.selectbox(key="ed.preset").options
+    assert not [o for o in at.selectbox(key="ed.preset").options if o.startswith("Edited")]
+    at.number_input(key="ed.annual_discount").set_value(25.0).run()
+    assert f"Edited from {title}" in at.selectbox(key="ed.preset").options
+    assert at.selectbox(key="ed.preset").value == DEFAULT_PRESET
+    at.number_input(key="ed.annual_discount").set_value(15.0).run()  # back as it was
+    assert title in at.selectbox(key="ed.preset").options

@@ -341,3 +341,41 @@ def test_tables_offer_no_csv_download_of_unescaped_names(server: str, page: Page
     assert toolbar.count() >= 1  # the toolbar is there (search, full screen) ...
     assert page.get_by_role("button", name="Download as CSV").count() == 0  # ... no download
     assert_no_crash(page)
+
+
+def test_works_offline_and_without_legend_warnings(server: str, page: Page) -> None:
+    """The page icon is served by the app itself (no font CDN: nothing fails offline), and
+    Vega reports no conflicting legends on the Planner."""
+    failed: list[str] = []
+    console: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("console", lambda message: console.append(message.text))
+    open_and_wait(page, server)
+    wait_until_idle(page)
+    icons = page.evaluate(
+        "() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)"
+    )
+    assert icons and all(href.startswith(server) for href in icons)
+    assert failed == []
+    assert not [m for m in console if "Conflicting legend" in m]
+
+
+def test_the_board_summary_pdf_downloads_with_this_apps_link(server: str, page: Page) -> None:
+    """The PDF is built on click, holds each segment's answer and the link as the address bar
+    shows it (this server's address, with its slash), not a default host."""
+    import io
+
+    import pypdf
+
+    open_and_wait(page, server)
+    wait_until_idle(page)
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.get_by_role("button", name="Decision summary for a board pack (PDF, one page)").click()
+    reader = pypdf.PdfReader(io.BytesIO(Path(info.value.path()).read_bytes()))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) == 1
+    preset = load_preset(DEFAULT_PRESET)
+    s = summarize(preset)
+    for i, d in enumerate(s.segments):
+        assert verdict(preset, i, d).label in text
+    assert server.rstrip("/") + "/?s=" in text.replace("\n", "")

@@ -37,3 +37,8 @@ def test_one_segment_with_its_three_marks() -> None:
     axis = spec["layer"][0]["encoding"]["y"]["axis"]
     assert axis["title"] == "Value per new customer (GBP)"
     assert json.dumps("£") in axis["labelExpr"]
+    # Colour and shape of the marks share one legend: Vega-Lite merges them, no warning about
+    # a "Conflicting legend property".
+    points = spec["layer"][2]["encoding"]
+    assert points["shape"]["legend"] == points["color"]["legend"]
+    assert points["shape"]["scale"]["domain"] == points["color"]["scale"]["domain"]

@@ -44,6 +44,8 @@ def test_plan_chart_draws_each_plans_projected_mrr(scenario: Scenario, plans: pl
         drawn = data.filter(pl.col("plan") == plan).sort("month").get_column("value")
         expected = month_sum(project(variant), "mrr")
         assert_series_equal(drawn, expected, check_names=False, rel_tol=1e-12)
+    spec = charts.plan_chart(plans, "USD", "mrr").to_dict()
+    assert spec["encoding"]["y"]["scale"]["zero"] is True  # no cut axis exaggerating the gaps
 
 
 def test_plan_chart_arr_is_twelve_times_mrr(plans: pl.DataFrame) -> None:
@@ -175,3 +177,11 @@ def test_switching_shows_as_the_discount_given() -> None:
     )
     assert switched.min() < 0
     assert_series_equal(switched, monthly_out * sc.annual_discount, check_names=False, rel_tol=1e-9)
+
+
+def test_plan_lines_have_one_legend_of_coloured_dashes(plans: pl.DataFrame) -> None:
+    """Colour and dash of the plan lines share domain and legend (no Vega legend warning)."""
+    enc = charts.plan_chart(plans, "USD", "mrr").to_dict()["encoding"]
+    assert enc["strokeDash"]["legend"] == enc["color"]["legend"]
+    assert enc["strokeDash"]["scale"]["domain"] == enc["color"]["scale"]["domain"]
+    assert len(enc["strokeDash"]["scale"]["range"]) == len(enc["color"]["scale"]["range"]) == 3

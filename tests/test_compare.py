@@ -52,10 +52,10 @@ def test_apply_tweak_moves_rates_relatively_and_clips() -> None:
 
 def test_tweak_labels() -> None:
     assert tweak_label(Tweak(annual_discount=0.25, monthly_churn_change=-0.2)) == (
-        "annual discount 25%, monthly churn −20%"
+        "annual discount 25%, monthly churn × 0.8"
     )
     assert tweak_label(Tweak(new_customers_change=0.1, horizon_months=48)) == (
-        "new customers +10%, 48-month horizon"
+        "new customers × 1.1, 48-month horizon"
     )
     assert tweak_label(Tweak()) == "no changes"
 

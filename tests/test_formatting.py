@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mrrsim.formatting import (
+    MINUS,
     compact_amount,
     currency_symbol,
     fmt_count,
@@ -14,6 +15,7 @@ from mrrsim.formatting import (
     fmt_money,
     fmt_pct,
     fmt_rel,
+    fmt_signed_int,
 )
 
 
@@ -26,7 +28,7 @@ from mrrsim.formatting import (
         (1_234_567, "$1.23M"),
         (13_000_000, "$13.0M"),
         (999_999, "$1.00M"),
-        (-24_100, "-$24.1k"),
+        (-24_100, "\u2212$24.1k"),
         (2.5e9, "$2.50B"),
         (None, "—"),
     ],
@@ -43,12 +45,12 @@ def test_fmt_money_full_and_other_currencies() -> None:
 
 def test_fmt_deltas_and_percentages() -> None:
     assert fmt_delta_money(12_345, "USD") == "+$12.3k"
-    assert fmt_delta_money(-1_050_000, "USD") == "-$1.05M"
+    assert fmt_delta_money(-1_050_000, "USD") == "\u2212$1.05M"
     assert fmt_delta_money(0.2, "USD") == "±$0"
     assert fmt_pct(0.153) == "15.3%"
     assert fmt_pct(None) == "—"
     assert fmt_delta_pct(0.012) == "+1.2 pp"
-    assert fmt_delta_pct(-0.031) == "-3.1 pp"
+    assert fmt_delta_pct(-0.031) == "\u22123.1 pp"
     assert fmt_delta_pct(0.0) == "±0 pp"
 
 
@@ -69,8 +71,26 @@ def test_currency_symbols() -> None:
 def test_counts_and_relative_changes() -> None:
     assert fmt_count(1234.6) == "1,235"
     assert fmt_count(float("nan")) == "—"
-    assert fmt_delta_count(-56.2) == "-56"
+    assert fmt_delta_count(-56.2) == "\u221256"
     assert fmt_delta_count(0.4) == "±0"
     assert fmt_rel(0.051) == " (+5.1%)"
-    assert fmt_rel(-0.5) == " (-50.0%)"
+    assert fmt_rel(-0.5) == " (\u221250.0%)"
     assert fmt_rel(None) == ""
+
+
+def test_one_minus_sign_for_money_percentages_and_counts() -> None:
+    """Every negative number on screen carries the true minus (U+2212), never a hyphen."""
+    shown = [
+        fmt_money(-5, "USD"),
+        fmt_delta_money(-5, "USD"),
+        fmt_pct(-0.2),
+        fmt_delta_pct(-0.2),
+        fmt_count(-3),
+        fmt_delta_count(-3),
+        fmt_rel(-0.2),
+        fmt_signed_int(-24, "months"),
+    ]
+    assert all(MINUS in text and "-" not in text for text in shown)
+    assert fmt_pct(-0.2) == "\u221220.0%"
+    assert fmt_signed_int(12, "months") == "+12 months"
+    assert fmt_signed_int(0) == "±0"

@@ -33,20 +33,18 @@ def test_every_headline_is_a_summary_key_once() -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "horizon", "short", "label"),
+    ("key", "label"),
     [
-        ("ending_mrr", 36, False, "MRR, month 36"),
-        ("ending_mrr", None, False, "MRR, last month"),
-        ("cumulative_cash", 24, False, "Cash collected, months 1–24"),
-        ("cumulative_cash", 24, True, "Cash collected"),
-        ("cumulative_cash", None, False, "Cash collected, whole horizon"),
-        ("nrr_12", 36, False, "NRR, 12 mo"),
-        ("grr_12", None, False, "GRR, last 12 months"),
-        ("npv_cash", 36, False, "NPV of cash"),
+        ("ending_mrr", "MRR, last month"),
+        ("cumulative_cash", "Cash collected, whole horizon"),
+        ("grr_12", "GRR, last 12 months"),
+        ("npv_cash", "NPV of cash"),
+        ("break_even_discount", "Break-even discount"),
     ],
 )
-def test_labels_name_the_period(key: str, horizon: int | None, short: bool, label: str) -> None:
-    assert headline_label(BY_KEY[key], horizon, short=short) == label
+def test_one_name_per_figure(key: str, label: str) -> None:
+    """Planner, Compare and the downloads call a figure the same: its period in words."""
+    assert headline_label(BY_KEY[key]) == label
 
 
 def test_values_and_differences_by_kind() -> None:
@@ -55,8 +53,8 @@ def test_values_and_differences_by_kind() -> None:
     assert fmt_value("count", 1234.4, "USD") == "1,234"
     assert fmt_value("pct", 0.153, "USD") == "15.3%"
     assert fmt_difference("money", 12_345, "EUR", rel=0.05) == "+€12.3k (+5.0%)"
-    assert fmt_difference("money", -12_345, "USD", full=True) == "-$12,345"
-    assert fmt_difference("count", 56, "USD", rel=-0.25) == "+56 (-25.0%)"
+    assert fmt_difference("money", -12_345, "USD", full=True) == "\u2212$12,345"
+    assert fmt_difference("count", 56, "USD", rel=-0.25) == "+56 (\u221225.0%)"
     assert fmt_difference("pct", 0.012, "USD", rel=0.5) == "+1.2 pp"  # no % of a %
     assert fmt_difference("money", None, "USD") == "—"
 
@@ -65,13 +63,16 @@ def test_plan_cards_and_table_from_the_three_summaries() -> None:
     mix, monthly = summarize(PRESET), summarize(all_monthly(PRESET))
     plans = {PLANS[0]: mix, PLANS[1]: monthly, PLANS[2]: summarize(all_annual(PRESET))}
     cards = {c.label: c for c in plan_cards(PRESET, plans)}
-    mrr = cards["MRR, month 36"]
+    mrr = cards["MRR, last month"]
     assert mrr.value == fmt_value("money", mix["ending_mrr"], "USD")
     assert mrr.delta == fmt_difference("money", mix["ending_mrr"] - monthly["ending_mrr"], "USD")
     assert cards["Break-even discount"].delta is None
-    assert list(cards) == [headline_label(h, 36, short=True) for h in PLANNER_HEADLINES]
+    assert cards["Break-even discount"].sign == 0
+    gap = mix["ending_mrr"] - monthly["ending_mrr"]
+    assert mrr.sign == (1 if gap > 0 else -1)  # the sign colours the card, not the text
+    assert list(cards) == [headline_label(h) for h in PLANNER_HEADLINES]
     table = {row["Figure"]: row for row in plan_table(PRESET, plans).to_dicts()}
-    cash = table["Cash collected, months 1–36"]
+    cash = table["Cash collected, whole horizon"]
     gap = mix["cumulative_cash"] - monthly["cumulative_cash"]
     assert cash["Mix vs monthly"] == fmt_difference("money", gap, "USD", full=True)
     assert cash[PLANS[0]] == fmt_value("money", mix["cumulative_cash"], "USD", full=True)
@@ -90,7 +91,7 @@ def test_scenario_tables_for_compare() -> None:
     assert rows["Horizon"] == "12 months"
     assert rows["MRR, last month"] == fmt_value("money", b["ending_mrr"], "USD")
     diffs = dict(zip(deltas["Figure"], deltas["Figure (2)"], strict=True))
-    assert diffs["Horizon"] == "-24 months"
+    assert diffs["Horizon"] == "\u221224 months"
     rel = (b["ending_mrr"] - a["ending_mrr"]) / a["ending_mrr"]
     assert diffs["MRR, last month"] == fmt_difference(
         "money", b["ending_mrr"] - a["ending_mrr"], "USD", rel=rel

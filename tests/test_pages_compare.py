@@ -96,7 +96,7 @@ def test_opens_with_the_current_scenario_and_a_lower_churn_copy(default_compare:
     assert not at.error
     assert at.title[0].value == "Compare"
     frame = table(at)
-    label = "Current with monthly churn −20%"
+    label = "Current with monthly churn × 0.8"
     assert frame.columns == ["Figure", DEFAULT.name, label]
     assert table(at, 1).columns == ["Figure", label]
     assert column(at, DEFAULT.name) == expected_column(DEFAULT)
@@ -106,7 +106,7 @@ def test_opens_with_the_current_scenario_and_a_lower_churn_copy(default_compare:
 
 def test_differences_are_formatted_from_summarize(default_compare: AppTest) -> None:
     a, b = summarize(DEFAULT), summarize(TWEAKED)
-    diff = deltas(default_compare, "Current with monthly churn −20%")
+    diff = deltas(default_compare, "Current with monthly churn × 0.8")
     mrr = b["ending_mrr"] - a["ending_mrr"]
     assert diff["MRR, last month"] == (
         f"{fmt_delta_money(mrr, 'USD')} ({mrr / a['ending_mrr'] * 100:+.1f}%)"
@@ -162,7 +162,7 @@ def test_a_bad_yaml_file_is_reported_and_a_good_one_added() -> None:
     at.file_uploader(key="compare.upload").set_value(("smb.yaml", text, "text/yaml")).run()
     assert not at.error
     assert column(at, other.name) == expected_column(other)  # a 24-month horizon
-    assert deltas(at, other.name)["Horizon"] == "-12 months"
+    assert deltas(at, other.name)["Horizon"] == "\u221212 months"
 
 
 def test_a_tweaked_copy_follows_the_form() -> None:
@@ -220,7 +220,7 @@ def test_the_current_scenario_follows_the_sidebar_and_names_are_text() -> None:
     assert current.annual_discount == 0.25
     assert column(at, current.name) == expected_column(current)
     tweaked = apply_tweak(current, Tweak(monthly_churn_change=-0.2))
-    assert column(at, "Current with monthly churn −20%") == expected_column(tweaked)
+    assert column(at, "Current with monthly churn × 0.8") == expected_column(tweaked)
 
 
 def test_a_damaged_link_in_the_url_still_opens_the_page() -> None:

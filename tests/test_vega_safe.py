@@ -91,9 +91,9 @@ def test_a_tiny_list_price_gives_a_tornado_of_zeros_not_subnormals() -> None:
 def test_a_currency_of_user_text_is_escaped_where_markdown_reads_it() -> None:
     value = md_amounts(fmt_money(1_234_567, "$x$"), "$x$")
     assert value == escape_md("$x$ ") + "1.23M"
-    assert md_amounts(fmt_money(-950, "**X**"), "**X**") == "-" + escape_md("**X** ") + "950"
+    assert md_amounts(fmt_money(-950, "**X**"), "**X**") == "\u2212" + escape_md("**X** ") + "950"
     delta = md_amounts(fmt_delta_money(-2_500, "$x$"), "$x$")
-    assert delta.startswith("-\\$x\\$ ")  # the sign stays first: the metric's colour
+    assert delta.startswith("\u2212\\$x\\$ ")  # the sign stays first
     assert md_amounts(fmt_delta_money(0.1, "$x$"), "$x$") == "±\\$x\\$ 0"
     sentence = f"{fmt_money(10, '$x$')} and {fmt_money(20, '$x$')}"
     assert md_amounts(sentence, "$x$") == "\\$x\\$ 10 and \\$x\\$ 20"

@@ -131,10 +131,11 @@ def retention_curve_chart(curve: pl.DataFrame, measure: str) -> alt.LayerChart:
                 scale=alt.Scale(domain=domain, range=[palette[d] for d in domain]),
                 legend=legend(),
             ),
-            strokeDash=alt.StrokeDash(
+            strokeDash=alt.StrokeDash(  # the colour's legend: one merged legend, no warning
                 "plan:N",
+                title=None,
                 scale=alt.Scale(domain=domain, range=[dashes[d] for d in domain]),
-                legend=None,
+                legend=legend(),
             ),
             tooltip=[
                 PLAN_TIP,

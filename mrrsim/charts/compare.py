@@ -27,21 +27,25 @@ def _scenario_encodings(labels: Sequence[str]) -> tuple[alt.Color, alt.StrokeDas
     n = len(domain)
     colors = [SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i in range(n)]
     dashes = [SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(n)]
+    key = legend(
+        labelLimit=420, symbolStrokeWidth=3, symbolSize=300, **({"columns": 2} if n > 2 else {})
+    )
+    # The same legend on colour and dash: Vega-Lite merges them into one legend of coloured
+    # dashes (two different ones make it warn about a conflicting legend property).
     return (
         alt.Color(
             "scenario:N",
             title="Scenario",
             sort=domain,
             scale=alt.Scale(domain=domain, range=colors),
-            legend=legend(
-                labelLimit=420,
-                symbolStrokeWidth=3,
-                symbolSize=300,
-                **({"columns": 2} if n > 2 else {}),
-            ),
+            legend=key,
         ),
         alt.StrokeDash(
-            "scenario:N", sort=domain, scale=alt.Scale(domain=domain, range=dashes), legend=None
+            "scenario:N",
+            title="Scenario",
+            sort=domain,
+            scale=alt.Scale(domain=domain, range=dashes),
+            legend=key,
         ),
     )
 

@@ -12,6 +12,7 @@ from mrrsim.charts.style import BLUE, GREEN, INK, RED, legend, money_axis, with_
 __all__ = ["MARK_COLORS", "value_curve_chart"]
 
 MARK_COLORS = {"Today": INK, "Best": GREEN, "Break-even": RED}
+MARK_SHAPES = ("triangle-up", "circle", "square")
 PANEL_HEIGHT = 220
 
 
@@ -72,6 +73,12 @@ def value_curve_chart(
         scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_COLORS.values())),
         legend=legend(orient="bottom"),
     )
+    shape = alt.Shape(  # the same legend as the colour: one merged legend, no Vega warning
+        "mark:N",
+        title=None,
+        scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_SHAPES)),
+        legend=legend(orient="bottom"),
+    )
     tips = [
         alt.Tooltip("mark:N", title="Mark"),
         alt.Tooltip("discount:Q", title="Discount", format=".1%"),
@@ -85,7 +92,7 @@ def value_curve_chart(
     points = (
         base.transform_filter("datum.mark != null")
         .mark_point(filled=True, size=80)
-        .encode(x=x, y=y, color=color, shape=alt.Shape("mark:N", legend=None), tooltip=tips)
+        .encode(x=x, y=y, color=color, shape=shape, tooltip=tips)
     )
     return alt.LayerChart(
         layer=[line, rules, points],

@@ -46,7 +46,8 @@ __all__ = [
 
 
 def plan_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> alt.Chart:
-    """MRR (or ARR) per month for your mix, all-monthly and all-annual, one line each."""
+    """MRR (or ARR) per month for your mix, all-monthly and all-annual, one line each, from a
+    zero baseline (a cut axis made small gaps look like big ones)."""
     title = measure.upper()
     data = plans.select("plan", "month", pl.col(measure).alias("value"))
     base = alt.Chart(data).mark_line(strokeWidth=2.5, point=False)
@@ -54,9 +55,9 @@ def plan_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> alt.
         with_money_labels(base, ["value"], currency)
         .encode(
             x=month_x(data),
-            y=alt.Y("value:Q", axis=money_axis(title, currency), scale=alt.Scale(zero=False)),
+            y=alt.Y("value:Q", axis=money_axis(title, currency), scale=alt.Scale(zero=True)),
             color=plan_color(plan_names(plans)),
-            strokeDash=plan_dash(),
+            strokeDash=plan_dash(plan_names(plans)),
             tooltip=[
                 PLAN_TIP,
                 MONTH_TIP,

@@ -134,9 +134,8 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
         .sort(pl.col("plan").cast(pl.Enum(PLAN_ORDER)), "since")
         .collect(engine="in-memory")
     )
-    color = plan_color(
-        plan_names(data), legend("Billing", symbolType="stroke", symbolStrokeWidth=3)
-    )
+    key = legend("Billing", symbolType="stroke", symbolStrokeWidth=3)
+    color = plan_color(plan_names(data), key)
     last = max(data.get_column("since").to_list(), default=1)
     line = (
         alt.Chart(data)
@@ -155,7 +154,7 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
                 scale=alt.Scale(domain=[0, 1]),
             ),
             color=color,
-            strokeDash=plan_dash(),
+            strokeDash=plan_dash(plan_names(data), key),
             tooltip=[
                 PLAN_TIP,
                 alt.Tooltip("since:Q", title="Months since churn rose"),

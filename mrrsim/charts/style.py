@@ -175,10 +175,21 @@ def plan_color(plans: Sequence[str], key: alt.Legend | None = None) -> alt.Color
     )
 
 
-def plan_dash() -> alt.StrokeDash:
-    """A dash per billing plan, so lines stay apart in grey scale too."""
+def plan_dash(plans: Sequence[str] | None = None, key: alt.Legend | None = None) -> alt.StrokeDash:
+    """A dash per billing plan, so lines stay apart in grey scale too. Given the plans drawn
+    (and the colour's ``key``), it shares ``plan_color``'s domain and legend, so Vega-Lite draws
+    one legend of coloured dashes instead of warning about two conflicting ones."""
+    if plans is None:
+        return alt.StrokeDash(
+            "plan:N", scale=alt.Scale(domain=list(PLAN_ORDER), range=list(PLAN_DASHES)), legend=None
+        )
+    domain = [p for p in PLAN_ORDER if p in plans] + [p for p in plans if p not in PLAN_ORDER]
+    dashes = [PLAN_DASHES[PLAN_ORDER.index(p)] if p in PLAN_ORDER else [1, 0] for p in domain]
     return alt.StrokeDash(
-        "plan:N", scale=alt.Scale(domain=list(PLAN_ORDER), range=list(PLAN_DASHES)), legend=None
+        "plan:N",
+        title="Billing",
+        scale=alt.Scale(domain=domain, range=dashes),
+        legend=legend() if key is None else key,
     )
 
 

@@ -36,7 +36,8 @@ from typing import Any
 _EXPORTS = {
     "mrrsim.ui.editor": (
         "current_scenario decision_inputs DEFAULT_BASE_URL input_problems "
-        "load_scenario_into_editor render_editor share_control show_notices sync_query_params"
+        "load_scenario_into_editor render_editor share_control share_url show_notices "
+        "sync_query_params"
     ),
     "mrrsim.ui.engine": (
         "cohorts_cached comparison_cached decision_cached detection_cached detection_spec "
@@ -54,7 +55,7 @@ _EXPORTS = {
         "fmt_count fmt_delta_count fmt_delta_money fmt_delta_pct fmt_money fmt_pct"
     ),
     "mrrsim.downloads": "csv_text excel_bytes",
-    "mrrsim.ui.widgets": "money_column page_header show_chart show_spec",
+    "mrrsim.ui.widgets": "glossary_columns money_column page_header show_chart show_spec",
 }
 _SOURCES = {name: module for module, names in _EXPORTS.items() for name in names.split()}
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -489,11 +490,19 @@ def render_editor() -> Scenario:
     with st.sidebar:
         st.header("Scenario")
         names = preset_names()
+        chosen = st.session_state.get(_PRESET)
+        edited = chosen in names and current_scenario() != preset_cached(chosen)
+
+        def preset_label(name: str) -> str:
+            """A preset's title; the chosen one, once edited, as 'Edited from <title>'."""
+            title = preset_cached(name).name if name in names else name
+            return f"Edited from {title}" if edited and name == chosen else title
+
         st.selectbox(
             "Start from a preset",
             names,
             key=_PRESET,
-            format_func=lambda n: preset_cached(n).name if n in names else n,
+            format_func=preset_label,
             placeholder="Choose a preset…",
             on_change=_on_preset,
         )
@@ -551,8 +560,11 @@ def render_editor() -> Scenario:
 
 
 def _base_url() -> str:
-    """The app's address as the browser sees it (``st.context.url``), or a local default."""
-    return st.context.url or DEFAULT_BASE_URL
+    """The app's address as the browser's address bar shows it (``st.context.url``, with the
+    slash after the host that the address bar adds), or a local default."""
+    url = st.context.url or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/")) if not parts.path else url
 
 
 def sync_query_params(scenario: Scenario | None = None) -> None:
@@ -563,6 +575,13 @@ def sync_query_params(scenario: Scenario | None = None) -> None:
     token = share_token(scenario or current_scenario())
     if token is not None and st.query_params.get(share.QUERY_KEY) != token:
         st.query_params[share.QUERY_KEY] = token
+
+
+def share_url(scenario: Scenario) -> str | None:
+    """The full link to this scenario as the browser's address bar shows it, or None when the
+    scenario is too large for a link."""
+    token = share_token(scenario)
+    return None if token is None else share.token_url(token, _base_url())
 
 
 def share_control(scenario: Scenario) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 from altair.utils import schemapi
 
 from mrrsim.charts import vega_spec
+from mrrsim.glossary import TERMS
 from mrrsim.scenario import Scenario
 from mrrsim.ui.editor import ensure_in_frame
 
@@ -19,6 +20,7 @@ from mrrsim.ui.editor import ensure_in_frame
 schemapi.disable_debug_mode()
 
 __all__ = [
+    "glossary_columns",
     "money_column",
     "page_header",
     "show_chart",
@@ -73,3 +75,27 @@ def money_column(label: str, currency: str) -> Any:
     return st.column_config.NumberColumn(
         f"{label} ({currency})", format=presets.get(currency.upper(), "localized")
     )
+
+
+def glossary_columns(columns: list[str], currency: str) -> dict[str, Any]:
+    """``column_config`` for a table of engine columns (shown through ``glossary.for_screen``):
+    the glossary's label as header, money in the currency, whole customers with thousands
+    separators, percentages, months as plain numbers."""
+    config: dict[str, Any] = {}
+    for col in columns:
+        term = TERMS.get(col)
+        if term is None:
+            continue
+        if term.kind == "money":
+            config[col] = money_column(term.label, currency)
+        elif term.kind == "count":
+            config[col] = st.column_config.NumberColumn(term.label, format="localized")
+        elif term.kind == "pct":
+            config[col] = st.column_config.NumberColumn(term.label, format="percent")
+        elif term.kind == "month":
+            config[col] = st.column_config.NumberColumn(term.label, format="%d")
+        elif term.kind == "number":
+            config[col] = st.column_config.NumberColumn(term.label, format="%.2f")
+        else:
+            config[col] = st.column_config.TextColumn(term.label)
+    return config
