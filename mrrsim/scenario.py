@@ -329,7 +329,7 @@ class Scenario(_Model):
             if self.discount_for(seg) == 0 and s0 is not None and s0 != seg.annual_share:
                 raise _field_rule(
                     f"segments[{i}].annual_share_at_no_discount",
-                    "must equal annual_share ({s}) when the annual discount is 0 (got {got})",
+                    "must equal annual_share ({s}) when annual_discount is 0 (got {got})",
                     s=_fmt(seg.annual_share),
                     got=_fmt(s0),
                 )

@@ -113,6 +113,8 @@ def target_input(scenario: Scenario, column) -> float | None:
     if value is None or not math.isfinite(value) or value < 0:
         st.error("Target MRR: please enter an amount of 0 or more.", icon=":material/error:")
         return None
+    amount = ui.fmt_money(value, scenario.currency, compact=False)
+    column.caption(ui.md_amounts(f"Target: {amount} a month", scenario.currency))
     return float(value)
 
 
