@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+from browser_util import CHROMIUM, chromium_available, launch_browser
 
 from mrrsim import Scenario, parse_scenario, summarize
 from mrrsim.formatting import fmt_count, fmt_money, fmt_pct
@@ -18,6 +23,33 @@ settings.register_profile(
     "mrrsim", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("mrrsim")
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+
+def in_ci() -> bool:
+    """True in CI (``CI`` set to anything but empty, 0, false or no)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str, needed_for: str) -> NoReturn:
+    """Skip a test whose tool is missing, but fail in CI, which must run every test."""
+    if in_ci():
+        pytest.fail(f"{reason}; CI must run {needed_for} (.ci/run installs it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by Playwright, one per test module."""
+    if not chromium_available():
+        unavailable(
+            f"headless Chromium is not available ({CHROMIUM} or the playwright package)",
+            "the browser tests",
+        )
+    with launch_browser() as launched:
+        yield launched
 
 
 def make(segments: list[dict], **top: object) -> Scenario:

@@ -21,12 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from browser_util import (
-    CHROMIUM,
     ROOT,
     VIEWPORT,
-    chromium_available,
     full_page_screenshot,
-    launch_browser,
     query_token,
     start_server,
     wait_until_idle,
@@ -49,21 +46,6 @@ ARTIFACTS = Path(os.environ.get("MRRSIM_ARTIFACTS", ROOT / "artifacts"))
 SHOTS = ARTIFACTS / "screenshots"
 SERVER_LOG = ARTIFACTS / "browser-server.log"
 WAIT_MS = 60_000
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium_available():
-        reason = f"headless Chromium is not available ({CHROMIUM} or the playwright package)"
-        if _in_ci():
-            pytest.fail(f"{reason}; CI must run the browser tests (.ci/run installs it)")
-        pytest.skip(reason)
-    with launch_browser() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browser_util import (
-    CHROMIUM,
     ROOT,
-    chromium_available,
     full_page_screenshot,
-    launch_browser,
     query_token,
     start_server,
     wait_until_idle,
@@ -35,16 +32,6 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(os.environ.get("MRRSIM_ARTIFACTS", ROOT / "artifacts"))
 WAIT_MS = 90_000
 WIDE = {"width": 1440, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not chromium_available():
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"headless Chromium is not available ({CHROMIUM}); CI must run it")
-        pytest.skip(f"headless Chromium is not available ({CHROMIUM} or playwright)")
-    with launch_browser() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from types import ModuleType
 
 import pytest
 from browser_util import chromium_available
+from conftest import unavailable
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -36,10 +37,6 @@ WS_SESSIONS = 5
 WS_SECONDS = 20.0
 WS_THINK_S = 2.0
 DISCOUNT_ID = "$$ID-4070f04b0cfc634c740debe822fe4068-ed.annual_discount"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _load(name: str) -> ModuleType:
@@ -65,20 +62,20 @@ def ws(bench: ModuleType) -> ModuleType:
 @pytest.fixture(scope="module")
 def browser_bench(bench: ModuleType) -> ModuleType:
     if not chromium_available():
-        reason = "headless Chromium is not available (/usr/bin/chromium or playwright)"
-        if _in_ci():
-            pytest.fail(f"{reason}; CI must run the browser load smoke test")
-        pytest.skip(reason)
+        unavailable(
+            "headless Chromium is not available (/usr/bin/chromium or playwright)",
+            "the browser load smoke test",
+        )
     return bench
 
 
 @pytest.fixture(scope="module")
 def balanced_bench(bench: ModuleType) -> ModuleType:
     if bench.haproxy_path() is None:
-        reason = "HAProxy is not installed (apt-get install haproxy)"
-        if _in_ci():
-            pytest.fail(f"{reason}; CI must run the load smoke run through the balancer")
-        pytest.skip(reason)
+        unavailable(
+            "HAProxy is not installed (apt-get install haproxy)",
+            "the load smoke run through the balancer",
+        )
     return bench
 
 
