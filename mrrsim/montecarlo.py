@@ -29,7 +29,13 @@ clipped to [0, n], a Poisson(lam) with lam >= 50 as round(lam + sqrt(lam) z) cli
 z standard normal; smaller ones are drawn exactly (``exact=True`` draws all of them exactly).
 Exact shortcut: without monthly expansion every customer of a monthly group pays the same, so
 the group survives as one Binomial on its total (a sum of independent binomials with one rate is
-a binomial of the sum); otherwise survivors are drawn per age, as an array (ages, paths).
+a binomial of the sum). With it, the base is one row drawn month by month and the new cohorts are
+drawn at once as a marked Poisson process (``draws.new_cohorts``), equal in distribution; with
+``exact=True`` every cohort is its own row, thinned by a Binomial each month.
+
+The draws themselves are compiled loops (``mrrsim.draws``, numba) over the paths of a chunk:
+numpy's per-call draws cost several times the arithmetic of the small counts that make up
+almost every draw here. numba is imported on the first simulation, not by ``import mrrsim``.
 
 Randomness: ``np.random.default_rng(seed)`` first draws the two standard normals per path behind
 the multipliers, then spawns one child stream per segment (scenario order) and from each one
@@ -39,7 +45,8 @@ shocks (common random numbers), which makes their ranges directly comparable. Pa
 in chunks, so the working memory of the draws is bounded whatever the number of paths.
 
 Quantiles (p10, p50, p90) are computed over paths by polars with linear interpolation (the same
-rule as numpy's default). numpy is used only inside the draw loop; everything after is polars.
+rule as numpy's default). numpy and numba are used only for the draws; everything after is
+polars.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 import polars as pl
@@ -87,8 +95,6 @@ QUANTILES = (("p10", 0.1), ("p50", 0.5), ("p90", 0.9))
 MAX_PATHS = 100_000
 CHUNK = 1_000  # paths per random stream; fixed, so results do not depend on the thread count
 MAX_NEW_PER_MONTH = 1e12  # above this, drawing customers one by one stops making sense
-LIFETIME_RATIO = 0.5  # a geometric lifetime costs about twice a Poisson draw (numpy, measured)
-NORMAL_FROM = 50.0  # variance from which a Binomial or Poisson may be drawn as a rounded normal
 # The budget of one request, in cohort-month draws (paths x cohorts alive x months). Measured on
 # the worst valid case (20 segments, 120 months, large bases, uncertainty 0.5): one draw costs at
 # most about 90 ns of CPU there, so 1e8 draws stay under 10 s of CPU (benchmarks/bench_budget.py).
@@ -150,39 +156,27 @@ def _annual_base(variant: Variant, group: Group) -> list[int]:
     return existing_annual_spread(seg.existing_annual_customers)
 
 
+def _draws() -> ModuleType:
+    """The compiled draws, imported on first use so that ``import mrrsim`` does not load numba."""
+    from mrrsim import draws
+
+    return draws
+
+
 def draw_binomial(
     rng: np.random.Generator, n: np.ndarray, q: np.ndarray | float, exact: bool = False
 ) -> np.ndarray:
     """Binomial(n, q) elementwise; those with variance n q (1 - q) >= 50 as a rounded normal
     clipped to [0, n] (unless ``exact``). ``q`` broadcasts against ``n``."""
-    q_full = np.broadcast_to(q, n.shape)
-    if exact:
-        return rng.binomial(n, q_full)
-    var = n * (q_full * (1.0 - q_full))
-    if var.size == 0 or var.max() < NORMAL_FROM:
-        return rng.binomial(n, q_full)
-    big = var >= NORMAL_FROM
-    out = np.empty(n.shape, dtype=np.int64)
-    small = ~big
-    out[small] = rng.binomial(n[small], q_full[small])
-    nb = n[big]
-    approx = np.rint(nb * q_full[big] + np.sqrt(var[big]) * rng.standard_normal(nb.size))
-    out[big] = np.clip(approx, 0, nb).astype(np.int64)
-    return out
+    n_flat = np.ascontiguousarray(n, dtype=np.int64).ravel()
+    q_flat = np.ascontiguousarray(np.broadcast_to(q, np.shape(n)), dtype=np.float64).ravel()
+    return _draws().binomial(rng, n_flat, q_flat, exact).reshape(np.shape(n))
 
 
 def draw_poisson(rng: np.random.Generator, lam: np.ndarray, exact: bool = False) -> np.ndarray:
     """Poisson(lam) elementwise; lam >= 50 as a rounded normal clipped at 0 (unless ``exact``)."""
-    if exact:
-        return rng.poisson(lam)
-    if lam.size == 0 or lam.max() < NORMAL_FROM:
-        return rng.poisson(lam)
-    big = lam >= NORMAL_FROM
-    out = np.empty(lam.shape, dtype=np.int64)
-    out[~big] = rng.poisson(lam[~big])
-    lb = lam[big]
-    out[big] = np.maximum(np.rint(lb + np.sqrt(lb) * rng.standard_normal(lb.size)), 0.0)
-    return out
+    lam_flat = np.ascontiguousarray(lam, dtype=np.float64).ravel()
+    return _draws().poisson(rng, lam_flat, exact).reshape(np.shape(lam))
 
 
 def _live(group: Group, groups: Sequence[Group]) -> bool:
@@ -236,136 +230,11 @@ def _check_budget(items: Sequence[Scenario | Variant], paths: int) -> None:
 
 @dataclass(frozen=True)
 class _Totals:
-    """Per-path totals over segments and terms, shape (horizon, paths): row t - 1 is month t."""
+    """Per-path totals over segments and terms, shape (paths, horizon): column t - 1 is month t."""
 
     mrr: np.ndarray
     customers: np.ndarray
     cash: np.ndarray
-
-
-@dataclass
-class _Annual:
-    """An annual group's customers by acquisition month a = row - 11 (rows 0..11: the existing
-    base by first renewal month), their MRR per customer, and running totals."""
-
-    group: Group
-    cohorts: np.ndarray
-    unit: np.ndarray
-    churn: np.ndarray
-    new: np.ndarray | None
-    count: np.ndarray
-    mrr: np.ndarray
-
-
-@dataclass
-class _Extra:
-    """Customers, MRR, switchers and their monthly MRR per month (horizon, paths) of the new
-    cohorts of a monthly group drawn at once."""
-
-    customers: np.ndarray
-    mrr: np.ndarray
-    switched: np.ndarray
-    switched_mrr: np.ndarray
-
-
-@dataclass
-class _Monthly:
-    """A monthly group: ``cohorts`` holds the customers drawn month by month, one row per
-    acquisition month in ``months`` (0: the existing base; one pooled row when every customer
-    pays the same); ``rows_at[t]`` is the row of month t's new cohort (-1 when it is not drawn
-    month by month). ``extra`` holds what the new cohorts drawn at once add per month."""
-
-    group: Group
-    cohorts: np.ndarray
-    months: np.ndarray
-    rows_at: np.ndarray
-    churn: np.ndarray
-    new: np.ndarray
-    price_by_age: np.ndarray
-    extra: _Extra | None
-
-
-def _lifetimes(
-    count: np.ndarray, churn: np.ndarray, months: int, rng: np.random.Generator
-) -> np.ndarray:
-    """Customers alive at ages 0..months - 1 of one cohort (shape (months, paths)), from one
-    geometric lifetime per customer: equal in distribution to a Binomial per month."""
-    paths = count.shape[0]
-    owner = np.repeat(np.arange(paths), count)
-    q = churn[owner]
-    lifetime = rng.geometric(np.where(q > 0.0, q, 1.0))
-    lifetime = np.where(q > 0.0, np.minimum(lifetime, months), months)
-    deaths = np.bincount(owner * (months + 1) + lifetime, minlength=paths * (months + 1))
-    dead = np.cumsum(deaths.reshape(paths, months + 1), axis=1)[:, :months]
-    return (count[:, None] - dead).T
-
-
-def _marked_cohort(
-    group: Group,
-    first: int,
-    horizon: int,
-    expected: np.ndarray,
-    churn: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(alive at ages 0..H - a, switchers at ages 1..H - a) of the cohort acquired in month
-    ``first`` = a, shapes (ages, paths), drawn as a marked Poisson process.
-
-    The cohort's size is Poisson(expected) and every customer independently leaves by churn or
-    by switching in some month, or is still there in month H. Marking a Poisson count by such
-    independent outcomes gives independent Poisson counts per outcome, with means expected x
-    the outcome's probability: equal in distribution to a Poisson cohort thinned by a Binomial
-    each month, with one Poisson draw per month and outcome instead.
-    """
-    span = horizon - first
-    months = range(first + 1, horizon + 1)
-    u = np.array([group.conversion_at(t) for t in months], dtype=np.float64)
-    stay = (1.0 - churn)[None, :] * (1.0 - u)[:, None]  # (span, paths)
-    before = np.ones((span + 1, churn.shape[0]))
-    np.cumprod(stay, axis=0, out=before[1:])
-    lost = draw_poisson(rng, expected * before[:-1] * churn)
-    switched = np.zeros_like(lost)
-    if u.any():
-        switched = draw_poisson(rng, expected * before[:-1] * (1.0 - churn) * u[:, None])
-    remaining = draw_poisson(rng, expected * before[-1])
-    alive = np.empty((span + 1, churn.shape[0]), dtype=np.int64)
-    alive[-1] = remaining
-    alive[:-1] = remaining + np.cumsum((lost + switched)[::-1], axis=0)[::-1]
-    return alive, switched
-
-
-def _new_cohorts(
-    group: Group,
-    horizon: int,
-    expected: np.ndarray,
-    churn: np.ndarray,
-    price: np.ndarray,
-    rng: np.random.Generator,
-) -> _Extra:
-    """Every new cohort of a monthly group with monthly expansion, drawn at once: a cohort with
-    fewer customers on average than LIFETIME_RATIO x its months is followed by one geometric
-    lifetime per customer (when nobody switches), the others as a marked Poisson process."""
-    paths = churn.shape[0]
-    extra = _Extra(
-        customers=np.zeros((horizon, paths), dtype=np.int64),
-        mrr=np.zeros((horizon, paths), dtype=np.float64),
-        switched=np.zeros((horizon, paths), dtype=np.int64),
-        switched_mrr=np.zeros((horizon, paths), dtype=np.float64),
-    )
-    for a in range(1, horizon + 1):
-        lam = expected[a - 1]
-        if not lam.any():
-            continue
-        span = horizon + 1 - a
-        if group.conversion == 0.0 and float(lam.mean()) < LIFETIME_RATIO * span:
-            alive = _lifetimes(draw_poisson(rng, lam), churn, span, rng)
-        else:
-            alive, switched = _marked_cohort(group, a, horizon, lam, churn, rng)
-            extra.switched[a:] += switched
-            extra.switched_mrr[a:] += switched * price[1:span, None]
-        extra.customers[a - 1 :] += alive
-        extra.mrr[a - 1 :] += alive * price[:span, None]
-    return extra
 
 
 def _expected_new(variant: Variant, group: Group, acq: np.ndarray) -> np.ndarray:
@@ -384,75 +253,101 @@ def _expected_new(variant: Variant, group: Group, acq: np.ndarray) -> np.ndarray
     return lam
 
 
-def _monthly_group(
-    variant: Variant,
-    group: Group,
-    churn: np.ndarray,
-    acq: np.ndarray,
-    rng: np.random.Generator,
-    exact: bool,
-) -> _Monthly:
-    """A monthly group's state: without expansion one pooled row; with expansion the base drawn
-    month by month and the new cohorts drawn at once (``_new_cohorts``), or, when ``exact``,
-    every cohort drawn month by month with exact Binomials (the plain formulation)."""
-    horizon = variant.horizon
-    paths = churn.shape[0]
-    base = round(group.base[0]) if group.base else 0
-    price = group.price * (1.0 + group.expansion) ** np.arange(horizon + 1)
-    rows_at = np.full(horizon + 1, -1, dtype=np.int64)
-    rows_at[0] = 0
+def _new(
+    variant: Variant, group: Group, acq: np.ndarray, rng: np.random.Generator, exact: bool
+) -> np.ndarray:
+    """New customers per path and month, shape (paths, horizon): Poisson draws."""
     lam = _expected_new(variant, group, acq)
-    if not _per_age(group) or exact:
-        new = draw_poisson(rng, lam, exact)
-        rows = horizon + 1 if _per_age(group) else 1
-        cohorts = np.zeros((rows, paths), dtype=np.int64)
-        cohorts[0] = base
-        if rows > 1:
-            rows_at[:] = np.arange(horizon + 1)
-        return _Monthly(group, cohorts, np.arange(rows), rows_at, churn, new, price, None)
-    cohorts = np.full((1, paths), base, dtype=np.int64)
-    extra = _new_cohorts(group, horizon, lam, churn, price, rng)
-    empty = np.zeros((horizon, paths), dtype=np.int64)
-    return _Monthly(group, cohorts, np.zeros(1, np.int64), rows_at, churn, empty, price, extra)
+    return np.ascontiguousarray(draw_poisson(rng, lam, exact).T)
 
 
-def _setup(
+def _monthly_arrays(
     variant: Variant,
-    seg_idx: int,
+    groups: list[Group],
     churn_mult: np.ndarray,
     acq_mult: np.ndarray,
     rng: np.random.Generator,
     exact: bool,
-) -> tuple[list[_Monthly], list[_Annual]]:
-    groups = plan_groups(variant)
+) -> dict[str, np.ndarray]:
+    """The arrays ``draws.segment`` takes for a segment's monthly groups (first axis: group).
+
+    Without monthly expansion a group is one row (every customer pays the same); with it, the
+    base is one row and the new cohorts are drawn at once by ``draws.new_cohorts`` (or, when
+    ``exact``, every cohort is its own row, drawn month by month: the plain formulation).
+    """
     horizon = variant.horizon
     paths = churn_mult.shape[0]
-    monthly: list[_Monthly] = []
-    annual: list[_Annual] = []
-    for group in groups:
-        if group.seg_idx != seg_idx or not _live(group, groups):
+    size = (len(groups), paths, horizon)
+    out = {
+        "m_base": np.array([round(g.base[0]) if g.base else 0 for g in groups], dtype=np.int64),
+        "m_rows": np.array(
+            [horizon + 1 if _per_age(g) and exact else 1 for g in groups], dtype=np.int64
+        ),
+        "m_churn": np.array([np.clip(g.churn * churn_mult, 0.0, 1.0) for g in groups]).reshape(
+            len(groups), paths
+        ),
+        "m_price": np.array([g.price for g in groups], dtype=np.float64),
+        "m_growth": np.array([1.0 + g.expansion for g in groups], dtype=np.float64),
+        "m_conversion": np.array(
+            [[g.conversion_at(t) for t in range(horizon + 1)] for g in groups], dtype=np.float64
+        ).reshape(len(groups), horizon + 1),
+        "m_keep": np.array([1.0 - g.discount for g in groups], dtype=np.float64),
+        "m_new": np.zeros(size, dtype=np.int64),
+        "m_extra_customers": np.zeros(size, dtype=np.int64),
+        "m_extra_mrr": np.zeros(size, dtype=np.float64),
+        "m_extra_switched": np.zeros(size, dtype=np.int64),
+        "m_extra_switched_mrr": np.zeros(size, dtype=np.float64),
+    }
+    for i, g in enumerate(groups):
+        if not _per_age(g) or exact:
+            out["m_new"][i] = _new(variant, g, acq_mult, rng, exact)
             continue
-        churn = np.clip(group.churn * churn_mult, 0.0, 1.0)
-        if group.term == "monthly":
-            monthly.append(_monthly_group(variant, group, churn, acq_mult, rng, exact))
-            continue
-        new = (
-            draw_poisson(rng, _expected_new(variant, group, acq_mult), exact)
-            if group.share > 0
-            else np.zeros((horizon, paths), dtype=np.int64)
+        lam = _expected_new(variant, g, acq_mult)
+        drawn = _draws().new_cohorts(
+            rng,
+            np.ascontiguousarray(lam.T),
+            out["m_churn"][i],
+            out["m_conversion"][i],
+            g.price,
+            1.0 + g.expansion,
         )
-        cohorts = np.zeros((horizon + 12, paths), dtype=np.int64)
-        unit = np.zeros((horizon + 12, paths), dtype=np.float64)
-        if group.base:
-            spread = np.array(_annual_base(variant, group), dtype=np.int64)
-            cohorts[:12] = spread[:, None]
-            unit[:12] = group.base_price
-        unit[12:] = group.price
-        count = cohorts[:12].sum(axis=0)
-        mrr = (cohorts[:12] * unit[:12]).sum(axis=0)
-        switched = group.origin == "switched"
-        annual.append(_Annual(group, cohorts, unit, churn, None if switched else new, count, mrr))
-    return monthly, annual
+        for key, values in zip(
+            ("m_extra_customers", "m_extra_mrr", "m_extra_switched", "m_extra_switched_mrr"),
+            drawn,
+            strict=True,
+        ):
+            out[key][i] = values
+    return out
+
+
+def _annual_arrays(
+    variant: Variant,
+    groups: list[Group],
+    churn_mult: np.ndarray,
+    acq_mult: np.ndarray,
+    rng: np.random.Generator,
+    exact: bool,
+) -> dict[str, np.ndarray]:
+    """The arrays ``draws.segment`` takes for a segment's annual groups (first axis: group)."""
+    horizon = variant.horizon
+    paths = churn_mult.shape[0]
+    out = {
+        "a_churn": np.array([np.clip(g.churn * churn_mult, 0.0, 1.0) for g in groups]).reshape(
+            len(groups), paths
+        ),
+        "a_growth": np.array([1.0 + g.expansion for g in groups], dtype=np.float64),
+        "a_price": np.array([g.price for g in groups], dtype=np.float64),
+        "a_base": np.zeros((len(groups), 12), dtype=np.int64),
+        "a_base_price": np.array([g.base_price for g in groups], dtype=np.float64),
+        "a_switched": np.array([g.origin == "switched" for g in groups], dtype=np.bool_),
+        "a_new": np.zeros((len(groups), paths, horizon), dtype=np.int64),
+    }
+    for i, g in enumerate(groups):
+        if g.base:
+            out["a_base"][i] = _annual_base(variant, g)
+        if g.share > 0 and g.origin != "switched":
+            out["a_new"][i] = _new(variant, g, acq_mult, rng, exact)
+    return out
 
 
 def _segment(
@@ -465,74 +360,19 @@ def _segment(
     out: _Totals,
 ) -> None:
     """Add one segment's customers, MRR and cash of every month to ``out`` (one chunk)."""
-    monthly, annual = _setup(variant, seg_idx, churn_mult, acq_mult, rng, exact)
-    horizon = variant.horizon
-    paths = churn_mult.shape[0]
-    for t in range(1, horizon + 1):
-        switch_count = np.zeros(paths, dtype=np.int64)
-        switch_mrr = np.zeros(paths, dtype=np.float64)
-        for m in monthly:
-            g = m.group
-            pooled = not _per_age(g)
-            live = 1 if pooled else int(np.searchsorted(m.months, t))
-            alive = m.cohorts[:live]
-            alive -= draw_binomial(rng, alive, m.churn, exact)
-            u = g.conversion_at(t)
-            prices = m.price_by_age[:1] if pooled else m.price_by_age[t - m.months[:live]]
-            if u > 0:
-                movers = draw_binomial(rng, alive, u, exact)
-                alive -= movers
-                switch_count += movers.sum(axis=0)
-                switch_mrr += (1.0 - g.discount) * (prices @ movers)
-            if pooled:
-                alive += m.new[t - 1]
-                mrr = g.price * alive[0]
-                customers = alive[0]
-            else:
-                mrr = prices @ alive
-                customers = alive.sum(axis=0)
-                row = m.rows_at[t]
-                if row >= 0:
-                    m.cohorts[row] = m.new[t - 1]
-                    mrr = mrr + g.price * m.new[t - 1]
-                    customers = customers + m.new[t - 1]
-            if m.extra is not None:
-                customers = customers + m.extra.customers[t - 1]
-                mrr = mrr + m.extra.mrr[t - 1]
-                switch_count += m.extra.switched[t - 1]
-                switch_mrr += (1.0 - g.discount) * m.extra.switched_mrr[t - 1]
-            out.customers[t - 1] += customers
-            out.mrr[t - 1] += mrr
-            out.cash[t - 1] += mrr
-        for a in annual:
-            g = a.group
-            renewing = slice((t - 1) % 12, t, 12)
-            before = a.cohorts[renewing]
-            lost = draw_binomial(rng, before, a.churn, exact)
-            unit = a.unit[renewing]
-            a.count -= lost.sum(axis=0)
-            a.mrr -= (before * unit).sum(axis=0)
-            before -= lost
-            unit *= 1.0 + g.expansion
-            renewed = (before * unit).sum(axis=0)
-            a.mrr += renewed
-            if a.new is None:
-                joining, joining_mrr = switch_count, switch_mrr
-                a.unit[t + 11] = np.divide(
-                    switch_mrr, switch_count, out=np.zeros(paths), where=switch_count > 0
-                )
-            else:
-                joining = a.new[t - 1]
-                joining_mrr = g.price * joining
-            a.cohorts[t + 11] = joining
-            a.count += joining
-            a.mrr += joining_mrr
-            # the running total is updated by differences: keep its rounding off the zero line
-            np.maximum(a.mrr, 0.0, out=a.mrr)
-            a.mrr[a.count == 0] = 0.0
-            out.customers[t - 1] += a.count
-            out.mrr[t - 1] += a.mrr
-            out.cash[t - 1] += 12.0 * (renewed + joining_mrr)
+    groups = plan_groups(variant)
+    live = [g for g in groups if g.seg_idx == seg_idx and _live(g, groups)]
+    monthly = [g for g in live if g.term == "monthly"]
+    annual = [g for g in live if g.term == "annual"]
+    _draws().segment(
+        rng,
+        exact,
+        **_monthly_arrays(variant, monthly, churn_mult, acq_mult, rng, exact),
+        **_annual_arrays(variant, annual, churn_mult, acq_mult, rng, exact),
+        customers=out.customers,
+        mrr=out.mrr,
+        cash=out.cash,
+    )
 
 
 def _draw_chunk(
@@ -546,9 +386,9 @@ def _draw_chunk(
     horizon = variant.horizon
     paths = churn_mult.shape[0]
     out = _Totals(
-        mrr=np.zeros((horizon, paths), dtype=np.float64),
-        customers=np.zeros((horizon, paths), dtype=np.int64),
-        cash=np.zeros((horizon, paths), dtype=np.float64),
+        mrr=np.zeros((paths, horizon), dtype=np.float64),
+        customers=np.zeros((paths, horizon), dtype=np.int64),
+        cash=np.zeros((paths, horizon), dtype=np.float64),
     )
     for seg_idx, rng in enumerate(streams):
         _segment(variant, seg_idx, churn_mult, acq_mult, rng, exact, out)
@@ -563,11 +403,11 @@ def _draw(
     exact: bool = False,
     checkpoint: Checkpoint | None = None,
 ) -> _Totals:
-    """Run every path of every segment and add up the totals (numpy draws only).
+    """Run every path of every segment and add up the totals (compiled draws only).
 
     Paths are cut into chunks of CHUNK with their own child streams (segment, then chunk), so
-    the numbers never depend on how many threads run the chunks; numpy releases the GIL while
-    drawing, so the chunks run in parallel on the available cores.
+    the numbers never depend on how many threads run the chunks; the compiled draws release the
+    GIL, so the chunks run in parallel on the available cores.
     """
     variant = as_variant(item)
     scenario = variant.scenario
@@ -607,9 +447,9 @@ def _draw(
                     future.cancel()  # chunks not yet started never run
                 raise
     return _Totals(
-        mrr=np.concatenate([part.mrr for part in parts], axis=1),
-        customers=np.concatenate([part.customers for part in parts], axis=1),
-        cash=np.concatenate([part.cash for part in parts], axis=1),
+        mrr=np.concatenate([part.mrr for part in parts]),
+        customers=np.concatenate([part.customers for part in parts]),
+        cash=np.concatenate([part.cash for part in parts]),
     )
 
 
@@ -631,9 +471,9 @@ def _paths_lazy(
             {
                 "path": np.repeat(np.arange(paths, dtype=np.int64), horizon),
                 "month": np.tile(np.arange(1, horizon + 1, dtype=np.int64), paths),
-                "mrr": totals.mrr.ravel(order="F"),
-                "customers": totals.customers.ravel(order="F"),
-                "cash": totals.cash.ravel(order="F"),
+                "mrr": totals.mrr.ravel(),
+                "customers": totals.customers.ravel(),
+                "cash": totals.cash.ravel(),
             }
         )
         .with_columns(

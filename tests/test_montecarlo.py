@@ -68,18 +68,19 @@ def test_pinned_paths_of_a_halving_base() -> None:
     # Binomial of the previous count, so counts never rise; MRR = 10 * customers, cash = MRR.
     paths = simulate_paths(halving(), paths=4, seed=7)
     customers = paths.sort("path", "month")["customers"].to_list()
-    assert customers == [5, 3, 1, 7, 4, 1, 5, 1, 1, 8, 3, 1]
+    assert customers == [5, 4, 2, 8, 5, 3, 3, 1, 0, 3, 2, 1]
     assert paths["mrr"].to_list() == [10.0 * c for c in customers]
     assert paths["arr"].to_list() == [120.0 * c for c in customers]
     assert paths["cash"].to_list() == paths["mrr"].to_list()
-    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [50.0, 60.0, 70.0]
+    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [30.0, 40.0, 40.0]
 
 
 def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
     # Base 4 and Poisson(2) new a month, churn 1/2, price 10 * 1.1^age: 10, 11, 12.1 by age.
-    # Every MRR must decompose into those prices with no cohort growing: path 0 month 1 is 3
-    # base customers at 11 + 3 new at 10 = 63; month 2 is 2 base at 12.1 + 3 aged 1 at 11 + 2
-    # new = 77.2; month 3 is 2 base at 13.31 + 1 aged 2 at 12.1 + 2 aged 1 at 11 = 60.72.
+    # Every MRR must decompose into those prices with no cohort growing: path 0 month 1 is 4
+    # base customers at 11 = 44 (nobody new); month 2 is 3 base at 12.1 + 6 new at 10 = 96.3;
+    # month 3 is 2 base at 13.31 + 4 aged 1 at 11 + 1 new = 80.62. Path 2 month 3 is 1 base at
+    # 13.31 + 1 aged 2 at 12.1 + 4 new = 65.41.
     sc = make(
         [
             {
@@ -94,22 +95,23 @@ def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
         horizon_months=3,
     )
     paths = simulate_paths(sc, paths=3, seed=5)
-    assert paths["customers"].to_list() == [6, 7, 5, 3, 2, 0, 5, 5, 5]
-    expected = [63.0, 77.2, 60.72, 33.0, 22.1, 0.0, 52.0, 54.1, 58.51]
+    assert paths["customers"].to_list() == [4, 9, 7, 5, 6, 6, 2, 3, 6]
+    expected = [44.0, 96.3, 80.62, 53.0, 65.2, 63.0, 21.0, 33.1, 65.41]
     assert paths["mrr"].to_list() == pytest.approx(expected, rel=1e-12)
     assert paths["cash"].to_list() == paths["mrr"].to_list()
 
 
 def test_pinned_quantiles_use_linear_interpolation() -> None:
-    # Month-1 customers of the four paths above are 5, 7, 5, 8 -> sorted 5, 5, 7, 8.
-    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 5, p50 at 1.5 -> 5 + 0.5 *
-    # (7 - 5) = 6, p90 at 2.7 -> 7 + 0.7 * (8 - 7) = 7.7; mean 25 / 4 = 6.25.
+    # Month-1 customers of the four paths above are 5, 8, 3, 3 -> sorted 3, 3, 5, 8.
+    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 3, p50 at 1.5 -> 3 + 0.5 *
+    # (5 - 3) = 4, p90 at 2.7 -> 5 + 0.7 * (8 - 5) = 7.1; mean 19 / 4 = 4.75.
     out = simulate(halving(), paths=4, seed=7)
     row = out.filter((pl.col("metric") == "customers") & (pl.col("month") == 1))
-    assert row.select("mean", "p10", "p50", "p90").row(0) == (6.25, 5.0, 6.0, 7.7)
-    # Cumulative cash per path: 90, 120, 70, 120 -> sorted 70, 90, 120, 120.
+    assert row.select("mean", "p10", "p50", "p90").row(0) == pytest.approx((4.75, 3.0, 4.0, 7.1))
+    # Cumulative cash per path: 110, 160, 40, 60 -> sorted 40, 60, 110, 160: p10 40 + 0.3 * 20,
+    # p50 60 + 0.5 * 50, p90 110 + 0.7 * 50.
     last = out.filter((pl.col("metric") == "cumulative_cash") & (pl.col("month") == 3))
-    assert last.select("mean", "p10", "p50", "p90").row(0) == (100.0, 76.0, 105.0, 120.0)
+    assert last.select("mean", "p10", "p50", "p90").row(0) == pytest.approx((92.5, 46, 85, 145))
 
 
 def test_pinned_annual_renewals() -> None:
@@ -122,13 +124,15 @@ def test_pinned_annual_renewals() -> None:
     )
     paths = simulate_paths(sc, paths=2, seed=7)
     first = paths.filter(pl.col("path") == 0)
-    # 1 of 2 kept in months 1 and 2, 2 of 2 in month 3, none in month 4
-    assert first["customers"].to_list()[:4] == [23, 22, 22, 20]
-    assert first["cash"].to_list()[:4] == [900.0, 900.0, 1800.0, 0.0]
-    assert first["mrr"].to_list()[:2] == [23 * 75.0, 22 * 75.0]
-    # Month 13: month 1's single survivor renews again and leaves (cash 0, one fewer).
-    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (12, 0.0)
-    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 11700.0
+    # 1 of 2 kept in month 1, 2 of 2 in month 2, 1 in month 3, 2 in month 4
+    assert first["customers"].to_list()[:4] == [23, 23, 22, 22]
+    assert first["cash"].to_list()[:4] == [900.0, 1800.0, 900.0, 1800.0]
+    assert first["mrr"].to_list()[:2] == [23 * 75.0, 23 * 75.0]
+    # Month 13: month 1's single survivor renews again and stays (cash 900, as many customers).
+    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (13, 900.0)
+    # Path 1 keeps 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 1, 1 in months 1..12 and month 1's survivor
+    # leaves in month 13: 11 renewals of 900.
+    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 9900.0
 
 
 # --- shape, order, determinism ------------------------------------------------------------------
@@ -595,14 +599,37 @@ def test_mean_converges_to_the_projection_with_movers_and_switching(variant: Var
         assert ((gap / joined[metric]) < 0.01).all(), metric
 
 
-def test_small_draws_are_exact_and_large_ones_follow_the_normal() -> None:
-    n = np.array([10, 40, 7, 0], dtype=np.int64)
-    a = draw_binomial(np.random.default_rng(4), n, 0.3)
-    assert np.array_equal(a, np.random.default_rng(4).binomial(n, np.full(4, 0.3)))
-    lam = np.array([0.5, 3.0, 49.0])
-    assert np.array_equal(
-        draw_poisson(np.random.default_rng(4), lam), np.random.default_rng(4).poisson(lam)
-    )
+def _frequencies_match(draws: np.ndarray, pmf: list[float]) -> None:
+    """Each outcome's share within 5 standard errors of its probability (and nothing else)."""
+    counts = np.bincount(draws, minlength=len(pmf))
+    assert counts[len(pmf) :].sum() <= 5 * math.sqrt(draws.size * max(1.0 - sum(pmf), 0.0)) + 1
+    for k, p in enumerate(pmf):
+        se = math.sqrt(p * (1.0 - p) / draws.size)
+        assert abs(counts[k] / draws.size - p) <= 5 * se + 1e-12, (k, counts[k], p)
+
+
+def test_small_draws_follow_the_exact_distributions() -> None:
+    # Variances under 50 are drawn exactly (by inversion): every outcome's frequency matches
+    # its probability. Binomial(10, 0.3), Binomial(40, 0.9) (drawn as 40 - Binomial(40, 0.1)),
+    # Poisson(0.5), Poisson(3) and Poisson(45) (numba's sampler above a mean of 40).
+    size = 200_000
+    binom = draw_binomial(np.random.default_rng(4), np.full(size, 10, dtype=np.int64), 0.3)
+    _frequencies_match(binom, [math.comb(10, k) * 0.3**k * 0.7 ** (10 - k) for k in range(11)])
+    high = draw_binomial(np.random.default_rng(5), np.full(size, 40, dtype=np.int64), 0.9)
+    _frequencies_match(high, [math.comb(40, k) * 0.9**k * 0.1 ** (40 - k) for k in range(41)])
+    for lam in (0.5, 3.0, 45.0):
+        drawn = draw_poisson(np.random.default_rng(6), np.full(size, lam))
+        pmf = [math.exp(-lam + k * math.log(lam) - math.lgamma(k + 1)) for k in range(120)]
+        _frequencies_match(drawn, pmf)
+    # edge cases: nobody to draw from, certain outcomes, a zero mean
+    n = np.array([0, 5, 5, 7], dtype=np.int64)
+    assert draw_binomial(np.random.default_rng(1), n, np.array([0.5, 0.0, 1.0, 1.0])).tolist() == [
+        0, 0, 5, 7,
+    ]  # fmt: skip
+    assert draw_poisson(np.random.default_rng(1), np.zeros(3)).tolist() == [0, 0, 0]
+
+
+def test_large_draws_follow_the_normal() -> None:
     big = draw_binomial(np.random.default_rng(5), np.full(200_000, 1000, dtype=np.int64), 0.5)
     assert big.min() >= 0 and big.max() <= 1000
     assert big.mean() == pytest.approx(500, abs=0.1)  # 5 standard errors of 0.025
