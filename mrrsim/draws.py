@@ -26,13 +26,25 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["BLOCK", "INVERSION_BELOW", "NORMAL_FROM", "binomial", "new_cohorts", "poisson"]
+__all__ = [
+    "BLOCK",
+    "INVERSION_BELOW",
+    "NORMAL_FROM",
+    "annual_group",
+    "binomial",
+    "monthly_group",
+    "new_cohorts",
+    "poisson",
+]
 
 BLOCK = 512  # uniforms drawn from the Generator at a time
 
 NORMAL_FROM = 50.0  # variance from which a Binomial or Poisson may be drawn as a rounded normal
 INVERSION_BELOW = 40.0  # mean below which a count is drawn by inversion (about mean + 1 steps)
 GAPS_BELOW = 0.5  # mean below which a cohort's count is read off one Poisson process by gaps
+# A cohort with fewer expected leavers than EVENTS_PER_CELL x its months draws one month per
+# leaver instead of one count per month (a leaver's month costs about as much as a count).
+EVENTS_PER_CELL = 1.0
 # 1/k for the inversion loops: a multiplication instead of a division per step
 _RECIPROCALS = np.concatenate((np.zeros(1), 1.0 / np.arange(1.0, 4097.0)))
 
@@ -65,13 +77,25 @@ def _poisson(
     if lam >= INVERSION_BELOW:
         return int(rng.poisson(lam)), pos
     u, pos = _uniform(rng, block, pos)
-    term = math.exp(-lam)
-    total = term
-    k = 0
-    while u > total and term > 0.0:
-        k += 1
+    # the first four outcomes without branches (the usual ones), then term by term
+    t0 = math.exp(-lam)
+    t1 = t0 * lam
+    t2 = t1 * lam * 0.5
+    t3 = t2 * lam * (1.0 / 3.0)
+    f0 = t0
+    f1 = f0 + t1
+    f2 = f1 + t2
+    total = f2 + t3
+    k = int(u > f0) + int(u > f1) + int(u > f2) + int(u > total)
+    if k < 4:
+        return k, pos
+    term = t3
+    while term > 0.0:  # k > 3: add the terms t_4, t_5, ... until their sum reaches u
         term *= lam * _RECIPROCALS[k] if k < _RECIPROCALS.shape[0] else lam / k
         total += term
+        if u <= total:
+            break
+        k += 1
     return k, pos
 
 
@@ -118,14 +142,26 @@ def _binomial(
     else:
         u, pos = _uniform(rng, block, pos)
         odds = p / (1.0 - p)
-        step = (n + 1) * odds
-        term = math.exp(n * math.log1p(-p))
-        total = term
-        k = 0
-        while u > total and k < n and term > 0.0:
-            k += 1
-            term *= step * _RECIPROCALS[k] - odds if k < _RECIPROCALS.shape[0] else step / k - odds
-            total += term
+        # P(k) / P(k - 1) = (n + 1 - k) / k x odds; the first four outcomes without branches
+        t0 = math.exp(n * math.log1p(-p))
+        t1 = t0 * n * odds
+        t2 = t1 * (n - 1) * 0.5 * odds
+        t3 = t2 * (n - 2) * (1.0 / 3.0) * odds
+        f0 = t0
+        f1 = f0 + t1
+        f2 = f1 + t2
+        total = f2 + t3
+        k = min(int(u > f0) + int(u > f1) + int(u > f2) + int(u > total), n)
+        if k == 4:
+            step = (n + 1) * odds
+            term = t3
+            while k < n and term > 0.0:  # add t_4, t_5, ... until their sum reaches u
+                inverse = _RECIPROCALS[k] if k < _RECIPROCALS.shape[0] else 1.0 / k
+                term *= step * inverse - odds
+                total += term
+                if u <= total:
+                    break
+                k += 1
     return (k if p == q else n - k), pos
 
 
@@ -185,6 +221,7 @@ def new_cohorts(
     lost = np.zeros(horizon + 1, dtype=np.int64)
     lost_mrr = np.zeros(horizon + 1, dtype=np.float64)
     at_age = price * growth ** np.arange(horizon + 1)
+    switching = bool((conversion > 0.0).any())
     block = np.empty(BLOCK)
     pos = BLOCK
     for path in range(paths):
@@ -194,9 +231,25 @@ def new_cohorts(
         acquired[:] = 0
         lost[:] = 0
         lost_mrr[:] = 0.0
+        log_stay = math.log1p(-c) if 0.0 < c < 1.0 else 0.0
         for a in range(1, horizon + 1):
             lam = expected[path, a - 1]
             if not lam > 0.0:
+                continue
+            span = horizon - a
+            leave = -math.expm1(span * log_stay)
+            if not switching and log_stay < 0.0 and lam * leave < EVENTS_PER_CELL * span:
+                # leavers ~ Poisson(lam x leave), each leaving after a truncated geometric number
+                # of months (the marked process, counted by leaver instead of by month)
+                leavers, pos = _poisson(rng, block, pos, lam * leave, True)
+                for _ in range(leavers):
+                    u, pos = _uniform(rng, block, pos)
+                    age = 1 + int(math.log1p(-u * leave) / log_stay)
+                    age = min(max(age, 1), span)
+                    lost[a + age] += 1
+                    lost_mrr[a + age] += at_age[age]
+                stay, pos, gap = _cell(rng, block, pos, lam * (1.0 - leave), gap)
+                acquired[a] += leavers + stay
                 continue
             before = lam
             total = 0
@@ -230,140 +283,123 @@ def new_cohorts(
 
 
 @njit(nogil=True, cache=True)
-def segment(
+def monthly_group(
     rng: np.random.Generator,
     exact: bool,
-    m_base: np.ndarray,
-    m_rows: np.ndarray,
-    m_churn: np.ndarray,
-    m_price: np.ndarray,
-    m_growth: np.ndarray,
-    m_conversion: np.ndarray,
-    m_keep: np.ndarray,
-    m_new: np.ndarray,
-    m_extra_customers: np.ndarray,
-    m_extra_mrr: np.ndarray,
-    m_extra_switched: np.ndarray,
-    m_extra_switched_mrr: np.ndarray,
-    a_churn: np.ndarray,
-    a_growth: np.ndarray,
-    a_price: np.ndarray,
-    a_base: np.ndarray,
-    a_base_price: np.ndarray,
-    a_switched: np.ndarray,
-    a_new: np.ndarray,
-    customers: np.ndarray,
-    mrr: np.ndarray,
-    cash: np.ndarray,
-) -> None:
-    """One segment's months, path by path, added to ``customers``, ``mrr`` and ``cash``
-    (shape (paths, H), month t at column t - 1).
+    base: int,
+    per_age: bool,
+    churn: np.ndarray,
+    price: float,
+    growth: float,
+    conversion: np.ndarray,
+    new: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One monthly group drawn month by month, path by path.
 
-    Monthly groups g (``m_*``, first axis g) start with ``m_base[g]`` customers acquired in month
-    0. ``m_rows[g]`` is 1 when all its customers are drawn
-    as one row (the existing base, with the new customers added to it when every customer pays
-    the same), or H + 1 for one row per acquisition month 0..H; a customer acquired in month a
-    pays ``m_price[g]`` x ``m_growth[g]`` ** (t - a) in month t. In month t, survivors of each
-    row ~ Binomial(count, 1 - churn), then switchers ~ Binomial(survivors, conversion[t]); they
-    join the switched annual group paying ``m_keep`` (1 - discount) times their monthly MRR.
-    New customers ``m_new[g, p, t - 1]`` join (row 0 or their own row); cohorts drawn elsewhere
-    add ``m_extra_*`` (their customers, MRR, switchers and the switchers' monthly MRR).
-
-    Annual groups g (``a_*``): rows 0..11 hold the existing base by first renewal month 1..12 at
-    ``a_base_price``, row 11 + a the customers acquired in month a (new at ``a_price``, or this
-    month's switchers at their average MRR when ``a_switched``). A row renews every 12 months:
-    survivors ~ Binomial(count, 1 - churn), whose MRR grows by ``a_growth``; the year's MRR is
-    cash when they join and when they renew.
+    It starts with ``base`` customers acquired in month 0; a customer acquired in month a pays
+    ``price`` x ``growth`` ** (t - a) in month t. Without ``per_age`` all customers are one row
+    (they pay the same, or only the base is drawn here); with it every acquisition month is its
+    own row. In month t each row keeps ~ Binomial(count, 1 - churn[p]), then loses switchers
+    ~ Binomial(survivors, conversion[t]); then ``new[p, t - 1]`` customers join.
+    Returns, shape (paths, H): customers, MRR, switchers and the switchers' monthly MRR.
     """
-    paths, horizon = customers.shape
-    n_monthly = m_rows.shape[0]
-    n_annual = a_churn.shape[0]
+    paths, horizon = new.shape
+    customers = np.zeros((paths, horizon), dtype=np.int64)
+    mrr = np.zeros((paths, horizon), dtype=np.float64)
+    switched = np.zeros((paths, horizon), dtype=np.int64)
+    switched_mrr = np.zeros((paths, horizon), dtype=np.float64)
+    rows = np.zeros(horizon + 1, dtype=np.int64)
+    at_age = price * growth ** np.arange(horizon + 1)
     block = np.empty(BLOCK)
     pos = BLOCK
-    rows = np.zeros((n_monthly, horizon + 1), dtype=np.int64)
-    count = np.zeros((n_annual, horizon + 12), dtype=np.int64)
-    unit = np.zeros((n_annual, horizon + 12), dtype=np.float64)
-    at_age = np.ones((n_monthly, horizon + 1), dtype=np.float64)
-    for g in range(n_monthly):
-        at_age[g] = m_price[g] * m_growth[g] ** np.arange(horizon + 1)
     for p in range(paths):
-        rows[:, :] = 0
-        for g in range(n_monthly):
-            rows[g, 0] = m_base[g]
-        count[:, :] = 0
-        unit[:, :] = 0.0
-        a_count = np.zeros(n_annual, dtype=np.int64)
-        a_mrr = np.zeros(n_annual, dtype=np.float64)
-        for g in range(n_annual):
-            for r in range(12):
-                count[g, r] = a_base[g, r]
-                unit[g, r] = a_base_price[g]
-                a_count[g] += a_base[g, r]
-                a_mrr[g] += a_base[g, r] * a_base_price[g]
+        rows[:] = 0
+        rows[0] = base
         for t in range(1, horizon + 1):
-            switch_count = 0
-            switch_mrr = 0.0
-            month_customers = 0
-            month_mrr = 0.0
-            for g in range(n_monthly):
-                u = m_conversion[g, t]
-                live = 1 if m_rows[g] == 1 else t
-                for r in range(live):
-                    n = rows[g, r]
-                    if n == 0:
-                        continue
-                    lost, pos = _binomial(rng, block, pos, n, m_churn[g, p], exact)
-                    n -= lost
-                    price = at_age[g, t - r]
-                    if u > 0.0 and n > 0:
-                        moved, pos = _binomial(rng, block, pos, n, u, exact)
-                        n -= moved
-                        switch_count += moved
-                        switch_mrr += m_keep[g] * price * moved
-                    rows[g, r] = n
-                    month_customers += n
-                    month_mrr += price * n
-                joining = m_new[g, p, t - 1]
-                if m_rows[g] == 1:
-                    rows[g, 0] += joining
-                else:
-                    rows[g, t] = joining
-                month_customers += joining + m_extra_customers[g, p, t - 1]
-                month_mrr += m_price[g] * joining + m_extra_mrr[g, p, t - 1]
-                switch_count += m_extra_switched[g, p, t - 1]
-                switch_mrr += m_keep[g] * m_extra_switched_mrr[g, p, t - 1]
-            month_cash = month_mrr
-            for g in range(n_annual):
-                renewed = 0.0
-                for r in range((t - 1) % 12, t + 11, 12):
-                    n = count[g, r]
-                    if n == 0:
-                        continue
-                    lost, pos = _binomial(rng, block, pos, n, a_churn[g, p], exact)
-                    a_mrr[g] -= n * unit[g, r]
-                    a_count[g] -= lost
-                    n -= lost
-                    count[g, r] = n
-                    unit[g, r] *= a_growth[g]
-                    renewed += n * unit[g, r]
-                a_mrr[g] += renewed
-                if a_switched[g]:
-                    joining = switch_count
-                    joining_mrr = switch_mrr
-                    unit[g, t + 11] = switch_mrr / switch_count if switch_count > 0 else 0.0
-                else:
-                    joining = a_new[g, p, t - 1]
-                    joining_mrr = a_price[g] * joining
-                    unit[g, t + 11] = a_price[g]
-                count[g, t + 11] = joining
-                a_count[g] += joining
-                a_mrr[g] += joining_mrr
-                # a running total updated by differences: keep its rounding off the zero line
-                if a_count[g] == 0 or a_mrr[g] < 0.0:
-                    a_mrr[g] = 0.0
-                month_customers += a_count[g]
-                month_mrr += a_mrr[g]
-                month_cash += 12.0 * (renewed + joining_mrr)
-            customers[p, t - 1] += month_customers
-            mrr[p, t - 1] += month_mrr
-            cash[p, t - 1] += month_cash
+            u = conversion[t]
+            count = 0
+            value = 0.0
+            for r in range(t if per_age else 1):
+                n = rows[r]
+                if n == 0:
+                    continue
+                lost, pos = _binomial(rng, block, pos, n, churn[p], exact)
+                n -= lost
+                if u > 0.0 and n > 0:
+                    moved, pos = _binomial(rng, block, pos, n, u, exact)
+                    n -= moved
+                    switched[p, t - 1] += moved
+                    switched_mrr[p, t - 1] += at_age[t - r] * moved
+                rows[r] = n
+                count += n
+                value += at_age[t - r] * n
+            joining = new[p, t - 1]
+            rows[t if per_age else 0] += joining
+            customers[p, t - 1] = count + joining
+            mrr[p, t - 1] = value + price * joining
+    return customers, mrr, switched, switched_mrr
+
+
+@njit(nogil=True, cache=True)
+def annual_group(
+    rng: np.random.Generator,
+    exact: bool,
+    base: np.ndarray,
+    base_price: float,
+    churn: np.ndarray,
+    growth: float,
+    joining: np.ndarray,
+    joining_mrr: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One annual group drawn month by month, path by path.
+
+    Rows 0..11 hold the existing ``base`` by first renewal month 1..12 at ``base_price``, row
+    11 + a the ``joining[p, a - 1]`` customers of month a, paying ``joining_mrr[p, a - 1]`` in
+    all (new customers at the annual price, or a month's switchers at their average MRR). A row
+    renews every 12 months: survivors ~ Binomial(count, 1 - churn[p]), whose MRR grows by
+    ``growth``; a year's MRR is cash when customers join and when they renew.
+    Returns, shape (paths, H): customers, MRR and cash.
+    """
+    paths, horizon = joining.shape
+    customers = np.zeros((paths, horizon), dtype=np.int64)
+    mrr = np.zeros((paths, horizon), dtype=np.float64)
+    cash = np.zeros((paths, horizon), dtype=np.float64)
+    count = np.zeros(horizon + 12, dtype=np.int64)
+    unit = np.zeros(horizon + 12, dtype=np.float64)
+    block = np.empty(BLOCK)
+    pos = BLOCK
+    for p in range(paths):
+        count[:] = 0
+        unit[:] = 0.0
+        total = 0
+        value = 0.0
+        for r in range(12):
+            count[r] = base[r]
+            unit[r] = base_price
+            total += base[r]
+            value += base[r] * base_price
+        for t in range(1, horizon + 1):
+            renewed = 0.0
+            for r in range((t - 1) % 12, t + 11, 12):
+                n = count[r]
+                if n == 0:
+                    continue
+                lost, pos = _binomial(rng, block, pos, n, churn[p], exact)
+                value -= n * unit[r]
+                total -= lost
+                n -= lost
+                count[r] = n
+                unit[r] *= growth
+                renewed += n * unit[r]
+            n = joining[p, t - 1]
+            count[t + 11] = n
+            unit[t + 11] = joining_mrr[p, t - 1] / n if n > 0 else 0.0
+            total += n
+            value += renewed + joining_mrr[p, t - 1]
+            # a running total updated by differences: keep its rounding off the zero line
+            if total == 0 or value < 0.0:
+                value = 0.0
+            customers[p, t - 1] = total
+            mrr[p, t - 1] = value
+            cash[p, t - 1] = 12.0 * (renewed + joining_mrr[p, t - 1])
+    return customers, mrr, cash

@@ -261,171 +261,179 @@ def _new(
     return np.ascontiguousarray(draw_poisson(rng, lam, exact).T)
 
 
-def _monthly_arrays(
+_CODES = {
+    ("monthly", "chose"): 0,
+    ("monthly", "moved"): 1,
+    ("annual", "chose"): 2,
+    ("annual", "moved"): 3,
+    ("annual", "switched"): 4,
+}
+_Arrays = tuple[np.ndarray, ...]
+
+
+def _stream(seed: int, group: Group, chunk: int) -> np.random.Generator:
+    """The random stream of one group (by segment and kind) and chunk of paths: the same for
+    every plan, so plans that share a group share its draws and a plan simulated alone gets the
+    numbers it gets among the three."""
+    key = (group.seg_idx, _CODES[group.term, group.origin], chunk)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def _monthly(
     variant: Variant,
-    groups: list[Group],
-    churn_mult: np.ndarray,
+    group: Group,
+    churn: np.ndarray,
     acq_mult: np.ndarray,
     rng: np.random.Generator,
     exact: bool,
-) -> dict[str, np.ndarray]:
-    """The arrays ``draws.segment`` takes for a segment's monthly groups (first axis: group).
+) -> _Arrays:
+    """A monthly group's customers, MRR, switchers and their monthly MRR, shape (paths, H).
 
-    Without monthly expansion a group is one row (every customer pays the same); with it, the
-    base is one row and the new cohorts are drawn at once by ``draws.new_cohorts`` (or, when
-    ``exact``, every cohort is its own row, drawn month by month: the plain formulation).
+    Without monthly expansion the group is one row (every customer pays the same). With it the
+    base is one row and the new cohorts are drawn at once as a marked Poisson process
+    (``draws.new_cohorts``), or, when ``exact``, every cohort is its own row, thinned by a
+    Binomial each month (the plain formulation).
     """
     horizon = variant.horizon
-    paths = churn_mult.shape[0]
-    size = (len(groups), paths, horizon)
-    out = {
-        "m_base": np.array([round(g.base[0]) if g.base else 0 for g in groups], dtype=np.int64),
-        "m_rows": np.array(
-            [horizon + 1 if _per_age(g) and exact else 1 for g in groups], dtype=np.int64
-        ),
-        "m_churn": np.array([np.clip(g.churn * churn_mult, 0.0, 1.0) for g in groups]).reshape(
-            len(groups), paths
-        ),
-        "m_price": np.array([g.price for g in groups], dtype=np.float64),
-        "m_growth": np.array([1.0 + g.expansion for g in groups], dtype=np.float64),
-        "m_conversion": np.array(
-            [[g.conversion_at(t) for t in range(horizon + 1)] for g in groups], dtype=np.float64
-        ).reshape(len(groups), horizon + 1),
-        "m_keep": np.array([1.0 - g.discount for g in groups], dtype=np.float64),
-        "m_new": np.zeros(size, dtype=np.int64),
-        "m_extra_customers": np.zeros(size, dtype=np.int64),
-        "m_extra_mrr": np.zeros(size, dtype=np.float64),
-        "m_extra_switched": np.zeros(size, dtype=np.int64),
-        "m_extra_switched_mrr": np.zeros(size, dtype=np.float64),
-    }
-    for i, g in enumerate(groups):
-        if not _per_age(g) or exact:
-            out["m_new"][i] = _new(variant, g, acq_mult, rng, exact)
-            continue
-        lam = _expected_new(variant, g, acq_mult)
-        drawn = _draws().new_cohorts(
-            rng,
-            np.ascontiguousarray(lam.T),
-            out["m_churn"][i],
-            out["m_conversion"][i],
-            g.price,
-            1.0 + g.expansion,
-        )
-        for key, values in zip(
-            ("m_extra_customers", "m_extra_mrr", "m_extra_switched", "m_extra_switched_mrr"),
-            drawn,
-            strict=True,
-        ):
-            out[key][i] = values
-    return out
-
-
-def _annual_arrays(
-    variant: Variant,
-    groups: list[Group],
-    churn_mult: np.ndarray,
-    acq_mult: np.ndarray,
-    rng: np.random.Generator,
-    exact: bool,
-) -> dict[str, np.ndarray]:
-    """The arrays ``draws.segment`` takes for a segment's annual groups (first axis: group)."""
-    horizon = variant.horizon
-    paths = churn_mult.shape[0]
-    out = {
-        "a_churn": np.array([np.clip(g.churn * churn_mult, 0.0, 1.0) for g in groups]).reshape(
-            len(groups), paths
-        ),
-        "a_growth": np.array([1.0 + g.expansion for g in groups], dtype=np.float64),
-        "a_price": np.array([g.price for g in groups], dtype=np.float64),
-        "a_base": np.zeros((len(groups), 12), dtype=np.int64),
-        "a_base_price": np.array([g.base_price for g in groups], dtype=np.float64),
-        "a_switched": np.array([g.origin == "switched" for g in groups], dtype=np.bool_),
-        "a_new": np.zeros((len(groups), paths, horizon), dtype=np.int64),
-    }
-    for i, g in enumerate(groups):
-        if g.base:
-            out["a_base"][i] = _annual_base(variant, g)
-        if g.share > 0 and g.origin != "switched":
-            out["a_new"][i] = _new(variant, g, acq_mult, rng, exact)
-    return out
-
-
-def _segment(
-    variant: Variant,
-    seg_idx: int,
-    churn_mult: np.ndarray,
-    acq_mult: np.ndarray,
-    rng: np.random.Generator,
-    exact: bool,
-    out: _Totals,
-) -> None:
-    """Add one segment's customers, MRR and cash of every month to ``out`` (one chunk)."""
-    groups = plan_groups(variant)
-    live = [g for g in groups if g.seg_idx == seg_idx and _live(g, groups)]
-    monthly = [g for g in live if g.term == "monthly"]
-    annual = [g for g in live if g.term == "annual"]
-    _draws().segment(
+    paths = churn.shape[0]
+    conversion = np.array([group.conversion_at(t) for t in range(horizon + 1)], dtype=np.float64)
+    cohorts = _per_age(group) and not exact
+    new = (
+        np.zeros((paths, horizon), dtype=np.int64)
+        if cohorts or group.share <= 0
+        else _new(variant, group, acq_mult, rng, exact)
+    )
+    drawn = _draws().monthly_group(
         rng,
         exact,
-        **_monthly_arrays(variant, monthly, churn_mult, acq_mult, rng, exact),
-        **_annual_arrays(variant, annual, churn_mult, acq_mult, rng, exact),
-        customers=out.customers,
-        mrr=out.mrr,
-        cash=out.cash,
+        round(group.base[0]) if group.base else 0,
+        _per_age(group) and exact,
+        churn,
+        group.price,
+        1.0 + group.expansion,
+        conversion,
+        new,
+    )
+    if not cohorts or group.share <= 0:
+        return drawn
+    lam = np.ascontiguousarray(_expected_new(variant, group, acq_mult).T)
+    extra = _draws().new_cohorts(rng, lam, churn, conversion, group.price, 1.0 + group.expansion)
+    return tuple(a + b for a, b in zip(drawn, extra, strict=True))
+
+
+def _annual(
+    variant: Variant,
+    group: Group,
+    churn: np.ndarray,
+    joining: tuple[np.ndarray, np.ndarray] | None,
+    acq_mult: np.ndarray,
+    rng: np.random.Generator,
+    exact: bool,
+) -> _Arrays:
+    """An annual group's customers, MRR and cash, shape (paths, H); ``joining`` is (customers,
+    MRR) of the switchers joining each month (the switched group), or None: new customers."""
+    paths = churn.shape[0]
+    if joining is None:
+        count = (
+            _new(variant, group, acq_mult, rng, exact)
+            if group.share > 0
+            else np.zeros((paths, variant.horizon), dtype=np.int64)
+        )
+        joining = (count, group.price * count)
+    base = np.array(_annual_base(variant, group) if group.base else [0] * 12, dtype=np.int64)
+    return _draws().annual_group(
+        rng, exact, base, group.base_price, churn, 1.0 + group.expansion, *joining
     )
 
 
 def _draw_chunk(
-    variant: Variant,
+    variants: Sequence[Variant],
     churn_mult: np.ndarray,
     acq_mult: np.ndarray,
-    streams: list[np.random.Generator],
+    seed: int,
+    chunk: int,
     exact: bool,
-) -> _Totals:
-    """Totals over segments for one chunk of paths, each segment on its own stream."""
-    horizon = variant.horizon
+) -> list[_Totals]:
+    """Totals over segments and groups of each variant for one chunk of paths. A group shared
+    by several variants (your mix and all-monthly keep the same customers who chose monthly)
+    is drawn once, on its own stream."""
     paths = churn_mult.shape[0]
-    out = _Totals(
-        mrr=np.zeros((paths, horizon), dtype=np.float64),
-        customers=np.zeros((paths, horizon), dtype=np.int64),
-        cash=np.zeros((paths, horizon), dtype=np.float64),
-    )
-    for seg_idx, rng in enumerate(streams):
-        _segment(variant, seg_idx, churn_mult, acq_mult, rng, exact, out)
-    return out
+    horizon = variants[0].horizon
+    outs = [
+        _Totals(
+            mrr=np.zeros((paths, horizon), dtype=np.float64),
+            customers=np.zeros((paths, horizon), dtype=np.int64),
+            cash=np.zeros((paths, horizon), dtype=np.float64),
+        )
+        for _ in variants
+    ]
+    drawn: dict[object, _Arrays] = {}
+    for variant, out in zip(variants, outs, strict=True):
+        groups = plan_groups(variant)
+        live = [g for g in groups if _live(g, groups)]
+        for seg_idx in range(len(variant.scenario.segments)):
+            mine = [g for g in live if g.seg_idx == seg_idx]
+            monthly = [g for g in mine if g.term == "monthly"]
+            switch_count = np.zeros((paths, horizon), dtype=np.int64)
+            switch_mrr = np.zeros((paths, horizon), dtype=np.float64)
+            for g in monthly:
+                if g not in drawn:
+                    churn = np.clip(g.churn * churn_mult, 0.0, 1.0)
+                    rng = _stream(seed, g, chunk)
+                    drawn[g] = _monthly(variant, g, churn, acq_mult, rng, exact)
+                customers, mrr, moved, moved_mrr = drawn[g]
+                out.customers[...] += customers
+                out.mrr[...] += mrr
+                out.cash[...] += mrr
+                switch_count += moved
+                switch_mrr += (1.0 - g.discount) * moved_mrr
+            feeders = tuple(g for g in monthly if g.conversion > 0)
+            for g in (g for g in mine if g.term == "annual"):
+                switched = g.origin == "switched"
+                key = (g, feeders) if switched else g
+                if key not in drawn:
+                    churn = np.clip(g.churn * churn_mult, 0.0, 1.0)
+                    rng = _stream(seed, g, chunk)
+                    joining = (switch_count, switch_mrr) if switched else None
+                    drawn[key] = _annual(variant, g, churn, joining, acq_mult, rng, exact)
+                customers, mrr, cash = drawn[key]
+                out.customers[...] += customers
+                out.mrr[...] += mrr
+                out.cash[...] += cash
+    return outs
 
 
 def _draw(
-    item: Scenario | Variant,
+    items: Sequence[Scenario | Variant],
     paths: int,
     seed: int,
     *,
     exact: bool = False,
     checkpoint: Checkpoint | None = None,
-) -> _Totals:
-    """Run every path of every segment and add up the totals (compiled draws only).
+) -> list[_Totals]:
+    """Run every path of every segment of each item (variants of one scenario) and add up the
+    totals (compiled draws only).
 
-    Paths are cut into chunks of CHUNK with their own child streams (segment, then chunk), so
+    Paths are cut into chunks of CHUNK with their own streams (one per group and chunk), so
     the numbers never depend on how many threads run the chunks; the compiled draws release the
     GIL, so the chunks run in parallel on the available cores.
     """
-    variant = as_variant(item)
-    scenario = variant.scenario
+    variants = [as_variant(item) for item in items]
+    scenario = variants[0].scenario
     rng = np.random.default_rng(seed)
     z_churn, z_acq = rng.standard_normal((2, paths))
     churn_mult = multiplier(z_churn, scenario.uncertainty.churn)
     acq_mult = multiplier(z_acq, scenario.uncertainty.acquisition)
-    starts = list(range(0, paths, CHUNK))
-    by_segment = [child.spawn(len(starts)) for child in rng.spawn(len(scenario.segments))]
     jobs = [
         (
-            variant,
+            variants,
             churn_mult[start : start + CHUNK],
             acq_mult[start : start + CHUNK],
-            [streams[i] for streams in by_segment],
+            seed,
+            i,
             exact,
         )
-        for i, start in enumerate(starts)
+        for i, start in enumerate(range(0, paths, CHUNK))
     ]
     workers = min(len(jobs), os.cpu_count() or 1)
     tick = checkpoint or (lambda: None)
@@ -446,26 +454,19 @@ def _draw(
                 for future in futures:
                     future.cancel()  # chunks not yet started never run
                 raise
-    return _Totals(
-        mrr=np.concatenate([part.mrr for part in parts]),
-        customers=np.concatenate([part.customers for part in parts]),
-        cash=np.concatenate([part.cash for part in parts]),
-    )
+    return [
+        _Totals(
+            mrr=np.concatenate([part[i].mrr for part in parts]),
+            customers=np.concatenate([part[i].customers for part in parts]),
+            cash=np.concatenate([part[i].cash for part in parts]),
+        )
+        for i in range(len(variants))
+    ]
 
 
-def _paths_lazy(
-    item: Scenario | Variant,
-    paths: int,
-    seed: int,
-    *,
-    exact: bool = False,
-    checkpoint: Checkpoint | None = None,
-) -> pl.LazyFrame:
+def _frame(totals: _Totals, horizon: int) -> pl.LazyFrame:
     """One row per (path, month) with every metric, as a lazy frame."""
-    paths, seed = _check_args(paths, seed)
-    _check_budget([item], paths)
-    totals = _draw(item, paths, seed, exact=exact, checkpoint=checkpoint)
-    horizon = as_variant(item).horizon
+    paths = totals.mrr.shape[0]
     return (
         pl.LazyFrame(
             {
@@ -482,6 +483,21 @@ def _paths_lazy(
         )
         .select("path", "month", *METRICS)
     )
+
+
+def _paths_lazy(
+    item: Scenario | Variant,
+    paths: int,
+    seed: int,
+    *,
+    exact: bool = False,
+    checkpoint: Checkpoint | None = None,
+) -> pl.LazyFrame:
+    """One row per (path, month) with every metric, as a lazy frame."""
+    paths, seed = _check_args(paths, seed)
+    _check_budget([item], paths)
+    (totals,) = _draw([item], paths, seed, exact=exact, checkpoint=checkpoint)
+    return _frame(totals, as_variant(item).horizon)
 
 
 def simulate_paths(
@@ -543,15 +559,14 @@ def simulate(
 def _plan_paths_lazy(
     scenario: Scenario, paths: int, seed: int, checkpoint: Checkpoint | None
 ) -> pl.LazyFrame:
+    paths, seed = _check_args(paths, seed)
     variants = plan_variants(scenario)
     _check_budget(variants, paths)
-    frames = [
-        _paths_lazy(variant, paths, seed, checkpoint=checkpoint).select(
-            pl.lit(plan).alias("plan"), pl.all()
-        )
-        for plan, variant in zip(PLANS, variants, strict=True)
-    ]
-    return pl.concat(frames)
+    drawn = _draw(variants, paths, seed, checkpoint=checkpoint)
+    return pl.concat(
+        _frame(totals, scenario.horizon_months).select(pl.lit(plan).alias("plan"), pl.all())
+        for plan, totals in zip(PLANS, drawn, strict=True)
+    )
 
 
 def plan_paths(

@@ -68,19 +68,19 @@ def test_pinned_paths_of_a_halving_base() -> None:
     # Binomial of the previous count, so counts never rise; MRR = 10 * customers, cash = MRR.
     paths = simulate_paths(halving(), paths=4, seed=7)
     customers = paths.sort("path", "month")["customers"].to_list()
-    assert customers == [5, 4, 2, 8, 5, 3, 3, 1, 0, 3, 2, 1]
+    assert customers == [4, 2, 1, 6, 3, 1, 7, 3, 1, 4, 0, 0]
     assert paths["mrr"].to_list() == [10.0 * c for c in customers]
     assert paths["arr"].to_list() == [120.0 * c for c in customers]
     assert paths["cash"].to_list() == paths["mrr"].to_list()
-    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [30.0, 40.0, 40.0]
+    assert paths.filter(pl.col("path") == 2)["cumulative_cash"].to_list() == [70.0, 100.0, 110.0]
 
 
 def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
     # Base 4 and Poisson(2) new a month, churn 1/2, price 10 * 1.1^age: 10, 11, 12.1 by age.
-    # Every MRR must decompose into those prices with no cohort growing: path 0 month 1 is 4
-    # base customers at 11 = 44 (nobody new); month 2 is 3 base at 12.1 + 6 new at 10 = 96.3;
-    # month 3 is 2 base at 13.31 + 4 aged 1 at 11 + 1 new = 80.62. Path 2 month 3 is 1 base at
-    # 13.31 + 1 aged 2 at 12.1 + 4 new = 65.41.
+    # Every MRR must decompose into those prices with no cohort growing: path 0 month 1 is 1
+    # base customer at 11 + 3 new at 10 = 41; month 2 is 1 aged 1 at 11 + 1 new = 21 (the base
+    # is gone); month 3 is 4 new = 40. Path 2 month 1 is 2 base at 11 + 1 new = 32; month 3 is
+    # 2 aged 1 at 11 + 2 new = 42.
     sc = make(
         [
             {
@@ -95,23 +95,23 @@ def test_pinned_paths_with_monthly_expansion_track_each_age() -> None:
         horizon_months=3,
     )
     paths = simulate_paths(sc, paths=3, seed=5)
-    assert paths["customers"].to_list() == [4, 9, 7, 5, 6, 6, 2, 3, 6]
-    expected = [44.0, 96.3, 80.62, 53.0, 65.2, 63.0, 21.0, 33.1, 65.41]
+    assert paths["customers"].to_list() == [4, 2, 4, 2, 2, 6, 3, 2, 4]
+    expected = [41.0, 21.0, 40.0, 21.0, 21.0, 60.0, 32.0, 20.0, 42.0]
     assert paths["mrr"].to_list() == pytest.approx(expected, rel=1e-12)
     assert paths["cash"].to_list() == paths["mrr"].to_list()
 
 
 def test_pinned_quantiles_use_linear_interpolation() -> None:
-    # Month-1 customers of the four paths above are 5, 8, 3, 3 -> sorted 3, 3, 5, 8.
-    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 3, p50 at 1.5 -> 3 + 0.5 *
-    # (5 - 3) = 4, p90 at 2.7 -> 5 + 0.7 * (8 - 5) = 7.1; mean 19 / 4 = 4.75.
+    # Month-1 customers of the four paths above are 4, 6, 7, 4 -> sorted 4, 4, 6, 7.
+    # Linear interpolation at position q * (n - 1): p10 at 0.3 -> 4, p50 at 1.5 -> 4 + 0.5 *
+    # (6 - 4) = 5, p90 at 2.7 -> 6 + 0.7 * (7 - 6) = 6.7; mean 21 / 4 = 5.25.
     out = simulate(halving(), paths=4, seed=7)
     row = out.filter((pl.col("metric") == "customers") & (pl.col("month") == 1))
-    assert row.select("mean", "p10", "p50", "p90").row(0) == pytest.approx((4.75, 3.0, 4.0, 7.1))
-    # Cumulative cash per path: 110, 160, 40, 60 -> sorted 40, 60, 110, 160: p10 40 + 0.3 * 20,
-    # p50 60 + 0.5 * 50, p90 110 + 0.7 * 50.
+    assert row.select("mean", "p10", "p50", "p90").row(0) == pytest.approx((5.25, 4.0, 5.0, 6.7))
+    # Cumulative cash per path: 70, 100, 110, 40 -> sorted 40, 70, 100, 110: p10 40 + 0.3 * 30,
+    # p50 70 + 0.5 * 30, p90 100 + 0.7 * 10.
     last = out.filter((pl.col("metric") == "cumulative_cash") & (pl.col("month") == 3))
-    assert last.select("mean", "p10", "p50", "p90").row(0) == pytest.approx((92.5, 46, 85, 145))
+    assert last.select("mean", "p10", "p50", "p90").row(0) == pytest.approx((80, 49, 85, 107))
 
 
 def test_pinned_annual_renewals() -> None:
@@ -124,15 +124,15 @@ def test_pinned_annual_renewals() -> None:
     )
     paths = simulate_paths(sc, paths=2, seed=7)
     first = paths.filter(pl.col("path") == 0)
-    # 1 of 2 kept in month 1, 2 of 2 in month 2, 1 in month 3, 2 in month 4
-    assert first["customers"].to_list()[:4] == [23, 23, 22, 22]
-    assert first["cash"].to_list()[:4] == [900.0, 1800.0, 900.0, 1800.0]
-    assert first["mrr"].to_list()[:2] == [23 * 75.0, 23 * 75.0]
+    # 1 of 2 kept in months 1, 2 and 3, none in month 4
+    assert first["customers"].to_list()[:4] == [23, 22, 21, 19]
+    assert first["cash"].to_list()[:4] == [900.0, 900.0, 900.0, 0.0]
+    assert first["mrr"].to_list()[:2] == [23 * 75.0, 22 * 75.0]
     # Month 13: month 1's single survivor renews again and stays (cash 900, as many customers).
-    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (13, 900.0)
-    # Path 1 keeps 1, 1, 2, 1, 1, 1, 1, 1, 0, 0, 1, 1 in months 1..12 and month 1's survivor
-    # leaves in month 13: 11 renewals of 900.
-    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 9900.0
+    assert first.filter(pl.col("month") == 13).select("customers", "cash").row(0) == (10, 900.0)
+    # Path 1 keeps 1, 2, 1, 0, 2, 0, 1, 2, 1, 0, 2, 1 in months 1..12 and month 1's survivor
+    # leaves in month 13: 13 renewals of 900.
+    assert paths.filter(pl.col("path") == 1)["cumulative_cash"].to_list()[-1] == 11700.0
 
 
 # --- shape, order, determinism ------------------------------------------------------------------
@@ -356,6 +356,17 @@ def test_simulate_plans_stacks_the_three_plans() -> None:
     month1 = plans.filter((pl.col("metric") == "cash") & (pl.col("month") == 1))
     by_plan = dict(zip(month1["plan"], month1["mean"], strict=True))
     assert by_plan["All annual"] > by_plan["Your mix"] > by_plan["All monthly"]
+
+
+def test_plans_that_keep_the_same_customers_draw_them_once() -> None:
+    # Nobody chooses annual: your mix and all-monthly hold the same group of monthly customers
+    # (drawn once, on the group's own stream), so the two plans are the same futures path by
+    # path; all-annual, whose new customers all pay a year ahead, is not.
+    sc = with_uncertainty(CONVERGE.with_segments(annual_share=0.0), 0.3, 0.2)
+    drawn = plan_paths(sc, paths=120, seed=4)
+    mix, monthly, annual = (drawn.filter(pl.col("plan") == p).drop("plan") for p in PLANS)
+    assert mix.equals(monthly)
+    assert not mix.equals(annual)
 
 
 def test_draw_once_then_summarise_and_query() -> None:

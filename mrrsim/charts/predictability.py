@@ -120,7 +120,7 @@ def fan_chart(
                 ],
             )
         )
-    return layered(*layers).properties(height=HEIGHT, title=plan)
+    return layered(*layers, height=HEIGHT, title=plan)
 
 
 def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
@@ -168,4 +168,4 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
         x=alt.datum(1), y="y:Q", text="label:N"
     )
     title = "How soon a churn dashboard alerts after churn rises"
-    return layered(line, rules, text).properties(height=HEIGHT + 40, title=title)
+    return layered(line, rules, text, height=HEIGHT + 40, title=title)

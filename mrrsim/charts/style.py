@@ -193,9 +193,11 @@ def plan_dash(plans: Sequence[str] | None = None, key: alt.Legend | None = None)
     )
 
 
-def layered(*charts: alt.Chart) -> alt.LayerChart:
-    """Charts drawn on top of each other, in order."""
-    return alt.LayerChart(layer=list(charts))
+def layered(*charts: alt.Chart, **properties: Any) -> alt.LayerChart:
+    """Charts drawn on top of each other, in order, with the layer's ``properties`` (height,
+    title, ...) given at once: ``.properties()`` afterwards validates them and copies every
+    layer again, which costs more than building the chart."""
+    return alt.LayerChart(layer=list(charts), **properties)
 
 
 # --- tooltips and reference lines ----------------------------------------------------------------

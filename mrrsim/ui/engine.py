@@ -24,7 +24,7 @@ from mrrsim.metrics import (
     renewal_calendar,
     summarize_many,
 )
-from mrrsim.scenario import Scenario, ScenarioError
+from mrrsim.scenario import Scenario, ScenarioError, Uncertainty
 from mrrsim.yamlio import load_preset, preset_names
 
 __all__ = [
@@ -248,19 +248,37 @@ def yield_point() -> None:
     _ = "mrrsim.yield" in st.session_state
 
 
-@_cache(32)
+def _certain(scenario: Scenario) -> Scenario:
+    """The scenario without parameter uncertainty: detection ignores it (it draws counts only),
+    so changing the uncertainty inputs reuses the cached detection."""
+    return scenario.model_copy(update={"uncertainty": Uncertainty()})
+
+
 def detection_cached(
     scenario: Scenario, factor: float, start: int, notice: int, paths: int, seed: int
 ) -> tuple[dict[str, Detection], pl.DataFrame]:
     """``detect.detect`` for one churn rise and its by-month frame, cached."""
+    return _detection(_certain(scenario), factor, start, notice, paths, seed)
+
+
+@_cache(32)
+def _detection(
+    scenario: Scenario, factor: float, start: int, notice: int, paths: int, seed: int
+) -> tuple[dict[str, Detection], pl.DataFrame]:
     results = detect(scenario, factor, start, paths, seed, notice=notice, checkpoint=yield_point)
     return results, by_month_frame(results, start)
 
 
-@_cache(32)
 def detection_spec(
     scenario: Scenario, factor: float, start: int, notice: int, paths: int, seed: int
 ) -> dict[str, Any]:
     """The detection chart's Vega-Lite spec, cached with the detection."""
-    _, by_month = detection_cached(scenario, factor, start, notice, paths, seed)
+    return _detection_spec(_certain(scenario), factor, start, notice, paths, seed)
+
+
+@_cache(32)
+def _detection_spec(
+    scenario: Scenario, factor: float, start: int, notice: int, paths: int, seed: int
+) -> dict[str, Any]:
+    _, by_month = _detection(scenario, factor, start, notice, paths, seed)
     return charts.vega_spec(charts.detection_chart(by_month))
