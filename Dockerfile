@@ -29,6 +29,8 @@ COPY --chown=app:app pages ./pages
 COPY --chown=app:app scenarios ./scenarios
 
 USER app
+# compile the Monte Carlo's loops now (numba caches them in mrrsim/), not on the first visit
+RUN python -m mrrsim.draws
 EXPOSE 8501
 
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \

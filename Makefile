@@ -12,15 +12,20 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# numba compiles the Monte Carlo's loops once and caches them beside mrrsim/draws.py
+$(VENV)/.compiled: $(VENV)/.runtime mrrsim/draws.py
+	$(PY) -m mrrsim.draws
+	touch $@
+
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
+run: $(VENV)/.compiled
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 # Several replicas behind HAProxy (apt-get install haproxy), sticky sessions; Ctrl-C stops all.
-serve: $(VENV)/.runtime
+serve: $(VENV)/.compiled
 	PORT=$(PORT) deploy/serve.sh $(REPLICAS)
 
 lint: $(VENV)/.dev
@@ -30,7 +35,7 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(PY) -m mypy
 
-test: $(VENV)/.dev lint typecheck
+test: $(VENV)/.dev $(VENV)/.compiled lint typecheck
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev

@@ -403,3 +403,23 @@ def annual_group(
             mrr[p, t - 1] = value
             cash[p, t - 1] = 12.0 * (renewed + joining_mrr[p, t - 1])
     return customers, mrr, cash
+
+
+def warm() -> None:
+    """Compile every loop for the argument types the Monte Carlo passes (numba caches the
+    machine code beside this file, so later processes load it instead of compiling, which
+    takes several seconds). ``make`` runs it once after installing the requirements."""
+    rng = np.random.default_rng(0)
+    whole = np.ones((2, 3), dtype=np.int64)
+    money = np.ones((2, 3), dtype=np.float64)
+    churn = np.full(2, 0.1)
+    rates = np.zeros(4)
+    binomial(rng, np.ones(2, dtype=np.int64), churn, False)
+    poisson(rng, churn, False)
+    new_cohorts(rng, money, churn, rates, 1.0, 1.01)
+    monthly_group(rng, False, 1, False, churn, 1.0, 1.01, rates, whole)
+    annual_group(rng, False, np.ones(12, dtype=np.int64), 1.0, churn, 1.05, whole, money)
+
+
+if __name__ == "__main__":
+    warm()

@@ -170,13 +170,13 @@ def draw_binomial(
     clipped to [0, n] (unless ``exact``). ``q`` broadcasts against ``n``."""
     n_flat = np.ascontiguousarray(n, dtype=np.int64).ravel()
     q_flat = np.ascontiguousarray(np.broadcast_to(q, np.shape(n)), dtype=np.float64).ravel()
-    return _draws().binomial(rng, n_flat, q_flat, exact).reshape(np.shape(n))
+    return _draws().binomial(rng, n_flat, q_flat, bool(exact)).reshape(np.shape(n))
 
 
 def draw_poisson(rng: np.random.Generator, lam: np.ndarray, exact: bool = False) -> np.ndarray:
     """Poisson(lam) elementwise; lam >= 50 as a rounded normal clipped at 0 (unless ``exact``)."""
     lam_flat = np.ascontiguousarray(lam, dtype=np.float64).ravel()
-    return _draws().poisson(rng, lam_flat, exact).reshape(np.shape(lam))
+    return _draws().poisson(rng, lam_flat, bool(exact)).reshape(np.shape(lam))
 
 
 def _live(group: Group, groups: Sequence[Group]) -> bool:
@@ -305,19 +305,21 @@ def _monthly(
     )
     drawn = _draws().monthly_group(
         rng,
-        exact,
+        bool(exact),
         round(group.base[0]) if group.base else 0,
-        _per_age(group) and exact,
+        bool(_per_age(group) and exact),
         churn,
-        group.price,
-        1.0 + group.expansion,
+        float(group.price),
+        float(1.0 + group.expansion),
         conversion,
         new,
     )
     if not cohorts or group.share <= 0:
         return drawn
     lam = np.ascontiguousarray(_expected_new(variant, group, acq_mult).T)
-    extra = _draws().new_cohorts(rng, lam, churn, conversion, group.price, 1.0 + group.expansion)
+    extra = _draws().new_cohorts(
+        rng, lam, churn, conversion, float(group.price), float(1.0 + group.expansion)
+    )
     return tuple(a + b for a, b in zip(drawn, extra, strict=True))
 
 
@@ -339,10 +341,16 @@ def _annual(
             if group.share > 0
             else np.zeros((paths, variant.horizon), dtype=np.int64)
         )
-        joining = (count, group.price * count)
+        joining = (count, float(group.price) * count)
     base = np.array(_annual_base(variant, group) if group.base else [0] * 12, dtype=np.int64)
     return _draws().annual_group(
-        rng, exact, base, group.base_price, churn, 1.0 + group.expansion, *joining
+        rng,
+        bool(exact),
+        base,
+        float(group.base_price),
+        churn,
+        float(1.0 + group.expansion),
+        *joining,
     )
 
 
