@@ -150,7 +150,9 @@ def retention_curve_chart(curve: pl.DataFrame, measure: str) -> alt.LayerChart:
         )
     )
     rule = reference_rules([1.0], ["100%: every starting customer or dollar kept"])
-    return layered(rule, lines).properties(
+    return layered(
+        rule,
+        lines,
         height=SMALL_HEIGHT + 40,
         title=chart_title(f"Retention curve: % of starting {what} kept, all cohorts pooled"),
     )

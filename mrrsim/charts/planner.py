@@ -100,8 +100,11 @@ def plan_gap_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> 
     zero = reference_rules(
         [0.0], ["All monthly"], title="Baseline", color=PLAN_COLORS[1], dash=PLAN_DASHES[1]
     )
-    return layered(lines, zero).properties(
-        height=HEIGHT, title=chart_title(f"{title} gained or lost against billing everyone monthly")
+    return layered(
+        lines,
+        zero,
+        height=HEIGHT,
+        title=chart_title(f"{title} gained or lost against billing everyone monthly"),
     )
 
 
@@ -244,8 +247,8 @@ def movements_chart(totals: pl.DataFrame, currency: str) -> alt.LayerChart:
             alt.Tooltip("net_new_mrr_label:N", title="Net new MRR"),
         ],
     )
-    return layered(bars, net).properties(
-        height=HEIGHT, title=chart_title("Where MRR moves each month (your mix)")
+    return layered(
+        bars, net, height=HEIGHT, title=chart_title("Where MRR moves each month (your mix)")
     )
 
 
@@ -266,7 +269,9 @@ def quick_ratio_chart(totals: pl.DataFrame) -> alt.LayerChart:
         )
     )
     rules = reference_rules([1.0, 4.0], ["1: MRR flat", "4: strong growth"])
-    return layered(line, rules).properties(
+    return layered(
+        line,
+        rules,
         height=SMALL_HEIGHT,
         title=chart_title("Quick ratio: (new + expansion) ÷ (contraction + churn)"),
     )
@@ -341,7 +346,9 @@ def cash_revenue_chart(plans: pl.DataFrame, plan: str, currency: str) -> alt.Lay
             ],
         )
     )
-    return layered(bars, line).properties(
+    return layered(
+        bars,
+        line,
         height=HEIGHT,
         title=chart_title(
             f"{plan}: cash collected (bars) vs revenue recognised (red line), per month"

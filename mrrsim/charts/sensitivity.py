@@ -167,7 +167,10 @@ def tornado_chart(
         .encode(x="base:Q", tooltip=[alt.Tooltip("label:N", title="Base")])
     )
     height = max(SMALL_HEIGHT, 34 * len(order) + 110)  # the whole chart, title and axes included
-    return layered(bars, *labels, rule).properties(
+    return layered(
+        bars,
+        *labels,
+        rule,
         height=height,
         padding={"left": 16, "right": 8, "top": 5, "bottom": 5},
         title=chart_title(
@@ -274,6 +277,6 @@ def grid_heatmap(
                 text=alt.value("Your mix"),
             )
         )
-    return layered(*layers).properties(
-        height=HEIGHT + 120, title=chart_title(f"{title} by discount and annual share")
+    return layered(
+        *layers, height=HEIGHT + 120, title=chart_title(f"{title} by discount and annual share")
     )
