@@ -135,7 +135,7 @@ def _write_cell(sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | 
     elif isinstance(value, int | float):
         sheet.write_number(row, col, value, fmt)
     else:
-        sheet.write_string(row, col, str(value))
+        sheet.write_string(row, col, str(value), fmt)  # the format: wrapped text, for one
 
 
 def _table_sheet(
@@ -222,12 +222,14 @@ def _summary_sheet(
             _write_cell(sheet, row, col, record[key], fmt)
     row += 1
     overall = plans[PLANS[0]]["break_even_discount"]
+    # the blended break-even, under the segments' break-even column
     sheet.write_string(row, 0, "All segments (weighted by new customers)")
-    sheet.write_string(row, 2, _header("break_even_discount", currency))
     _write_cell(sheet, row, 3, overall, fm.of("pct"))
 
+    answers = max((len(str(v)) for v in decision.get_column("verdict").to_list()), default=0)
     sheet.set_column(0, 0, 44)
-    sheet.set_column(1, 7, 16)
+    sheet.set_column(1, 1, max(16, answers + 2))  # each answer whole
+    sheet.set_column(2, 7, 16)
     sheet.set_column(8, 8, 80)
     sheet.freeze_panes(top + 1, 1)
 
@@ -259,9 +261,19 @@ def _inputs_sheet(
     sheet.write_string(1, 0, "Share link")
     _write_link(sheet, 1, 1, link)
     row = 1
+    last = max(3, len(scenario.segments))  # the value columns (one per segment below)
     for label, value, kind in rows:
         row += 1
         sheet.write_string(row, 0, label)
+        if label == "Description" and value:
+            # across every value column, wrapped, the row as tall as its lines (Excel does not
+            # size a merged cell's row): a column 22 wide made it a tower of short lines
+            chars = 22 * last
+            lines = sum(-(-max(len(part), 1) // chars) for part in str(value).splitlines())
+            sheet.merge_range(row, 1, row, last, "", fm.wrap)
+            sheet.write_string(row, 1, str(value), fm.wrap)
+            sheet.set_row(row, 15 * min(max(lines, 1), 40))
+            continue
         _write_cell(sheet, row, 1, value, fm.wrap if kind in ("text", "longtext") else fm.of(kind))
 
     row += 2

@@ -78,6 +78,27 @@ def headline_metrics(scenario: Scenario, plans: Plans) -> None:
             )
 
 
+def plans_tables(scenario: Scenario, plans: Plans) -> None:
+    """The three plans' figures in full, then your mix minus each pure billing choice: two
+    narrow tables side by side where they fit, one under the other on a phone (one table of
+    six columns was cut off at 390 px with no sign that it scrolls)."""
+    symbol = currency_symbol(scenario.currency)
+    table = plan_table(scenario, plans).with_columns(  # st.table reads cells as Markdown:
+        pl.exclude("Figure").str.replace_all(  # the currency's own text is escaped
+            symbol, ui.md_amounts(symbol, scenario.currency), literal=True
+        )
+    )
+    parts = (
+        ("The three plans", ["Figure", *PLANS]),
+        ("Your mix minus each pure choice", ["Figure", "Mix vs monthly", "Mix vs annual"]),
+    )
+    with st.container(horizontal=True, gap="medium"):
+        for heading, columns in parts:
+            with st.container(width="content"):
+                st.markdown(f"**{heading}**")
+                st.table(table.select(columns), hide_index=True, width="content")
+
+
 def downloads(scenario: Scenario, plans: Plans) -> None:
     """Projection (CSV, Excel), scenario YAML and summary JSON, built when clicked."""
     stem = file_stem(scenario)
@@ -258,16 +279,7 @@ def main() -> None:
     )
     headline_metrics(scenario, plans)
 
-    symbol = currency_symbol(scenario.currency)
-    st.table(  # st.table reads its cells as Markdown: the currency's own text escaped
-        plan_table(scenario, plans).with_columns(
-            pl.exclude("Figure").str.replace_all(
-                symbol, ui.md_amounts(symbol, scenario.currency), literal=True
-            )
-        ),
-        hide_index=True,
-    )
-
+    plans_tables(scenario, plans)
     board_summary_button(scenario, plans)
 
     # Only the open tab is computed and drawn (lazy tabs): a rerun after an input change

@@ -374,7 +374,11 @@ def main() -> None:
         st.info(
             ui.md_amounts(spread_sentence(scenario, fan), currency), icon=":material/ssid_chart:"
         )
-        table = spread_table(scenario, fan, ending, target)
+        # figures as rows and the three plans as columns: narrow enough for a phone (ten
+        # columns ran off its screen)
+        table = spread_table(scenario, fan, ending, target).transpose(
+            include_header=True, header_name="Figure", column_names="Billing"
+        )
         symbol = currency_symbol(currency)
         st.table(
             table.with_columns(

@@ -103,6 +103,9 @@ def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> 
 def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest) -> None:
     preset = load_preset(DEFAULT_PRESET)
     table = default_app.table[0].value.set_index("Figure")
+    assert list(table.columns) == list(PLANS)
+    differences = default_app.table[1].value.set_index("Figure")
+    assert list(differences.columns) == ["Mix vs monthly", "Mix vs annual"]
     for plan, variant in zip(PLANS, (preset, all_monthly(preset), all_annual(preset)), strict=True):
         s = summarize(variant)
         assert table.loc["MRR, last month", plan] == fmt_money(
@@ -112,7 +115,7 @@ def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest)
         assert table.loc["GRR, last 12 months", plan] == fmt_pct(s["grr_12"])
     mix, monthly = summarize(preset), summarize(all_monthly(preset))
     gap = mix["cumulative_cash"] - monthly["cumulative_cash"]
-    assert table.loc["Cash collected, whole horizon", "Mix vs monthly"] == fmt_delta_money(
+    assert differences.loc["Cash collected, whole horizon", "Mix vs monthly"] == fmt_delta_money(
         gap, "USD", compact=False
     )
 

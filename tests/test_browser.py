@@ -361,3 +361,29 @@ def test_the_board_summary_pdf_downloads_with_this_apps_link(server: str, page: 
     for i, d in enumerate(s.segments):
         assert verdict(preset, i, d).label in text
     assert server.rstrip("/") + "/?s=" in text.replace("\n", "")
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_title_sits_near_the_top_and_the_plans_tables_fit(
+    browser: Browser, server: str, width: int
+) -> None:
+    """No band of empty space above the page title (``theme.paddingTop``; Streamlit's default
+    left about 100 px), and on a phone the plans tables fit the screen (a six-column table ran
+    off it with no sign that it scrolls). Each view is saved as a screenshot."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        open_and_wait(page, server)
+        wait_until_idle(page)
+        title = page.locator("h1").first.bounding_box()
+        assert title is not None and title["y"] < 80, title
+        tables = page.locator('[data-testid="stTable"]').all()
+        assert len(tables) == 2
+        for table in tables:
+            box = table.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            inner, shown = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert inner <= shown, "a table wider than its box (it would scroll)"
+        full_page_screenshot(page, SHOTS / f"planner-{width}.png")
+    finally:
+        context.close()

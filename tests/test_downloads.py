@@ -94,8 +94,13 @@ def test_finance_workbook_summary_holds_the_figures_and_the_decision_formatted()
         assert row[3].value == pytest.approx(record["break_even_discount"])
         assert row[3].number_format == "0.0%"
         assert row[8].value == record["explanation"]
+        assert row[8].alignment.wrap_text  # the sentence wraps within its column
     overall = rows["All segments (weighted by new customers)"]
     assert overall[3].value == pytest.approx(plans[PLANS[0]]["break_even_discount"])
+    assert overall[2].value is None  # the column's header names it
+    # the answer column shows each answer whole (the next cell holds a number)
+    longest = max(len(v) for v in decision["verdict"])
+    assert longest > 16 and summary.column_dimensions["B"].width >= longest
     assert summary.freeze_panes == "B6"
 
 
@@ -104,6 +109,10 @@ def test_finance_workbook_inputs_sheet_holds_every_input_and_the_link() -> None:
     inputs = book["Inputs"]
     values = {r[0].value: r for r in inputs.iter_rows() if r[0].value}
     assert values["Scenario name"][1].value == preset.name
+    description = values["Description"][1]
+    assert description.value == preset.description and description.alignment.wrap_text
+    assert f"B{description.row}:D{description.row}" in {str(r) for r in inputs.merged_cells.ranges}
+    assert inputs.row_dimensions[description.row].height >= 15 * 6  # its lines, not one
     assert values["Share link"][1].value == "http://localhost:8501/?s=abc"
     discount = values["Annual discount for new contracts (%)"][1]
     assert discount.value == preset.annual_discount and discount.number_format == "0.0%"

@@ -12,6 +12,7 @@ from mrrsim.charts.style import (
     PLAN_TIP,
     SMALL_HEIGHT,
     TERM_COLORS,
+    chart_title,
     layered,
     legend,
     reference_rules,
@@ -92,7 +93,10 @@ def cohort_heatmap(
                 *amounts,
             ],
         )
-        .properties(height=_HEATMAP_CHROME + min(max(11 * len(cohorts), 180), 400), title=title)
+        .properties(
+            height=_HEATMAP_CHROME + min(max(11 * len(cohorts), 180), 400),
+            title=chart_title(title),
+        )
     )
 
 
@@ -129,13 +133,13 @@ def retention_curve_chart(curve: pl.DataFrame, measure: str) -> alt.LayerChart:
                 "plan:N",
                 title=None,
                 scale=alt.Scale(domain=domain, range=[palette[d] for d in domain]),
-                legend=legend(),
+                legend=legend(labels=domain),
             ),
             strokeDash=alt.StrokeDash(  # the colour's legend: one merged legend, no warning
                 "plan:N",
                 title=None,
                 scale=alt.Scale(domain=domain, range=[dashes[d] for d in domain]),
-                legend=legend(),
+                legend=legend(labels=domain),
             ),
             tooltip=[
                 PLAN_TIP,
@@ -146,7 +150,9 @@ def retention_curve_chart(curve: pl.DataFrame, measure: str) -> alt.LayerChart:
         )
     )
     rule = reference_rules([1.0], ["100%: every starting customer or dollar kept"])
-    return layered(rule, lines).properties(
+    return layered(
+        rule,
+        lines,
         height=SMALL_HEIGHT + 40,
-        title=f"Retention curve: % of starting {what} kept, all cohorts pooled",
+        title=chart_title(f"Retention curve: % of starting {what} kept, all cohorts pooled"),
     )

@@ -12,6 +12,7 @@ from mrrsim.charts.style import (
     MONTH_TIP,
     SCENARIO_COLORS,
     SCENARIO_DASHES,
+    chart_title,
     legend,
     money_axis,
     month_x,
@@ -27,9 +28,7 @@ def _scenario_encodings(labels: Sequence[str]) -> tuple[alt.Color, alt.StrokeDas
     n = len(domain)
     colors = [SCENARIO_COLORS[i % len(SCENARIO_COLORS)] for i in range(n)]
     dashes = [SCENARIO_DASHES[i % len(SCENARIO_DASHES)] for i in range(n)]
-    key = legend(
-        labelLimit=420, symbolStrokeWidth=3, symbolSize=300, **({"columns": 2} if n > 2 else {})
-    )
+    key = legend(labels=domain, symbolStrokeWidth=3, symbolSize=300)
     # The same legend on colour and dash: Vega-Lite merges them into one legend of coloured
     # dashes (two different ones make it warn about a conflicting legend property).
     return (
@@ -80,5 +79,5 @@ def scenario_lines_chart(
                 alt.Tooltip("value_label:N", title=axis_title),
             ],
         )
-        .properties(height=HEIGHT, title=title)
+        .properties(height=HEIGHT, title=chart_title(title))
     )

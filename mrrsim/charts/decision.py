@@ -7,7 +7,16 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from mrrsim.charts.style import BLUE, GREEN, INK, RED, legend, money_axis, with_money_labels
+from mrrsim.charts.style import (
+    BLUE,
+    GREEN,
+    INK,
+    RED,
+    fixed_title,
+    legend,
+    money_axis,
+    with_money_labels,
+)
 
 __all__ = ["MARK_COLORS", "value_curve_chart"]
 
@@ -71,13 +80,13 @@ def value_curve_chart(
         "mark:N",
         title=None,
         scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_COLORS.values())),
-        legend=legend(orient="bottom"),
+        legend=legend(labels=list(MARK_COLORS), orient="bottom"),
     )
     shape = alt.Shape(  # the same legend as the colour: one merged legend, no Vega warning
         "mark:N",
         title=None,
         scale=alt.Scale(domain=list(MARK_COLORS), range=list(MARK_SHAPES)),
-        legend=legend(orient="bottom"),
+        legend=legend(labels=list(MARK_COLORS), orient="bottom"),
     )
     tips = [
         alt.Tooltip("mark:N", title="Mark"),
@@ -98,5 +107,5 @@ def value_curve_chart(
         layer=[line, rules, points],
         data=data,
         height=PANEL_HEIGHT,
-        title=alt.Title(segment, anchor="start"),
+        title=fixed_title(segment),
     )

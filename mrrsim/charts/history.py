@@ -11,7 +11,7 @@ import altair as alt
 import polars as pl
 
 from mrrsim.billing.history import ALL
-from mrrsim.charts.style import money_axis, money_expr
+from mrrsim.charts.style import chart_title, legend, money_axis, money_expr
 
 __all__ = [
     "HISTORY_MOVEMENTS",
@@ -45,10 +45,6 @@ def _month_x(title: str = "Month") -> alt.X:
     )
 
 
-def _legend(title: str | None) -> alt.Legend:
-    return alt.Legend(orient="top", title=title, labelLimit=280)
-
-
 def _month(title: str = "Month") -> alt.Tooltip:
     return alt.Tooltip("month:N", title=title)
 
@@ -67,7 +63,7 @@ def _series_color(data: pl.DataFrame) -> alt.Color:
         title="Segment · billing",
         sort=order,
         scale=alt.Scale(domain=order, scheme="tableau20"),
-        legend=_legend("Segment · billing"),
+        legend=legend("Segment · billing", labels=order),
     )
 
 
@@ -91,7 +87,9 @@ def history_mrr_chart(history: pl.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("customers:Q", title="Customers", format=","),
             ],
         )
-        .properties(height=HEIGHT, title="Actual MRR by segment and billing term (month end)")
+        .properties(
+            height=HEIGHT, title=chart_title("Actual MRR by segment and billing term (month end)")
+        )
     )
 
 
@@ -129,7 +127,7 @@ def history_movements_chart(history: pl.DataFrame, currency: str) -> alt.TopLeve
         "movement:N",
         title="Movement",
         scale=alt.Scale(domain=[*labels, "Net change"], range=[*colors, "#222222"]),
-        legend=_legend("Movement"),
+        legend=legend("Movement", labels=[*labels, "Net change"]),
     )
     bars = (
         alt.Chart(long)
@@ -159,7 +157,7 @@ def history_movements_chart(history: pl.DataFrame, currency: str) -> alt.TopLeve
         )
     )
     return alt.layer(bars, line).properties(
-        height=HEIGHT, title="Where MRR moved each month (all customers)"
+        height=HEIGHT, title=chart_title("Where MRR moved each month (all customers)")
     )
 
 
@@ -191,7 +189,7 @@ def logo_churn_chart(history: pl.DataFrame, months: int = 3) -> alt.Chart:
             x=_month_x(),
             y=alt.Y(
                 "churn:Q",
-                title=f"Customers lost a month (% of those at its start, {months}-month average)",
+                title="Customers lost a month (% at its start)",
                 axis=alt.Axis(format=".0%"),
             ),
             color=_series_color(plans),
@@ -206,7 +204,10 @@ def logo_churn_chart(history: pl.DataFrame, months: int = 3) -> alt.Chart:
                 alt.Tooltip("exposed:Q", title="Customer-months at risk", format=","),
             ],
         )
-        .properties(height=HEIGHT, title=f"Logo churn by plan (trailing {months}-month average)")
+        .properties(
+            height=HEIGHT,
+            title=chart_title(f"Logo churn by plan (trailing {months}-month average)"),
+        )
     )
 
 
@@ -220,7 +221,7 @@ def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.TopLevel
         "series:N",
         title=None,
         scale=alt.Scale(domain=["Actual", "Projected"], range=["#1b2430", "#1f4e99"]),
-        legend=_legend(None),
+        legend=legend(labels=["Actual", "Projected"]),
     )
     lines = (
         alt.Chart(data)
@@ -249,5 +250,5 @@ def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.TopLevel
         .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="Start of projection")])
     )
     return alt.layer(lines, rule).properties(
-        height=HEIGHT, title="MRR: actual (from your billing data) and projected"
+        height=HEIGHT, title=chart_title("MRR: actual (from your billing data) and projected")
     )

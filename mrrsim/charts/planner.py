@@ -20,6 +20,7 @@ from mrrsim.charts.style import (
     RED,
     SMALL_HEIGHT,
     TERM_COLORS,
+    chart_title,
     layered,
     legend,
     money_axis,
@@ -64,7 +65,10 @@ def plan_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> alt.
                 alt.Tooltip("value_label:N", title=title),
             ],
         )
-        .properties(height=HEIGHT, title=f"{title} by month: your mix vs all-monthly vs all-annual")
+        .properties(
+            height=HEIGHT,
+            title=chart_title(f"{title} by month: your mix vs all-monthly vs all-annual"),
+        )
     )
 
 
@@ -96,8 +100,11 @@ def plan_gap_chart(plans: pl.DataFrame, currency: str, measure: str = "mrr") -> 
     zero = reference_rules(
         [0.0], ["All monthly"], title="Baseline", color=PLAN_COLORS[1], dash=PLAN_DASHES[1]
     )
-    return layered(lines, zero).properties(
-        height=HEIGHT, title=f"{title} gained or lost against billing everyone monthly"
+    return layered(
+        lines,
+        zero,
+        height=HEIGHT,
+        title=chart_title(f"{title} gained or lost against billing everyone monthly"),
     )
 
 
@@ -129,7 +136,7 @@ def mrr_by_segment_term_chart(frame: pl.DataFrame, currency: str) -> alt.Chart:
                 title="Segment · billing",
                 sort=order,
                 scale=alt.Scale(scheme="tableau20"),
-                legend=legend(),
+                legend=legend(labels=order),
             ),
             order=alt.Order("stack:Q"),
             tooltip=[
@@ -139,7 +146,7 @@ def mrr_by_segment_term_chart(frame: pl.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("mrr_label:N", title="MRR"),
             ],
         )
-        .properties(height=HEIGHT, title="MRR by segment and billing term (your mix)")
+        .properties(height=HEIGHT, title=chart_title("MRR by segment and billing term (your mix)"))
     )
 
 
@@ -169,7 +176,7 @@ def customers_by_term_chart(frame: pl.DataFrame) -> alt.Chart:
                 "billing:N",
                 title="Billing",
                 scale=alt.Scale(domain=["Monthly", "Annual"], range=list(TERM_COLORS)),
-                legend=legend(),
+                legend=legend(labels=["Monthly", "Annual"]),
             ),
             tooltip=[
                 alt.Tooltip("billing:N", title="Billing"),
@@ -177,7 +184,7 @@ def customers_by_term_chart(frame: pl.DataFrame) -> alt.Chart:
                 alt.Tooltip("customers:Q", title="Customers", format=",.0f"),
             ],
         )
-        .properties(height=HEIGHT, title="Active customers by billing term (your mix)")
+        .properties(height=HEIGHT, title=chart_title("Active customers by billing term (your mix)"))
     )
 
 
@@ -217,7 +224,7 @@ def movements_chart(totals: pl.DataFrame, currency: str) -> alt.LayerChart:
             "movement:N",
             title="Movement",
             scale=alt.Scale(domain=[*labels, "Net new MRR"], range=[*colors, INK]),
-            legend=legend(),
+            legend=legend(labels=[*labels, "Net new MRR"]),
         ),
         order=alt.Order("rank:Q"),
         tooltip=[
@@ -240,8 +247,8 @@ def movements_chart(totals: pl.DataFrame, currency: str) -> alt.LayerChart:
             alt.Tooltip("net_new_mrr_label:N", title="Net new MRR"),
         ],
     )
-    return layered(bars, net).properties(
-        height=HEIGHT, title="Where MRR moves each month (your mix)"
+    return layered(
+        bars, net, height=HEIGHT, title=chart_title("Where MRR moves each month (your mix)")
     )
 
 
@@ -262,9 +269,11 @@ def quick_ratio_chart(totals: pl.DataFrame) -> alt.LayerChart:
         )
     )
     rules = reference_rules([1.0, 4.0], ["1: MRR flat", "4: strong growth"])
-    return layered(line, rules).properties(
+    return layered(
+        line,
+        rules,
         height=SMALL_HEIGHT,
-        title="Quick ratio: (new + expansion) ÷ (contraction + churn)",
+        title=chart_title("Quick ratio: (new + expansion) ÷ (contraction + churn)"),
     )
 
 
@@ -295,7 +304,8 @@ def cumulative_cash_chart(plans: pl.DataFrame, currency: str) -> alt.Chart:
                 scale=alt.Scale(
                     domain=["Cash collected", "Revenue recognised"], range=[[1, 0], [5, 4]]
                 ),
-                legend=legend(),
+                # below the plot: two legends side by side above it ran off a phone's screen
+                legend=legend(labels=["Cash collected", "Revenue recognised"], orient="bottom"),
             ),
             tooltip=[
                 PLAN_TIP,
@@ -304,7 +314,9 @@ def cumulative_cash_chart(plans: pl.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("amount_label:N", title="Cumulative"),
             ],
         )
-        .properties(height=HEIGHT, title="Cumulative cash collected vs revenue recognised")
+        .properties(
+            height=HEIGHT, title=chart_title("Cumulative cash collected vs revenue recognised")
+        )
     )
 
 
@@ -328,12 +340,19 @@ def cash_revenue_chart(plans: pl.DataFrame, plan: str, currency: str) -> alt.Lay
         .encode(
             x=month_x(data, bars=True),
             y=alt.Y("revenue:Q"),
-            tooltip=[MONTH_TIP, alt.Tooltip("revenue_label:N", title="Revenue recognised")],
+            tooltip=[
+                MONTH_TIP,
+                alt.Tooltip("revenue_label:N", title="Revenue recognised"),
+            ],
         )
     )
-    return layered(bars, line).properties(
+    return layered(
+        bars,
+        line,
         height=HEIGHT,
-        title=f"{plan}: cash collected (bars) vs revenue recognised (red line), per month",
+        title=chart_title(
+            f"{plan}: cash collected (bars) vs revenue recognised (red line), per month"
+        ),
     )
 
 
@@ -353,7 +372,7 @@ def deferred_revenue_chart(plans: pl.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("deferred_revenue_label:N", title="Deferred revenue"),
             ],
         )
-        .properties(height=HEIGHT, title="Deferred revenue balance at month end")
+        .properties(height=HEIGHT, title=chart_title("Deferred revenue balance at month end"))
     )
 
 
@@ -398,7 +417,7 @@ def renewal_chart(calendar: pl.DataFrame, currency: str) -> alt.Chart:
                 "outcome:N",
                 title=None,
                 scale=alt.Scale(domain=outcomes, range=[LIGHT_BLUE, RED]),
-                legend=legend(),
+                legend=legend(labels=outcomes),
             ),
             order=alt.Order("rank:Q"),
             tooltip=[
@@ -408,5 +427,8 @@ def renewal_chart(calendar: pl.DataFrame, currency: str) -> alt.Chart:
                 alt.Tooltip("amount_label:N", title="MRR"),
             ],
         )
-        .properties(height=HEIGHT, title="Renewal calendar: annual MRR up for renewal each month")
+        .properties(
+            height=HEIGHT,
+            title=chart_title("Renewal calendar: annual MRR up for renewal each month"),
+        )
     )

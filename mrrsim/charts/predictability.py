@@ -14,6 +14,7 @@ from mrrsim.charts.style import (
     PLAN_COLORS,
     PLAN_ORDER,
     PLAN_TIP,
+    chart_title,
     layered,
     legend,
     money_axis,
@@ -134,7 +135,7 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
         .sort(pl.col("plan").cast(pl.Enum(PLAN_ORDER)), "since")
         .collect(engine="in-memory")
     )
-    key = legend("Billing", symbolType="stroke", symbolStrokeWidth=3)
+    key = legend("Billing", labels=plan_names(data), symbolType="stroke", symbolStrokeWidth=3)
     color = plan_color(plan_names(data), key)
     last = max(data.get_column("since").to_list(), default=1)
     line = (
@@ -143,7 +144,7 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
         .encode(
             x=alt.X(
                 "since:Q",
-                title="Months since churn rose (1 = the first month of the rise)",
+                title="Months since churn rose (1 = first)",
                 scale=alt.Scale(domain=[1, max(last, 2)], nice=False),
                 axis=alt.Axis(tickMinStep=1, format="d"),
             ),
@@ -168,4 +169,4 @@ def detection_chart(by_month: pl.DataFrame) -> alt.LayerChart:
         x=alt.datum(1), y="y:Q", text="label:N"
     )
     title = "How soon a churn dashboard alerts after churn rises"
-    return layered(line, rules, text, height=HEIGHT + 40, title=title)
+    return layered(line, rules, text, height=HEIGHT + 40, title=chart_title(title))

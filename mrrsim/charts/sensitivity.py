@@ -14,6 +14,7 @@ from mrrsim.charts.style import (
     ORANGE,
     SIDE_COLORS,
     SMALL_HEIGHT,
+    chart_title,
     layered,
     legend,
     money_axis,
@@ -114,7 +115,19 @@ def tornado_chart(
     pct = f"{delta * 100:.0f}%"
     sides = _sides(delta)
     base_value = data.item(0, "base") if len(data) else 0.0
-    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=320))
+    # On a narrow screen (a phone) each input's name and its segment go on two lines, so the
+    # bars keep most of the width (the chart's own width, not the plot's, decides: the plot's
+    # width moves with the labels).
+    narrow = "containerSize()[0] > 0 && containerSize()[0] < 640"
+    y = alt.Y(
+        "label:N",
+        title=None,
+        sort=order,
+        axis=alt.Axis(
+            labelLimit=alt.ExprRef(expr=f"{narrow} ? 150 : 320"),
+            labelExpr=f"{narrow} ? split(datum.label, {quote(' — ')}) : datum.label",
+        ),
+    )
     chart = with_money_labels(alt.Chart(data), ["value", "base"], currency).transform_calculate(
         change_text=_signed_money("change", currency),
         input_from_text=_input_text("input_from", currency),
@@ -122,14 +135,15 @@ def tornado_chart(
     )
     axis = money_axis(title, currency, ticks=8)
     bars = chart.mark_bar(opacity=0.9, height={"band": 0.7}).encode(
-        x=alt.X("value:Q", axis=axis, scale=alt.Scale(zero=False)),
+        # 48 px beyond the longest bars: room for their labels, off the inputs' names
+        x=alt.X("value:Q", axis=axis, scale=alt.Scale(zero=False, padding=48)),
         x2="base:Q",
         y=y,
         color=alt.Color(
             "side:N",
             title=None,
             scale=alt.Scale(domain=sides, range=list(SIDE_COLORS)),
-            legend=legend(),
+            legend=legend(labels=sides),
         ),
         tooltip=[
             alt.Tooltip("label:N", title="Input"),
@@ -153,11 +167,15 @@ def tornado_chart(
         .encode(x="base:Q", tooltip=[alt.Tooltip("label:N", title="Base")])
     )
     height = max(SMALL_HEIGHT, 34 * len(order) + 110)  # the whole chart, title and axes included
-    return layered(bars, *labels, rule).properties(
+    return layered(
+        bars,
+        *labels,
+        rule,
         height=height,
         padding={"left": 16, "right": 8, "top": 5, "bottom": 5},
-        title=f"{title}: each input moved −{pct} and +{pct} (base "
-        f"{fmt_money(base_value, currency)})",
+        title=chart_title(
+            f"{title}: each input moved −{pct} and +{pct} (base {fmt_money(base_value, currency)})"
+        ),
     )
 
 
@@ -259,6 +277,6 @@ def grid_heatmap(
                 text=alt.value("Your mix"),
             )
         )
-    return layered(*layers).properties(
-        height=HEIGHT + 120, title=f"{title} by discount and annual share"
+    return layered(
+        *layers, height=HEIGHT + 120, title=chart_title(f"{title} by discount and annual share")
     )

@@ -4,6 +4,7 @@ expressions, tooltips and reference lines. Every chart family builds on these.""
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,8 @@ __all__ = [
     "SIDE_COLORS",
     "SMALL_HEIGHT",
     "TERM_COLORS",
+    "chart_title",
+    "fixed_title",
     "layered",
     "legend",
     "money_axis",
@@ -152,9 +155,86 @@ def month_x(frame: pl.DataFrame, *, bars: bool = False) -> alt.X:
     )
 
 
-def legend(title: str | None = None, /, **options: Any) -> alt.Legend:
-    """The charts' legend: above the plot, long labels kept whole."""
-    return alt.Legend(**{"orient": "top", "title": title, "labelLimit": 280, **options})
+# --- titles and legends that fit a phone ---------------------------------------------------------
+
+# Streamlit's chart theme draws titles in 16 px bold and legend labels in 14 px in Source Sans,
+# whose characters are on average 7.3-7.9 px and 5.8-6.5 px wide (measured in Chromium).
+TITLE_CHAR_PX = 8.0
+LABEL_CHAR_PX = 6.4
+# A legend entry's symbol, the gap to its label and the gap to the next entry (px).
+ENTRY_PX = 28
+# Streamlit cuts a title at the chart's width less 40 px, and the y axis takes 50-80 px of the
+# chart beside the plot: a title may be about this much (px) wider than the plot.
+TITLE_SLACK_PX = 10
+# The most lines a title is broken into.
+_TITLE_LINES = 4
+
+
+def _lines(text: str, chars: int) -> list[str]:
+    return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [text]
+
+
+def _balanced(text: str, count: int) -> list[str]:
+    """``text`` in at most ``count`` lines, as even in length as words allow."""
+    low, high = 1, max(len(text), 1)  # the fewest characters a line needs (bisection)
+    while low < high:
+        mid = (low + high) // 2
+        low, high = (low, mid) if len(_lines(text, mid)) <= count else (mid + 1, high)
+    return _lines(text, low)
+
+
+def chart_title(text: str) -> alt.Title:
+    """A title that is never cut off: whole on one line where the plot is wide enough, else
+    broken into lines that fit (Streamlit cuts a title wider than the chart with '...', as on
+    a phone). The browser picks the lines from the plot's width with a Vega expression, so
+    this is for the app's own titles only: user text goes to ``fixed_title``."""
+    choices: list[list[str]] = []  # whole, then in 2, 3, ... lines
+    for count in range(1, _TITLE_LINES + 1):
+        lines = _balanced(text, count)
+        if not choices or len(lines) > len(choices[-1]):
+            choices.append(lines)
+    if len(choices) == 1:
+        return alt.Title(text=text, anchor="start")
+    expr = json.dumps(choices[-1])
+    for lines in reversed(choices[:-1]):
+        need = round(max(map(len, lines)) * TITLE_CHAR_PX)
+        shown = quote(lines[0]) if len(lines) == 1 else json.dumps(lines)
+        expr = f"width + {TITLE_SLACK_PX} >= {need} ? {shown} : {expr}"
+    return alt.Title(text=alt.ExprRef(expr=expr), anchor="start")
+
+
+def fixed_title(text: str, chars: int = 28) -> alt.Title:
+    """A title holding user text (a segment's name): lines of at most ``chars`` characters,
+    decided here, as user text never goes into a Vega expression."""
+    lines = _lines(text, chars)
+    return alt.Title(text=lines[0] if len(lines) == 1 else lines, anchor="start")
+
+
+def _columns_expr(labels: list[str]) -> str:
+    """A Vega expression for a legend's number of columns: the most, up to one row, whose
+    entries (filled row by row, each column as wide as its widest entry) fit the plot."""
+    entries = [round(len(label) * LABEL_CHAR_PX) + ENTRY_PX for label in labels]
+    expr = "1"
+    for count in range(2, len(entries) + 1):
+        need = sum(max(entries[col::count]) for col in range(count))
+        expr = f"width >= {need} ? {count} : {expr}"
+    return expr
+
+
+def legend(
+    title: str | None = None, /, *, labels: Sequence[str] = (), **options: Any
+) -> alt.Legend:
+    """The charts' legend: above the plot, with as many entries to a row as the plot's width
+    holds (given the ``labels`` shown), so none runs off the side of a phone; a label longer
+    than the plot is cut with '...' rather than off the chart."""
+    settings: dict[str, Any] = {
+        "orient": "top",
+        "title": title,
+        "labelLimit": alt.ExprRef(expr="clamp(width - 40, 80, 280)"),
+    }
+    if labels:
+        settings["columns"] = alt.ExprRef(expr=_columns_expr([str(label) for label in labels]))
+    return alt.Legend(**{**settings, **options})
 
 
 def plan_names(frame: pl.DataFrame) -> list[str]:
@@ -171,7 +251,7 @@ def plan_color(plans: Sequence[str], key: alt.Legend | None = None) -> alt.Color
         "plan:N",
         title="Billing",
         scale=alt.Scale(domain=domain, range=colors),
-        legend=legend() if key is None else key,
+        legend=legend(labels=domain) if key is None else key,
     )
 
 
@@ -189,7 +269,7 @@ def plan_dash(plans: Sequence[str] | None = None, key: alt.Legend | None = None)
         "plan:N",
         title="Billing",
         scale=alt.Scale(domain=domain, range=dashes),
-        legend=legend() if key is None else key,
+        legend=legend(labels=domain) if key is None else key,
     )
 
 
