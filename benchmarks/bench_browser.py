@@ -27,13 +27,15 @@ export, Methodology), in one session as a person uses the app:
 
 "Settled" is measured inside the page, in ``performance.now()`` time, by a recorder installed
 before Streamlit's own scripts (``SETTLE_JS``): the moment of the click or keydown is the
-start; the page is settled once Streamlit's script state has left and come back to
-"notRunning", the page is idle in ``browser_util``'s sense (connected, nothing stale, no
-skeleton, no status widget, every chart on view drawn by Vega) and nothing has happened for
-``QUIET_MS``: no websocket message received, no DOM mutation, no long task (main-thread work
-of 50 ms or more, e.g. Vega drawing a chart) ending. The time is that of the last such event.
+start; the page is settled once the server has answered (a websocket message), the page is
+idle in ``browser_util``'s sense (connected, script not running, nothing stale, no skeleton, no
+status widget, every chart on view drawn by Vega) and nothing has happened for ``QUIET_MS``:
+no websocket message received, no DOM mutation, no long task (main-thread work of 50 ms or
+more, e.g. Vega drawing a chart) ending. The time is that of the last such event.
 Also printed per page: when the last websocket message arrived (server and network; the rest
-is the browser's work), the kilobytes received over the websocket, and the server's CPU.
+is the browser's work), the kilobytes received over the websocket, and the CPU seconds of the
+server and of Chromium (less sensitive than wall time to other load on the machine; Chromium's
+include the quiet time and the polling).
 Targets: Planner <= 0.4 s and every other page <= 0.8 s (enter, median).
 
 Run: ``.venv/bin/python benchmarks/bench_browser.py [--runs N] [--only first-render|pages]``.
@@ -192,14 +194,13 @@ PAGES: tuple[tuple[str, str | None], ...] = (
 )
 
 # Installed before the page's own scripts (``add_init_script``): records, in performance.now()
-# time, every websocket message (and its size), every DOM mutation, every long task, and the
-# changes of Streamlit's script state; ``__speed.arm()`` makes the next click or keydown the
+# time, every websocket message (and its size), every DOM mutation and every long task;
+# ``__speed.arm()`` makes the next click or keydown the
 # start of a measurement.
 SETTLE_JS = """(() => {
   const rec = window.__speed = {t0: null, armed: false, lastWs: 0, lastMut: 0, lastLong: 0,
-                                bytes: 0, messages: 0, stateChanges: 0};
-  rec.arm = () => { rec.armed = true; rec.t0 = null; rec.bytes = 0; rec.messages = 0;
-                    rec.stateChanges = 0; };
+                                bytes: 0, messages: 0};
+  rec.arm = () => { rec.armed = true; rec.t0 = null; rec.bytes = 0; rec.messages = 0; };
   const start = () => { if (rec.armed) { rec.armed = false; rec.t0 = performance.now(); } };
   for (const type of ['keydown', 'mousedown']) window.addEventListener(type, start, true);
   const Native = window.WebSocket;
@@ -218,24 +219,22 @@ SETTLE_JS = """(() => {
     for (const entry of list.getEntries())
       rec.lastLong = Math.max(rec.lastLong, entry.startTime + entry.duration);
   }).observe({type: 'longtask', buffered: true});
-  const watch = () => new MutationObserver(records => {
-    rec.lastMut = performance.now();
-    for (const r of records)
-      if (r.type === 'attributes' && r.attributeName === 'data-test-script-state')
-        rec.stateChanges += 1;
-  }).observe(document.documentElement,
+  const watch = () => new MutationObserver(() => { rec.lastMut = performance.now(); })
+    .observe(document.documentElement,
              {subtree: true, childList: true, attributes: true, characterData: true});
   if (document.documentElement) watch(); else document.addEventListener('readystatechange', watch);
 })()"""
 
-# The page is settled: the measured action started, the script state moved and is back at
-# notRunning, the app is idle with every chart on view drawn, and nothing happened for QUIET_MS.
+# The page is settled: the measured action started, the server answered (at least one message:
+# every run ends with one; a very quick run can pass the script state through "running" and
+# back within one frame, so that attribute need not change), the app is idle with every chart
+# on view drawn, and nothing happened for QUIET_MS.
 SETTLED_JS = f"""([quiet]) => {{
   const rec = window.__speed;
-  if (rec.t0 === null || rec.stateChanges < 1 || !({_IDLE_JS})() || !({_CHARTS_JS})())
-    return null;
+  if (rec.t0 === null || rec.messages < 1) return null;
   const last = Math.max(rec.lastWs, rec.lastMut, rec.lastLong, rec.t0);
-  if (performance.now() - last < quiet) return null;
+  // the cheap test first: the idle and chart tests force a layout, kept out of busy moments
+  if (performance.now() - last < quiet || !({_IDLE_JS})() || !({_CHARTS_JS})()) return null;
   return {{total: last - rec.t0, ws: Math.max(rec.lastWs - rec.t0, 0), bytes: rec.bytes,
            messages: rec.messages}};
 }}"""
@@ -243,9 +242,10 @@ SETTLED_JS = f"""([quiet]) => {{
 
 def settle(page: Page, server_pid: int, action: Callable[[], None]) -> dict[str, float]:
     """Arm the recorder, do ``action`` (a click or Enter), and wait until the page is settled:
-    {"total", "ws" (seconds to the last websocket message), "kb", "cpu" (server seconds)}."""
+    {"total", "ws" (seconds to the last websocket message), "kb", "cpu" (server CPU seconds),
+    "brw" (Chromium's CPU seconds, counted until the settled check saw the page quiet)}."""
     page.evaluate("() => window.__speed.arm()")
-    cpu = cpu_seconds(server_pid)
+    cpu, browser_cpu = cpu_seconds(server_pid), chromium_cpu_seconds()
     action()
     deadline = time.perf_counter() + TIMEOUT_MS / 1000
     while (found := page.evaluate(SETTLED_JS, [QUIET_MS])) is None:
@@ -261,6 +261,7 @@ def settle(page: Page, server_pid: int, action: Callable[[], None]) -> dict[str,
         "ws": found["ws"] / 1000,
         "kb": found["bytes"] / 1000,
         "cpu": cpu_seconds(server_pid) - cpu,
+        "brw": chromium_cpu_seconds() - browser_cpu,
     }
 
 
@@ -293,7 +294,8 @@ def page_value(selector: str, k: int) -> str:
 class PageRuns:
     """Per page: the samples of switching to it, of Enter in the sidebar and on its input."""
 
-    def __init__(self) -> None:
+    def __init__(self, pages: tuple[tuple[str, str | None], ...] = PAGES) -> None:
+        self.pages = pages
         self.samples: dict[tuple[str, str], list[dict[str, float]]] = {}
         self.k = 0
 
@@ -302,7 +304,7 @@ class PageRuns:
 
     def round(self, page: Page, pid: int, record: bool) -> None:
         """Visit every page once: switch to it, Enter a new discount, Enter its own input."""
-        for title, own in PAGES:
+        for title, own in self.pages:
             self.k += 1
             heading = page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
             samples = [] if heading == title else [("switch", switch_to(page, title, pid))]
@@ -319,27 +321,30 @@ class PageRuns:
     def table(self) -> list[str]:
         head = (
             f"{'page':<15} {'action':<11} {'n':>3} {'median':>7} {'min':>6} {'max':>6} "
-            f"{'last ws':>8} {'KB recv':>8} {'srv CPU':>8}"
+            f"{'last ws':>8} {'KB recv':>8} {'srv CPU':>8} {'brw CPU':>8}"
         )
         lines = [head]
-        for title, _ in PAGES:
+        for title, _ in self.pages:
             for kind in ("switch", "enter", "page input"):
                 got = self.samples.get((title, kind))
                 if not got:
                     continue
                 total = [g["total"] for g in got]
-                med = {key: statistics.median(g[key] for g in got) for key in ("ws", "kb", "cpu")}
+                med = {
+                    key: statistics.median(g[key] for g in got)
+                    for key in ("ws", "kb", "cpu", "brw")
+                }
                 lines.append(
                     f"{title:<15} {kind:<11} {len(got):>3} {statistics.median(total):7.2f} "
                     f"{min(total):6.2f} {max(total):6.2f} {med['ws']:8.2f} {med['kb']:8.1f} "
-                    f"{med['cpu']:8.2f}"
+                    f"{med['cpu']:8.2f} {med['brw']:8.2f}"
                 )
         return lines
 
     def verdicts(self) -> list[tuple[str, float, float]]:
         """(page, median enter seconds, target) per page."""
         out = []
-        for title, _ in PAGES:
+        for title, _ in self.pages:
             got = self.samples.get((title, "enter"), [])
             if got:
                 target = PAGE_TARGETS_S.get(title, OTHER_PAGES_TARGET_S)
@@ -347,8 +352,10 @@ class PageRuns:
         return out
 
 
-def page_runs(runs: int) -> int:
-    """Measure every page in one session (after one discarded round) and print the table."""
+def page_runs(runs: int, only: list[str] | None = None) -> int:
+    """Measure every page (or those titled in ``only``) in one session, after one discarded
+    round, and print the table."""
+    pages = tuple(p for p in PAGES if not only or p[0] in only)
     with start_server() as (url, process), launch_browser() as browser:
         context = browser.new_context(viewport=VIEWPORT)
         context.add_init_script(SETTLE_JS)
@@ -356,7 +363,7 @@ def page_runs(runs: int) -> int:
         page.goto(url, wait_until="commit")
         page.wait_for_selector(METRIC, timeout=TIMEOUT_MS)
         wait_until_idle(page, timeout_ms=TIMEOUT_MS)
-        measured = PageRuns()
+        measured = PageRuns(pages)
         try:
             measured.round(page, process.pid, record=False)
             for _ in range(runs):
@@ -416,13 +423,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions per case (>= 1)")
     parser.add_argument("--only", choices=("first-render", "pages"), help="one part only")
+    parser.add_argument("--pages", help="comma-separated page titles (default: every page)")
     args = parser.parse_args()
     runs = max(1, args.runs)
     status = 0
     if args.only in (None, "first-render"):
         status |= first_render(runs)
     if args.only in (None, "pages"):
-        status |= page_runs(runs)
+        status |= page_runs(runs, args.pages.split(",") if args.pages else None)
     return status
 
 

@@ -102,9 +102,9 @@ def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> 
 
 def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest) -> None:
     preset = load_preset(DEFAULT_PRESET)
-    table = default_app.table[0].value.set_index("Figure")
+    table = default_app.table[1].value.set_index("Figure")  # after the decision table
     assert list(table.columns) == list(PLANS)
-    differences = default_app.table[1].value.set_index("Figure")
+    differences = default_app.table[2].value.set_index("Figure")
     assert list(differences.columns) == ["Mix vs monthly", "Mix vs annual"]
     for plan, variant in zip(PLANS, (preset, all_monthly(preset), all_annual(preset)), strict=True):
         s = summarize(variant)
@@ -124,7 +124,7 @@ def test_the_first_screen_answers_per_segment(default_app: AppTest) -> None:
     """The first table is the decision per segment, as the engine computes it."""
     preset = load_preset(DEFAULT_PRESET)
     s = summarize(preset)
-    shown = default_app.dataframe[0].value
+    shown = default_app.table[0].value
     assert list(shown.columns) == list(TABLE_COLUMNS)
     assert list(shown["Segment"]) == [seg.name for seg in preset.segments]
     assert list(shown["Break-even discount"]) == [
