@@ -403,7 +403,7 @@ def test_the_title_sits_near_the_top_and_the_plans_tables_fit(
         title = page.locator("h1").first.bounding_box()
         assert title is not None and title["y"] < 80, title
         tables = page.locator('[data-testid="stTable"]').all()
-        assert len(tables) == 2
+        assert len(tables) == 3  # the decision per segment, then the two plans tables
         for table in tables:
             box = table.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
