@@ -36,7 +36,19 @@ def decision_section(scenario: Scenario) -> None:
     table, specs, notes = ui.decision_cached(scenario)
     answer, assumptions = st.columns([3, 1], gap="large")
     with answer:
-        st.dataframe(decision_display(table, scenario.currency), hide_index=True)
+        # A static table: an interactive grid cost several times more to redraw after each
+        # input change. Its cells are Markdown: segment names and the currency's text escaped.
+        shown = decision_display(table, scenario.currency)
+        symbol = currency_symbol(scenario.currency)
+        st.table(
+            shown.with_columns(
+                pl.Series("Segment", [ui.escape_md(name) for name in shown["Segment"]]),
+                pl.exclude("Segment").str.replace_all(
+                    symbol, ui.md_amounts(symbol, scenario.currency), literal=True
+                ),
+            ),
+            hide_index=True,
+        )
         for sentence in table.get_column("explanation"):
             st.markdown(f"- {ui.escape_md(sentence)}")
         for note in notes:

@@ -102,9 +102,9 @@ def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> 
 
 def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest) -> None:
     preset = load_preset(DEFAULT_PRESET)
-    table = default_app.table[0].value.set_index("Figure")
+    table = default_app.table[1].value.set_index("Figure")  # after the decision table
     assert list(table.columns) == list(PLANS)
-    differences = default_app.table[1].value.set_index("Figure")
+    differences = default_app.table[2].value.set_index("Figure")
     assert list(differences.columns) == ["Mix vs monthly", "Mix vs annual"]
     for plan, variant in zip(PLANS, (preset, all_monthly(preset), all_annual(preset)), strict=True):
         s = summarize(variant)
@@ -124,7 +124,7 @@ def test_the_first_screen_answers_per_segment(default_app: AppTest) -> None:
     """The first table is the decision per segment, as the engine computes it."""
     preset = load_preset(DEFAULT_PRESET)
     s = summarize(preset)
-    shown = default_app.dataframe[0].value
+    shown = default_app.table[0].value
     assert list(shown.columns) == list(TABLE_COLUMNS)
     assert list(shown["Segment"]) == [seg.name for seg in preset.segments]
     assert list(shown["Break-even discount"]) == [
@@ -437,10 +437,20 @@ def test_humanize_problem(problem: str, index: int | None, text: str) -> None:
 def test_the_preset_box_says_edited_from_once_an_input_changes() -> None:
     at = run_app()
     title = load_preset(DEFAULT_PRESET).name
-    assert title in at.selectbox(key="ed.preset").options
-    assert not [o for o in at.selectbox(key="ed.preset").options if o.startswith("Edited")]
-    at.number_input(key="ed.annual_discount").set_value(25.0).run()
-    assert f"Edited from {title}" in at.selectbox(key="ed.preset").options
+    options = at.selectbox(key="ed.preset").options
+    assert title in options
     assert at.selectbox(key="ed.preset").value == DEFAULT_PRESET
+    for discount in (25.0, 26.0, 27.0):  # every edit keeps its value (none reloads the preset)
+        at.number_input(key="ed.annual_discount").set_value(discount).run()
+        box = at.selectbox(key="ed.preset")
+        assert box.value is None
+        assert box.proto.placeholder == f"Edited from {title}"
+        assert box.options == options  # the labels the browser sends back never change
+        assert shown_scenario(at).annual_discount == discount / 100
     at.number_input(key="ed.annual_discount").set_value(15.0).run()  # back as it was
-    assert title in at.selectbox(key="ed.preset").options
+    assert at.selectbox(key="ed.preset").value == DEFAULT_PRESET
+    assert at.selectbox(key="ed.preset").proto.placeholder == "Choose a preset…"
+    at.number_input(key="ed.annual_discount").set_value(30.0).run()
+    at.selectbox(key="ed.preset").set_value(DEFAULT_PRESET).run()  # chosen again: starts over
+    assert shown_scenario(at) == load_preset(DEFAULT_PRESET)
+    assert at.selectbox(key="ed.preset").value == DEFAULT_PRESET

@@ -257,6 +257,31 @@ def test_editing_the_discount_updates_the_link_and_the_figures(server: str, page
     assert shown_metrics(page) != before
 
 
+def test_edits_in_a_row_each_keep_their_value(server: str, page: Page) -> None:
+    """The preset box names the preset the scenario was edited from without changing its
+    options' labels (the browser sends the chosen label back: a changed one reloaded the
+    preset, every third edit)."""
+    open_and_wait(page, server)
+    open_editor(page, 0)
+    field = page.locator(key_selector("ed.annual_discount"))
+    for value in ("12.00", "13.00", "14.00", "16.00"):
+        token = query_token(page.url)
+        field.fill(value)
+        field.press("Enter")
+        page.wait_for_function(
+            "token => new URLSearchParams(location.search).get('s') !== token",
+            arg=token,
+            timeout=WAIT_MS,
+        )
+        wait_until_idle(page, WAIT_MS)
+        assert field.input_value() == value
+        assert shown_scenario(page).annual_discount == float(value) / 100
+    title = load_preset(DEFAULT_PRESET).name
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+    assert box.get_attribute("placeholder") == f"Edited from {title}"
+    assert_no_crash(page)
+
+
 def test_a_damaged_link_shows_a_message_and_the_default_scenario(server: str, page: Page) -> None:
     open_and_wait(page, f"{server}?s=v1.garbage")
     shot(page, "planner-damaged-link")
@@ -378,7 +403,7 @@ def test_the_title_sits_near_the_top_and_the_plans_tables_fit(
         title = page.locator("h1").first.bounding_box()
         assert title is not None and title["y"] < 80, title
         tables = page.locator('[data-testid="stTable"]').all()
-        assert len(tables) == 2
+        assert len(tables) == 3  # the decision per segment, then the two plans tables
         for table in tables:
             box = table.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width

@@ -63,6 +63,7 @@ _UPLOAD_ERROR = "mrrsim.upload_error"
 _PROBLEMS = "mrrsim.problems"
 _FOLDER_RERUN = "mrrsim.folder_rerun"
 _PRESET = "ed.preset"
+_EDITED_FROM = "mrrsim.edited_from"  # the preset the current scenario was edited from
 _UPLOAD = "ed.upload"
 
 _NEW_SEGMENT: dict[str, float] = {
@@ -141,6 +142,7 @@ def load_scenario_into_editor(scenario: Scenario) -> None:
 
     Call it before the editor renders (at session start or from a widget callback)."""
     st.session_state[_SHADOW] = {}
+    st.session_state.pop(_EDITED_FROM, None)
     data = scenario.model_dump(mode="python")
     for field in (*SCENARIO_FIELDS, *DECISION_FIELDS):
         _set(f"ed.{field.name}", field, data[field.name])
@@ -476,6 +478,27 @@ def _problem_groups(problems: list[str]) -> dict[str | int, list[str]]:
     return groups
 
 
+def _edited_from(names: list[str]) -> str | None:
+    """The preset the current scenario was edited from, or None (unedited, or not a preset).
+
+    Once an input changes, the preset box is emptied and its placeholder says "Edited from
+    <preset>" (choosing the preset again starts over from it); typed back as it was, the box
+    shows the preset again. Call before the box is drawn. The options' labels never change:
+    the browser sends the chosen option's label back, so a label that changed under it would
+    be read as another choice."""
+    ss = st.session_state
+    chosen = ss.get(_PRESET) or ss.get(_EDITED_FROM)
+    if chosen not in names:
+        return None
+    if current_scenario() == preset_cached(chosen):
+        ss[_PRESET] = chosen
+        ss.pop(_EDITED_FROM, None)
+        return None
+    ss[_PRESET] = None
+    ss[_EDITED_FROM] = chosen
+    return str(chosen)
+
+
 def render_editor() -> Scenario:
     """Draw the scenario editor in the sidebar and return the current (last valid) scenario.
 
@@ -490,20 +513,17 @@ def render_editor() -> Scenario:
     with st.sidebar:
         st.header("Scenario")
         names = preset_names()
-        chosen = st.session_state.get(_PRESET)
-        edited = chosen in names and current_scenario() != preset_cached(chosen)
-
-        def preset_label(name: str) -> str:
-            """A preset's title; the chosen one, once edited, as 'Edited from <title>'."""
-            title = preset_cached(name).name if name in names else name
-            return f"Edited from {title}" if edited and name == chosen else title
-
+        edited_from = _edited_from(names)
         st.selectbox(
             "Start from a preset",
             names,
             key=_PRESET,
-            format_func=preset_label,
-            placeholder="Choose a preset…",
+            format_func=lambda name: preset_cached(name).name if name in names else name,
+            placeholder=(
+                f"Edited from {preset_cached(edited_from).name}"
+                if edited_from
+                else "Choose a preset…"
+            ),
             on_change=_on_preset,
         )
         st.file_uploader(
