@@ -181,13 +181,23 @@ def spread_sentence(scenario: Scenario, fan: pl.DataFrame) -> str:
     )
 
 
+FAN_VIEWS = {"mrr": "MRR", "cumulative_cash": "Cumulative cash collected"}
+
+
 def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
-    specs = ui.fan_specs(scenario, paths, seed)
-    for metric, heading in (("mrr", "MRR"), ("cumulative_cash", "Cumulative cash collected")):
-        st.markdown(f"**{heading} by month: likely range (P10–P90) and median**")
-        for col, spec in zip(st.columns(3), specs[metric], strict=True):
-            with col:
-                ui.show_spec(spec)
+    metric = st.segmented_control(
+        "Range by month of",
+        options=list(FAN_VIEWS),
+        format_func=FAN_VIEWS.__getitem__,
+        default="mrr",
+        required=True,
+        key="pred.fan_metric",
+    )
+    metric = metric or "mrr"
+    st.markdown(f"**{FAN_VIEWS[metric]} by month: likely range (P10–P90) and median**")
+    for col, spec in zip(st.columns(3), ui.fan_specs(scenario, paths, seed, metric), strict=True):
+        with col:
+            ui.show_spec(spec)
 
 
 def detection_inputs(scenario: Scenario) -> tuple[float, int, int] | None:

@@ -6,6 +6,7 @@ Their chart builders are tested in test_charts_predictability.py and test_charts
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,8 +97,22 @@ def test_predictability_runs_with_its_charts(pred_app: AppTest) -> None:
     assert not pred_app.exception
     assert not pred_app.error
     assert pred_app.title[0].value == "Predictability"
-    # six fan charts (MRR and cumulative cash x three plans) and the detection chart
-    assert charts_on(pred_app) == 7
+    # three fan charts (one metric x three plans, MRR first) and the detection chart
+    assert charts_on(pred_app) == 4
+    assert pred_app.segmented_control(key="pred.fan_metric").value == "mrr"
+
+
+def test_the_fan_charts_switch_to_cumulative_cash(pred_app: AppTest) -> None:
+    def titles() -> list[str]:
+        specs = [json.loads(c.proto.spec) for c in pred_app.get("vega_lite_chart")[:3]]
+        return [str(spec["layer"][0]["encoding"]["y"]["axis"]["title"]) for spec in specs]
+
+    assert all("MRR" in t for t in titles())
+    pred_app.segmented_control(key="pred.fan_metric").set_value("cumulative_cash").run()
+    assert not pred_app.exception
+    assert charts_on(pred_app) == 4
+    assert all("ash" in t for t in titles())
+    pred_app.segmented_control(key="pred.fan_metric").set_value("mrr").run()
 
 
 def test_spread_figures_equal_the_monte_carlo_engine(
@@ -434,7 +449,7 @@ def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
         assert shown_scenario(at) == scenario
         if page == PREDICTABILITY:
             assert at.number_input(key="pred.shock_start").value == 6  # the last month, not 13
-            assert charts_on(at) == 7
+            assert charts_on(at) == 4  # three fan charts and the detection chart
         else:
             texts = " ".join(m.value for m in at.markdown)
             assert "These maps count the horizon only" in texts

@@ -66,12 +66,24 @@ def _cache(max_entries: int) -> Any:
     )
 
 
+def _certain(scenario: Scenario) -> Scenario:
+    """The scenario without parameter uncertainty, the cache key of everything that ignores it
+    (the projection, the summaries, detection): changing the uncertainty inputs reuses them."""
+    return scenario.model_copy(update={"uncertainty": Uncertainty()})
+
+
 # --- Planner: projection, summaries and plan totals in one entry --------------------------------
 
 
-@_cache(64)
 def _plan_results(scenario: Scenario) -> PlanResults:
-    """The planner's engine results in one entry: a changed input costs one miss, not four."""
+    """The planner's engine results in one entry: a changed input costs one miss, not four.
+    Keyed without the uncertainty, which only the Monte Carlo reads (so the Predictability
+    page's uncertainty inputs leave these cached)."""
+    return _deterministic(_certain(scenario))
+
+
+@_cache(64)
+def _deterministic(scenario: Scenario) -> PlanResults:
     return plan_results(scenario)
 
 
@@ -221,24 +233,20 @@ def simulation_cached(
     return fan, ending
 
 
-@_cache(16)
-def fan_specs(scenario: Scenario, paths: int, seed: int) -> dict[str, list[dict[str, Any]]]:
-    """The six fan charts' Vega-Lite specs (per metric, one per plan), cached with the
-    simulation so that moving the target or the shock does not rebuild them."""
+@_cache(32)
+def fan_specs(scenario: Scenario, paths: int, seed: int, metric: str) -> list[dict[str, Any]]:
+    """One metric's fan charts (one Vega-Lite spec per plan), cached with the simulation so
+    that moving the target or the shock does not rebuild them; only the metric on screen is
+    built (building a chart costs more than its share of the simulation)."""
     fan, _ = simulation_cached(scenario, paths, seed)
     projection = plan_comparison_cached(scenario)
-    specs: dict[str, list[dict[str, Any]]] = {}
-    for metric in FAN_METRICS:
-        top = charts.fan_y_max(fan, projection, metric)
-        specs[metric] = [
-            charts.vega_spec(
-                charts.fan_chart(
-                    fan, plan, metric, scenario.currency, projection=projection, y_max=top
-                )
-            )
-            for plan in PLANS
-        ]
-    return specs
+    top = charts.fan_y_max(fan, projection, metric)
+    return [
+        charts.vega_spec(
+            charts.fan_chart(fan, plan, metric, scenario.currency, projection=projection, y_max=top)
+        )
+        for plan in PLANS
+    ]
 
 
 def yield_point() -> None:
@@ -246,12 +254,6 @@ def yield_point() -> None:
     rerun or a stop request and raises there, so a superseded run stops computing instead of
     finishing work nobody will see (long engine calls get this as their ``checkpoint``)."""
     _ = "mrrsim.yield" in st.session_state
-
-
-def _certain(scenario: Scenario) -> Scenario:
-    """The scenario without parameter uncertainty: detection ignores it (it draws counts only),
-    so changing the uncertainty inputs reuses the cached detection."""
-    return scenario.model_copy(update={"uncertainty": Uncertainty()})
 
 
 def detection_cached(
