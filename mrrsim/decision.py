@@ -20,6 +20,7 @@ from mrrsim.scenario import Scenario
 __all__ = [
     "CHART_STEP",
     "TABLE_COLUMNS",
+    "TABLE_PARTS",
     "Verdict",
     "decision_display",
     "decision_table",
@@ -166,6 +167,13 @@ TABLE_COLUMNS = (
     "Best discount",
     "Value per new customer now",
     "At the best discount",
+)
+# The table in two narrow parts that sit side by side where they fit and one under the other on
+# a phone (its seven columns ran off a 390 px screen): the answer with its discounts, then the
+# value of a new customer. Each part starts with the segment.
+TABLE_PARTS = (
+    ("Segment", "Answer", "Discount now", "Break-even discount", "Best discount"),
+    ("Segment", "Value per new customer now", "At the best discount"),
 )
 
 

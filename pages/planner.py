@@ -12,7 +12,7 @@ import streamlit as st
 
 from mrrsim import charts, ui
 from mrrsim.charts import vega_spec
-from mrrsim.decision import decision_display
+from mrrsim.decision import TABLE_PARTS, decision_display
 from mrrsim.downloads import csv_text, file_stem, finance_workbook, summary_json
 from mrrsim.formatting import currency_symbol
 from mrrsim.glossary import for_screen
@@ -36,19 +36,7 @@ def decision_section(scenario: Scenario) -> None:
     table, specs, notes = ui.decision_cached(scenario)
     answer, assumptions = st.columns([3, 1], gap="large")
     with answer:
-        # A static table: an interactive grid cost several times more to redraw after each
-        # input change. Its cells are Markdown: segment names and the currency's text escaped.
-        shown = decision_display(table, scenario.currency)
-        symbol = currency_symbol(scenario.currency)
-        st.table(
-            shown.with_columns(
-                pl.Series("Segment", [ui.escape_md(name) for name in shown["Segment"]]),
-                pl.exclude("Segment").str.replace_all(
-                    symbol, ui.md_amounts(symbol, scenario.currency), literal=True
-                ),
-            ),
-            hide_index=True,
-        )
+        decision_tables(table, scenario.currency)
         for sentence in table.get_column("explanation"):
             st.markdown(f"- {ui.escape_md(sentence)}")
         for note in notes:
@@ -71,6 +59,23 @@ def decision_section(scenario: Scenario) -> None:
         "contracts. Break-even: the discount at which billing every new customer annually "
         "is worth as much as billing every one monthly. The horizon does not change these."
     )
+
+
+def decision_tables(table: pl.DataFrame, currency: str) -> None:
+    """The decision table in its two narrow parts (``TABLE_PARTS``), static tables that wrap
+    their text: side by side where they fit, one under the other on a phone. Their cells are
+    Markdown: segment names and the currency's own text are escaped."""
+    shown = decision_display(table, currency)
+    symbol = currency_symbol(currency)
+    shown = shown.with_columns(
+        pl.Series("Segment", [ui.escape_md(name) for name in shown["Segment"]]),
+        pl.exclude("Segment").str.replace_all(
+            symbol, ui.md_amounts(symbol, currency), literal=True
+        ),
+    )
+    with st.container(horizontal=True, gap="medium"):
+        for columns in TABLE_PARTS:
+            st.table(shown.select(columns), hide_index=True, width="content")
 
 
 def headline_metrics(scenario: Scenario, plans: Plans) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import expected_metrics
 from streamlit.testing.v1 import AppTest
 
 from mrrsim import share
-from mrrsim.decision import TABLE_COLUMNS, verdict
+from mrrsim.decision import TABLE_COLUMNS, TABLE_PARTS, verdict
 from mrrsim.metrics import PLANS, summarize
 from mrrsim.projection import all_annual, all_monthly
 from mrrsim.scenario import Scenario, parse_scenario
@@ -50,6 +51,14 @@ def open_segments(at: AppTest, *positions: int) -> AppTest:
     for position in positions or range(len(ids)):
         at.session_state[f"ed.seg.{ids[position]}.box"] = True
     return at.run()
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first static table with a column of that name (tables are found by what they show,
+    not by their position on the page)."""
+    found = [t.value for t in at.table if column in t.value.columns]
+    assert found, f"no table with a column {column!r}"
+    return found[0]
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -102,9 +111,9 @@ def test_url_always_holds_a_link_to_the_shown_scenario(default_app: AppTest) -> 
 
 def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest) -> None:
     preset = load_preset(DEFAULT_PRESET)
-    table = default_app.table[1].value.set_index("Figure")  # after the decision table
+    table = table_with(default_app, PLANS[0]).set_index("Figure")
     assert list(table.columns) == list(PLANS)
-    differences = default_app.table[2].value.set_index("Figure")
+    differences = table_with(default_app, "Mix vs monthly").set_index("Figure")
     assert list(differences.columns) == ["Mix vs monthly", "Mix vs annual"]
     for plan, variant in zip(PLANS, (preset, all_monthly(preset), all_annual(preset)), strict=True):
         s = summarize(variant)
@@ -121,16 +130,22 @@ def test_comparison_table_shows_each_plans_summary_in_full(default_app: AppTest)
 
 
 def test_the_first_screen_answers_per_segment(default_app: AppTest) -> None:
-    """The first table is the decision per segment, as the engine computes it."""
+    """The first tables are the decision per segment, as the engine computes it, in two
+    narrow parts that together hold every column, each led by the segment."""
     preset = load_preset(DEFAULT_PRESET)
     s = summarize(preset)
-    shown = default_app.table[0].value
-    assert list(shown.columns) == list(TABLE_COLUMNS)
-    assert list(shown["Segment"]) == [seg.name for seg in preset.segments]
-    assert list(shown["Break-even discount"]) == [
+    answer, value = (t.value for t in default_app.table[:2])
+    assert [list(answer.columns), list(value.columns)] == [list(p) for p in TABLE_PARTS]
+    assert {*answer.columns, *value.columns} == set(TABLE_COLUMNS)
+    assert list(value["Segment"]) == [seg.name for seg in preset.segments]
+    assert list(value["Value per new customer now"]) == [
+        fmt_money(d.value_at_current, "USD", compact=False) for d in s.segments
+    ]
+    assert list(answer["Segment"]) == [seg.name for seg in preset.segments]
+    assert list(answer["Break-even discount"]) == [
         fmt_pct(d.break_even_discount) for d in s.segments
     ]
-    assert list(shown["Answer"]) == [verdict(preset, i, d).label for i, d in enumerate(s.segments)]
+    assert list(answer["Answer"]) == [verdict(preset, i, d).label for i, d in enumerate(s.segments)]
     assert default_app.number_input(key="ed.billing_effect").value == 50.0
 
 

@@ -389,12 +389,13 @@ def test_the_board_summary_pdf_downloads_with_this_apps_link(server: str, page: 
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_the_title_sits_near_the_top_and_the_plans_tables_fit(
+def test_the_title_sits_near_the_top_and_the_tables_fit(
     browser: Browser, server: str, width: int
 ) -> None:
     """No band of empty space above the page title (``theme.paddingTop``; Streamlit's default
-    left about 100 px), and on a phone the plans tables fit the screen (a six-column table ran
-    off it with no sign that it scrolls). Each view is saved as a screenshot."""
+    left about 100 px), and on a phone the decision and plans tables fit the screen (a six- and
+    a seven-column table ran off it with no sign that they scroll). Each view is saved as a
+    screenshot."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
@@ -403,7 +404,7 @@ def test_the_title_sits_near_the_top_and_the_plans_tables_fit(
         title = page.locator("h1").first.bounding_box()
         assert title is not None and title["y"] < 80, title
         tables = page.locator('[data-testid="stTable"]').all()
-        assert len(tables) == 3  # the decision per segment, then the two plans tables
+        assert len(tables) == 4  # the decision in two parts, the plans in two
         for table in tables:
             box = table.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
