@@ -19,6 +19,7 @@ from mrrsim.compare import (
     tweak_label,
     unique_labels,
 )
+from mrrsim.formatting import currency_symbol
 from mrrsim.headlines import scenario_tables
 from mrrsim.scenario import Scenario, ScenarioError
 from mrrsim.share import scenario_from_url
@@ -250,20 +251,20 @@ def add_controls(full: bool) -> None:
             )
 
 
-def _table(frame: pl.DataFrame) -> None:
-    """A text table that fits the page: every row shown, columns sized to share the width."""
-    others = frame.columns[1:]
-    width = max(150, min(300, 660 // max(1, len(others))))
-    st.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        height=35 * (frame.height + 1) + 3,
-        column_config={
-            "Figure": st.column_config.TextColumn(width=250, pinned=True),
-            **{c: st.column_config.TextColumn(width=width) for c in others},
-        },
-    )
+def _table(frame: pl.DataFrame, currencies: list[str]) -> None:
+    """A static table that wraps its text, so every scenario's column shows on a phone (a grid
+    with a pinned Figure column showed part of one scenario at 390 px, with no sign that it
+    scrolled). Headers and cells are Markdown: scenario names and each column's currency text
+    (``currencies``, one per column after Figure) are escaped."""
+    cells = [
+        pl.col(name)
+        .str.replace_all(symbol, ui.md_amounts(symbol, currency), literal=True)
+        .alias(name)
+        for name, currency in zip(frame.columns[1:], currencies, strict=True)
+        if (symbol := currency_symbol(currency))
+    ]
+    shown = frame.with_columns(cells).rename(ui.escape_md)
+    st.table(shown, hide_index=True, width="content")
 
 
 def main() -> None:
@@ -291,10 +292,10 @@ def main() -> None:
     totals, summaries = ui.comparison_cached(tuple(scenarios), tuple(labels))
     st.subheader("Headline figures")
     values, deltas = scenario_tables(scenarios, labels, headline_differences(summaries))
-    _table(values)
+    _table(values, [sc.currency for sc in scenarios])
     if len(scenarios) > 1:
         st.markdown(f"**Difference from the first scenario, {ui.escape_md(labels[0])}**")
-        _table(deltas)
+        _table(deltas, [current.currency] * (len(scenarios) - 1))
         note = "With the % change; percentages differ in percentage points (pp)."
         if len({sc.currency for sc in scenarios}) > 1:
             note += " The scenarios use different currencies; amounts are not converted."

@@ -36,8 +36,14 @@ def open_compare(token: str | None = None) -> AppTest:
 
 
 def table(at: AppTest, which: int = 0) -> pl.DataFrame:
-    """The headline figures (0) or their differences from the first scenario (1), as shown."""
-    return pl.from_pandas(at.dataframe[which].value)
+    """The headline figures (0) or their differences from the first scenario (1), as the user
+    reads them (the static tables' headers are Markdown, their escapes removed here)."""
+    return pl.from_pandas(at.table[which].value).rename(unescape)
+
+
+def unescape(text: str) -> str:
+    """Markdown text as it reads on screen: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def column(at: AppTest, header: str) -> dict[str, str]:
@@ -71,7 +77,7 @@ def expected_column(scenario: Scenario) -> dict[str, str]:
 
 def error_text(at: AppTest) -> str:
     """The error messages as the user reads them (Markdown escapes removed)."""
-    return re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))
+    return unescape(" ".join(e.value for e in at.error))
 
 
 def entries(at: AppTest) -> list[dict]:
