@@ -55,6 +55,8 @@ ANNUAL_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("deferred_revenue", "", "D₀ + cash − revenue", "money"),
 )
 
+WORKED_COLUMNS = ("Quantity = formula", "By hand", "Projection table")
+
 
 def _amount(value: float, kind: str, currency: str) -> str:
     """Full precision for auditing: money to the cent, customers to two decimals (a negative
@@ -89,18 +91,26 @@ def worked_table(
     return pl.DataFrame(out)
 
 
-def _show_worked(table: pl.DataFrame) -> None:
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        height=35 * (table.height + 1) + 3,
-        column_config={
-            "Quantity": st.column_config.TextColumn(width=200),
-            "Formula": st.column_config.TextColumn(width=420),
-            "Match": st.column_config.TextColumn(width=60),
-        },
+def _show_worked(table: pl.DataFrame, currency: str) -> None:
+    """``worked_table`` in three columns that fit a phone (five ran off a 390 px screen): each
+    quantity written as its formula, the figure by hand, and the projection table's figure
+    with ✓ or ✗. A static table that wraps its text; its cells are Markdown, so the labels,
+    the formulas (``c_a`` would turn italic) and the currency's own text are escaped."""
+    symbol = currency_symbol(currency)
+    rows = [
+        (
+            f"**{ui.escape_md(r['Quantity'])}** = {ui.escape_md(r['Formula'].removeprefix('= '))}",
+            r["By hand"],
+            f"{r['Projection table']}\u00a0{r['Match']}",  # kept together
+        )
+        for r in table.iter_rows(named=True)
+    ]
+    shown = pl.DataFrame(rows, schema=list(WORKED_COLUMNS), orient="row").with_columns(
+        pl.exclude(WORKED_COLUMNS[0]).str.replace_all(
+            symbol, ui.md_amounts(symbol, currency), literal=True
+        )
     )
+    st.table(shown, hide_index=True, width="content")
 
 
 def worked_example(scenario: Scenario) -> None:
@@ -143,14 +153,14 @@ def worked_example(scenario: Scenario) -> None:
     )
     projection = ui.project_cached(scenario)
     st.subheader("Monthly plan, month 1")
-    _show_worked(worked_table(scenario, segment, "monthly", projection))
+    _show_worked(worked_table(scenario, segment, "monthly", projection), cur)
     st.subheader("Annual plan, month 1")
     opening = example["annual"]["opening_deferred"]
     st.markdown(
         "Opening deferred revenue of the existing annual base (month 0), at the signed price: "
         f"D₀ = Σᵣ Rᵣ·(r−1)·p(1−dₑ) = **{ui.escape_md(money(opening))}**"
     )
-    _show_worked(worked_table(scenario, segment, "annual", projection))
+    _show_worked(worked_table(scenario, segment, "annual", projection), cur)
     st.caption(
         "‘By hand’ applies the formulas on this page to the inputs above; ‘Projection table’ "
         "is the same row of the projection (Planner → Data & downloads, or "
@@ -193,19 +203,15 @@ def cohorts_section() -> None:
         "customers acquired in one month, on one billing plan, in one segment. New customers "
         "each month grow at a steady rate and split between the plans:"
     )
-    st.latex(
-        r"n(t) = n_1\,(1+g)^{t-1},\qquad \text{monthly: } n(t)(1-s),\quad "
-        r"\text{annual: } n(t)\,s"
-    )
+    st.latex(r"n(t) = n_1\,(1+g)^{t-1}")
+    st.latex(r"\text{monthly: } n(t)(1-s),\quad \text{annual: } n(t)\,s")
     st.markdown(
         "**Monthly plan.** A cohort of N customers acquired in month a loses a share c every "
         "month, a share u(τ) of the rest switches to annual in each switching month τ (see "
         "Switching below), and each retained customer's MRR changes by e every month:"
     )
-    st.latex(
-        r"\text{customers}(t) = N \prod_{\tau=a+1}^{t} (1-c)(1-u_\tau),\qquad "
-        r"\text{MRR per customer}(t) = p\,(1+e)^{t-a}"
-    )
+    st.latex(r"\text{customers}(t) = N \prod_{\tau=a+1}^{t} (1-c)(1-u_\tau)")
+    st.latex(r"\text{MRR per customer}(t) = p\,(1+e)^{t-a}")
     st.markdown("Without switching this is the familiar N(1−c)^(t−a):")
     st.latex(r"\text{customers}(t) = N\,(1-c)^{t-a}")
     st.markdown(
@@ -213,10 +219,8 @@ def cohorts_section() -> None:
         "12·p(1−d) up front. The cohort can only leave at a renewal (months a+12, a+24, …); "
         "with k = ⌊(t−a)/12⌋ renewals passed:"
     )
-    st.latex(
-        r"\text{customers}(t) = N\,(1-c_a)^{k},\qquad "
-        r"\text{MRR per customer}(t) = p\,(1-d)\,(1+e_a)^{k}"
-    )
+    st.latex(r"\text{customers}(t) = N\,(1-c_a)^{k}")
+    st.latex(r"\text{MRR per customer}(t) = p\,(1-d)\,(1+e_a)^{k}")
     st.markdown(
         "**Signed contracts keep their price and their renewal calendar** (docs/model.md, "
         "“Projection”, signed contracts). The existing monthly customers E form one cohort "
@@ -247,9 +251,10 @@ def switching_section() -> None:
         "existing base, new customers and movers alike. The switchers of month t form an annual "
         "cohort started in month t:"
     )
+    st.latex(r"U_t = u \cdot \text{monthly survivors of age} \geq 1")
     st.latex(
-        r"U_t = u \cdot \text{monthly survivors of age} \geq 1,\qquad "
-        r"\text{annual MRR} = (1-d)\cdot \text{their monthly MRR in month } t"
+        r"\text{MRR}^{\text{annual}}_{\text{switchers}} = (1-d) \cdot "
+        r"\text{MRR}^{\text{monthly}}_{\text{switchers}}"
     )
     st.markdown(
         "They pay 12 × that MRR in month t (cash arrives early: deferred revenue rises by the "
@@ -266,8 +271,8 @@ def switching_section() -> None:
         "total MRR dips in a campaign month while cash jumps."
     )
     st.latex(
-        r"\text{switched}^{\text{monthly}}_t + \text{switched}^{\text{annual}}_t "
-        r"= -d \cdot \text{monthly MRR switched}_t"
+        r"\begin{aligned}&\text{switched}^{\text{monthly}}_t + \text{switched}^{\text{annual}}_t"
+        r"\\&\quad = -d \cdot \text{monthly MRR switched}_t\end{aligned}"
     )
 
 
@@ -291,12 +296,13 @@ def mrr_section() -> None:
         "- **Switched MRR**: monthly customers moving to annual (see Switching), signed."
     )
     st.latex(
-        r"\text{MRR}_t = \text{MRR}_{t-1} + \text{new}_t + \text{expansion}_t "
-        r"- \text{contraction}_t - \text{churned}_t + \text{switched}_t"
+        r"\begin{aligned}\text{MRR}_t = {} & \text{MRR}_{t-1} + \text{new}_t + \text{expansion}_t"
+        r"\\& - \text{contraction}_t - \text{churned}_t\\& + \text{switched}_t\end{aligned}"
     )
     st.latex(
-        r"\text{customers}_t = \text{customers}_{t-1} + \text{new customers}_t "
-        r"- \text{churned customers}_t + \text{switched customers}_t"
+        r"\begin{aligned}\text{customers}_t = {} & \text{customers}_{t-1}"
+        r"\\& + \text{new customers}_t\\& - \text{churned customers}_t"
+        r"\\& + \text{switched customers}_t\end{aligned}"
     )
     st.markdown(
         "These identities hold on every row of the projection table (month 0 = the existing "
@@ -320,8 +326,9 @@ def cash_section() -> None:
         "(or switching) month and at each renewal, nothing in between:"
     )
     st.latex(
-        r"\text{cash}(t) = 12 \cdot \text{customers}(t) \cdot p\,(1-d)\,(1+e_a)^{k}"
-        r"\quad \text{when } (t-a) \text{ is a multiple of 12, else } 0"
+        r"\begin{aligned}&\text{cash}(t) = 12 \cdot \text{customers}(t)"
+        r"\\&\quad \cdot p\,(1-d)\,(1+e_a)^{k}"
+        r"\\&\text{in months } a, a+12, a+24, \dots\text{; else } 0\end{aligned}"
     )
     st.markdown(
         "**Revenue** is recognised ratably, one month of service at a time, so revenue = MRR "
@@ -350,7 +357,8 @@ def summary_section() -> None:
     st.latex(r"\text{NPV} = \sum_{t=1}^{H} \text{cash}_t\,(1+r)^{-(t-1)/12}")
     st.markdown(
         "**NRR and GRR (12 months).** Take every customer active in month H−12 (all cohorts "
-        "acquired up to then, the existing base, movers and switchers included). NRR is their "
+        "acquired up to then, the existing base, movers and switchers included: the set B, "
+        "customer i paying m_i(t) of MRR in month t). NRR is their "
         "MRR in month H over their MRR in month H−12: churn, contraction and expansion all "
         "count. A customer who switches to annual after month H−12 is followed: its MRR now is "
         "its annual MRR, so the discount it took counts as contraction. GRR is the same but "
@@ -358,10 +366,10 @@ def summary_section() -> None:
         "lift it above 100%. Both are undefined when H < 13 or when there was no MRR in month "
         "H−12."
     )
+    st.latex(r"\text{NRR} = \frac{\sum_{i \in B} m_i(H)}{\sum_{i \in B} m_i(H-12)}")
     st.latex(
-        r"\text{NRR} = \frac{\sum_{i \in B} \text{MRR}_i(H)}{\sum_{i \in B} "
-        r"\text{MRR}_i(H-12)},\qquad \text{GRR} = \frac{\sum_{i \in B} "
-        r"\min(\text{MRR}_i(H), \text{MRR}_i(H-12))}{\sum_{i \in B} \text{MRR}_i(H-12)}"
+        r"\text{GRR} = \frac{\sum_{i \in B} \min\big(m_i(H),\, m_i(H-12)\big)}"
+        r"{\sum_{i \in B} m_i(H-12)}"
     )
     st.markdown(
         "**All-monthly and all-annual.** The two comparison plans bill every *new* customer "
@@ -389,10 +397,11 @@ def decision_section() -> None:
         "churn over a year:"
     )
     st.latex(r"C = 1-(1-c)^{12}")
-    st.latex(
-        r"\text{moved to annual: } c_{ma} = C - b\,(C - c_a),\qquad "
-        r"\text{moved to monthly: } c_{am} = 1-\big(1 - c_a - b\,(C - c_a)\big)^{1/12}"
+    st.markdown(
+        "A customer moved to annual renews at c_ma; one moved to monthly churns c_am a month:"
     )
+    st.latex(r"c_{ma} = C - b\,(C - c_a)")
+    st.latex(r"c_{am} = 1-\big(1 - c_a - b\,(C - c_a)\big)^{1/12}")
     st.markdown(
         "With b = 1 movers take the other plan's churn in full (the most favourable reading of "
         "annual billing); with b = 0 they keep their own. Pushing everyone to annual therefore "
@@ -419,23 +428,23 @@ def decision_section() -> None:
         "would count a full prepaid year as gain and none of the service it buys, and the "
         "answer would change with the horizon you happen to pick."
     )
+    st.latex(r"\text{LTV}_m(c, e) = p \sum_{a=0}^{L-1} \big((1-c)(1+e)\,\delta\big)^a")
     st.latex(
-        r"\text{LTV}_m(c, e) = p \sum_{a=0}^{L-1} \big((1-c)(1+e)\,\delta\big)^a,\qquad "
-        r"\text{LTV}_a(x; c, e) = 12\,p\,(1-x) \sum_{k=0}^{L/12-1} "
-        r"\big((1-c)(1+e)\,\delta^{12}\big)^k"
+        r"\begin{aligned}&\text{LTV}_a(x; c, e) = 12\,p\,(1-x)\\&\quad \cdot \sum_{k=0}^{L/12-1} "
+        r"\big((1-c)(1+e)\,\delta^{12}\big)^k\end{aligned}"
     )
     st.markdown(
         "**Value of a new customer at discount x.** Natural choosers keep their plan and "
         "churn; the customers a discount moves are movers. If s(x) ≥ s:"
     )
     st.latex(
-        r"V(x) = (1-s(x))\,\text{LTV}_m(c, e) + s\,\text{LTV}_a(x; c_a, e_a) "
-        r"+ (s(x)-s)\,\text{LTV}_a(x; c_{ma}, e_a)"
+        r"\begin{aligned}V(x) = {} & (1-s(x))\,\text{LTV}_m(c, e)\\& + s\,\text{LTV}_a(x; c_a, e_a)"
+        r"\\& + (s(x)-s)\,\text{LTV}_a(x; c_{ma}, e_a)\end{aligned}"
     )
     st.markdown("and if s(x) < s:")
     st.latex(
-        r"V(x) = (1-s)\,\text{LTV}_m(c, e) + (s-s(x))\,\text{LTV}_m(c_{am}, e) "
-        r"+ s(x)\,\text{LTV}_a(x; c_a, e_a)"
+        r"\begin{aligned}V(x) = {} & (1-s)\,\text{LTV}_m(c, e)"
+        r"\\& + (s-s(x))\,\text{LTV}_m(c_{am}, e)\\& + s(x)\,\text{LTV}_a(x; c_a, e_a)\end{aligned}"
     )
     st.markdown(
         "The best discount is the x in 0%, 0.1%, …, 60% with the largest V(x) (the smallest "
@@ -446,9 +455,12 @@ def decision_section() -> None:
         "is worth as much as billing every one monthly:"
     )
     st.latex(
-        r"V_M = (1-s)\,\text{LTV}_m(c, e) + s\,\text{LTV}_m(c_{am}, e),\qquad "
-        r"V_A(x) = (1-x)\big[s\,\text{LTV}_a(0; c_a, e_a) + (1-s)\,\text{LTV}_a(0; c_{ma}, e_a)"
-        r"\big]"
+        r"\begin{aligned}V_M = {} & (1-s)\,\text{LTV}_m(c, e)\\& + s\,\text{LTV}_m(c_{am}, e)"
+        r"\end{aligned}"
+    )
+    st.latex(
+        r"\begin{aligned}&V_A(x) = (1-x)\big[s\,\text{LTV}_a(0; c_a, e_a)"
+        r"\\&\quad + (1-s)\,\text{LTV}_a(0; c_{ma}, e_a)\big]\end{aligned}"
     )
     st.latex(r"d^{*} = 1 - \frac{V_M}{V_A(0)}")
     st.markdown(
@@ -470,10 +482,8 @@ def montecarlo_section() -> None:
         "with mean 1 and the coefficient of variation (CV) you set under *Uncertainty* (exactly "
         "1 when the CV is 0):"
     )
-    st.latex(
-        r"M = e^{\mu + \sigma Z},\quad \sigma^2 = \ln(1+\text{CV}^2),\quad "
-        r"\mu = -\sigma^2/2,\quad Z \sim N(0,1)"
-    )
+    st.latex(r"M = e^{\mu + \sigma Z},\quad Z \sim N(0,1)")
+    st.latex(r"\sigma^2 = \ln(1+\text{CV}^2),\quad \mu = -\sigma^2/2")
     st.markdown(
         "Churn rates are multiplied by the churn multiplier and capped at 100%. Then, month by "
         "month, whole customers are drawn: new customers ~ Poisson(n(t) · multiplier), each "
@@ -500,10 +510,8 @@ def montecarlo_section() -> None:
         "lost. Over the last 3 months it compares the losses O with those expected at your "
         "rates, E = Σ exposure · rate, and alerts when the gap is too large to be chance:"
     )
-    st.latex(
-        r"z = \frac{O - E}{\sqrt{V}} \ge 2.326,\qquad V = \sum \text{exposure}\cdot"
-        r"\text{rate}\cdot(1-\text{rate})"
-    )
+    st.latex(r"z = \frac{O - E}{\sqrt{V}} \ge 2.326")
+    st.latex(r"V = \sum \text{exposure}\cdot\text{rate}\cdot(1-\text{rate})")
     st.markdown(
         "(a one-sided test that alerts in about 1% of months when nothing changed). Churn is "
         "then multiplied by k from month m on, and the same futures are simulated (without "

@@ -5,6 +5,7 @@ formulas, explains the decision model by docs/model.md's section names, and its 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -30,8 +31,27 @@ def open_methodology(scenario: Scenario | None = None) -> AppTest:
 
 
 def worked(at: AppTest, term: str) -> dict[str, dict[str, str]]:
-    frame = pl.from_pandas(at.dataframe[0 if term == "monthly" else 1].value)
-    return {r["Quantity"]: r for r in frame.to_dicts()}
+    """The worked example's rows by quantity: its formula, the figure by hand, the projection
+    table's figure and whether they match, read back from the three columns shown (the
+    quantity in bold before its formula, the match mark after the projection's figure)."""
+    frame = pl.from_pandas(at.table[0 if term == "monthly" else 1].value)
+    assert frame.columns == ["Quantity = formula", "By hand", "Projection table"]
+    rows = {}
+    for cell, by_hand, projection in frame.iter_rows():
+        quantity, formula = re.fullmatch(r"\*\*(.+?)\*\* = (.+)", cell).groups()
+        value, match = projection.split("\u00a0")
+        rows[unescape(quantity)] = {
+            "Formula": unescape(formula),
+            "By hand": by_hand,
+            "Projection table": value,
+            "Match": match,
+        }
+    return rows
+
+
+def unescape(text: str) -> str:
+    """Markdown text as it reads on screen: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def money(value: float) -> str:
@@ -111,6 +131,9 @@ def test_the_worked_example_equals_the_projection(default_page: AppTest) -> None
     annual = rows.filter(term="annual").row(0, named=True)
     shown_m, shown_a = worked(default_page, "monthly"), worked(default_page, "annual")
     assert shown_m["MRR"]["By hand"] == money(monthly["mrr"]) == "$89,839.34"
+    assert shown_m["MRR"]["Formula"] == "E·(1−c)·(1−u)·p(1+e) + n₁·(1−s)·p"
+    assert shown_a["Churned MRR"]["Formula"] == "R₁·c_a·p(1−dₑ)"
+    assert shown_m["Cash collected"]["Formula"] == "MRR (billed monthly)"
     assert shown_m["Customers at month end"]["By hand"] == f"{monthly['customers']:,.2f}"
     assert shown_a["MRR"]["By hand"] == money(annual["mrr"])
     assert shown_a["Cash collected"]["By hand"] == money(annual["cash"])
