@@ -68,8 +68,15 @@ def _series_color(data: pl.DataFrame) -> alt.Color:
 
 
 def history_mrr_chart(history: pl.DataFrame, currency: str) -> alt.Chart:
-    """Month-end MRR stacked by segment and billing term."""
+    """Month-end MRR stacked by segment and billing term, in the legend's order (a number to
+    stack by: Vega-Lite ignores, with a warning, a text field as the stacking order)."""
     data = _plans(history).select("date", "month", "series", "segment", "term", "mrr", "customers")
+    order = data.get_column("series").unique(maintain_order=True).to_list()
+    data = data.with_columns(
+        pl.col("series")
+        .replace_strict(order, list(range(len(order))), return_dtype=pl.Int32)
+        .alias("stack_order")
+    )
     return (
         alt.Chart(data)
         .mark_area(opacity=0.85)
@@ -78,7 +85,7 @@ def history_mrr_chart(history: pl.DataFrame, currency: str) -> alt.Chart:
             x=_month_x(),
             y=alt.Y("mrr:Q", stack="zero", axis=money_axis("Month-end MRR", currency)),
             color=_series_color(data),
-            order=alt.Order("series:N"),
+            order=alt.Order("stack_order:Q"),
             tooltip=[
                 _month(),
                 alt.Tooltip("segment:N", title="Segment"),
@@ -217,11 +224,12 @@ def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.TopLevel
     ``mrrsim.billing.history.actual_and_projected``."""
     data = frame.with_columns(_date())
     as_of = data.filter(pl.col("series") == "Actual").get_column("month").max()
+    key = legend(labels=["Actual", "Projected"])  # one legend: each line's colour and dash
     color = alt.Color(
         "series:N",
         title=None,
         scale=alt.Scale(domain=["Actual", "Projected"], range=["#1b2430", "#1f4e99"]),
-        legend=legend(labels=["Actual", "Projected"]),
+        legend=key,
     )
     lines = (
         alt.Chart(data)
@@ -233,8 +241,9 @@ def history_projection_chart(frame: pl.DataFrame, currency: str) -> alt.TopLevel
             color=color,
             strokeDash=alt.StrokeDash(
                 "series:N",
+                title=None,
                 scale=alt.Scale(domain=["Actual", "Projected"], range=[[1, 0], [6, 4]]),
-                legend=None,
+                legend=key,
             ),
             tooltip=[
                 _month(),

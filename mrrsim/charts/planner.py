@@ -260,7 +260,7 @@ def quick_ratio_chart(totals: pl.DataFrame) -> alt.LayerChart:
         alt.Chart(data)
         .mark_line(color=PLAN_COLORS[0], strokeWidth=2, point=True)
         .encode(
-            x=month_x(totals, bars=True),
+            x=month_x(totals),  # a line on a continuous axis (a band's padding has no use here)
             y=alt.Y("quick_ratio:Q", title="Quick ratio (×)", scale=alt.Scale(zero=True)),
             tooltip=[
                 MONTH_TIP,
