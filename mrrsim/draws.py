@@ -188,6 +188,20 @@ def poisson(rng: np.random.Generator, lam: np.ndarray, exact: bool) -> np.ndarra
 
 
 @njit(nogil=True, cache=True)
+def _monthly_outputs(
+    paths: int, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A monthly group's results, zero, shape (paths, H): customers, MRR, switchers and the
+    switchers' monthly MRR."""
+    return (
+        np.zeros((paths, horizon), dtype=np.int64),
+        np.zeros((paths, horizon), dtype=np.float64),
+        np.zeros((paths, horizon), dtype=np.int64),
+        np.zeros((paths, horizon), dtype=np.float64),
+    )
+
+
+@njit(nogil=True, cache=True)
 def new_cohorts(
     rng: np.random.Generator,
     expected: np.ndarray,
@@ -213,10 +227,7 @@ def new_cohorts(
     switchers of month t with the monthly MRR they had.
     """
     paths, horizon = expected.shape
-    customers = np.zeros((paths, horizon), dtype=np.int64)
-    mrr = np.zeros((paths, horizon), dtype=np.float64)
-    switched = np.zeros((paths, horizon), dtype=np.int64)
-    switched_mrr = np.zeros((paths, horizon), dtype=np.float64)
+    customers, mrr, switched, switched_mrr = _monthly_outputs(paths, horizon)
     acquired = np.zeros(horizon + 1, dtype=np.int64)
     lost = np.zeros(horizon + 1, dtype=np.int64)
     lost_mrr = np.zeros(horizon + 1, dtype=np.float64)
@@ -304,10 +315,7 @@ def monthly_group(
     Returns, shape (paths, H): customers, MRR, switchers and the switchers' monthly MRR.
     """
     paths, horizon = new.shape
-    customers = np.zeros((paths, horizon), dtype=np.int64)
-    mrr = np.zeros((paths, horizon), dtype=np.float64)
-    switched = np.zeros((paths, horizon), dtype=np.int64)
-    switched_mrr = np.zeros((paths, horizon), dtype=np.float64)
+    customers, mrr, switched, switched_mrr = _monthly_outputs(paths, horizon)
     rows = np.zeros(horizon + 1, dtype=np.int64)
     at_age = price * growth ** np.arange(horizon + 1)
     block = np.empty(BLOCK)
