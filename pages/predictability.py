@@ -17,7 +17,6 @@ from mrrsim.scenario import Scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
 TABS = ("Range of outcomes", "How soon a churn rise shows")
-DETECTION_INPUTS = ("pred.shock_factor", "pred.shock_start", "pred.notice")
 DEFAULT_PATHS = 1_000
 MIN_PATHS, MAX_PATHS = 100, 10_000
 CV_INPUTS = (
@@ -205,16 +204,6 @@ def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
 def detection_inputs(scenario: Scenario) -> tuple[float, int, int] | None:
     """Shock size, start month and notice months, checked; None (with a message) when bad."""
     horizon = scenario.horizon_months
-    defaults = (
-        detect.DEFAULT_FACTOR,
-        min(detect.DEFAULT_START, horizon),
-        scenario.renewal_notice_months,
-    )
-    for key, default in zip(DETECTION_INPUTS, defaults, strict=True):
-        # defaults through session state, not value=: the values are kept while the tab is
-        # closed (keep_widget_values), and a widget given both warns
-        if key not in st.session_state:
-            st.session_state[key] = default
     cols = st.columns(3)
     factor = cols[0].number_input(
         "Churn rises to (× your churn)",
@@ -383,14 +372,6 @@ def range_section(scenario: Scenario, paths: int, seed: int, target: float | Non
     fan_section(scenario, paths, seed)
 
 
-def keep_widget_values(keys: Sequence[str]) -> None:
-    """Keep the values of inputs that this run may not draw (those of a closed tab): Streamlit
-    forgets a widget's value when a run does not draw it; writing it back keeps it."""
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
-
 def main() -> None:
     scenario = ui.current_scenario()
     ui.page_header(
@@ -426,7 +407,13 @@ def main() -> None:
     for problem in (paths_problem, seed_problem):
         if problem:
             st.error(problem, icon=":material/error:")
-    keep_widget_values(DETECTION_INPUTS)
+    ui.keep_widget_values(  # the dashboard's inputs, kept while its tab is closed
+        {
+            "pred.shock_factor": detect.DEFAULT_FACTOR,
+            "pred.shock_start": min(detect.DEFAULT_START, scenario.horizon_months),
+            "pred.notice": scenario.renewal_notice_months,
+        }
+    )
     # Each analysis is computed only while its tab is open: an input change simulates the
     # futures one of them needs, not both.
     ranges, dashboard = st.tabs(list(TABS), key="pred.tab", on_change="rerun")

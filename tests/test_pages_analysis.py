@@ -26,6 +26,7 @@ SENSITIVITY = "pages/sensitivity.py"
 TIMEOUT = 120
 PATHS = 200  # small, for speed; the page's default is 1,000
 RANGES, DASHBOARD = "Range of outcomes", "How soon a churn rise shows"  # Predictability's tabs
+TORNADO, GRID = "Which input matters most", "Annual discount × share choosing annual"
 
 
 def open_page(page: str) -> AppTest:
@@ -374,6 +375,13 @@ def sens_app() -> AppTest:
     return open_page(SENSITIVITY).run()
 
 
+@pytest.fixture(scope="module")
+def sens_grid() -> AppTest:
+    at = open_page(SENSITIVITY)
+    at.session_state["sens.tab"] = GRID
+    return at.run()
+
+
 def lever_sentence(frame: pl.DataFrame, metric: str, delta: float) -> str:
     """The sentence the page must show for the tornado's top row, built from the engine."""
     row = frame.row(0, named=True)
@@ -391,7 +399,15 @@ def test_sensitivity_runs_with_its_charts(sens_app: AppTest) -> None:
     assert not sens_app.exception
     assert not sens_app.error
     assert sens_app.title[0].value == "Sensitivity"
-    assert charts_on(sens_app) == 3  # tornado and two heatmaps
+    assert charts_on(sens_app) == 1  # the tornado; the heatmaps in their own tab
+    assert "These maps count the horizon only" not in " ".join(m.value for m in sens_app.markdown)
+
+
+def test_the_grid_tab_draws_the_two_heatmaps(sens_grid: AppTest) -> None:
+    assert not sens_grid.exception
+    assert not sens_grid.error
+    assert charts_on(sens_grid) == 2
+    assert not [r for r in sens_grid.radio if r.key == "sens.metric"]  # the tornado not drawn
 
 
 def test_tornado_top_bar_equals_the_engine(sens_app: AppTest, preset: Scenario) -> None:
@@ -420,12 +436,12 @@ def test_tornado_follows_the_metric_and_the_move(preset: Scenario) -> None:
     assert lever_sentence(frame, "npv_cash", 0.1) in text
 
 
-def test_your_point_is_shown_and_the_maps_say_what_they_count(sens_app: AppTest) -> None:
-    texts = " ".join(m.value for m in sens_app.markdown)
+def test_your_point_is_shown_and_the_maps_say_what_they_count(sens_grid: AppTest) -> None:
+    texts = " ".join(m.value for m in sens_grid.markdown)
     assert "These maps count the horizon only" in texts
     # Your mix, weighted by new customers 120 / 30 / 5: discount (120·15% + 30·15% + 5·20%) / 155
     # = 15.16%, annual share (120·15% + 30·45% + 5·80%) / 155 = 22.9%.
-    caption = " ".join(c.value for c in sens_app.caption)
+    caption = " ".join(c.value for c in sens_grid.caption)
     assert "discount 15.2% and annual share 23%" in caption
 
 
@@ -435,7 +451,7 @@ def test_an_invalid_scenario_input_keeps_the_sensitivity_page(sens_app: AppTest)
     assert not at.exception
     assert any("last valid scenario" in w.value for w in at.warning)
     assert at.markdown[0].value == sens_app.markdown[0].value
-    assert charts_on(at) == 3
+    assert charts_on(at) == 1
 
 
 def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
@@ -474,6 +490,10 @@ def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
             assert at.number_input(key="pred.shock_start").value == 6  # the last month, not 13
             assert charts_on(at) == 1
         else:
+            assert charts_on(at) == 1  # the tornado
+            at.session_state["sens.tab"] = GRID
+            at.run()
+            assert not at.exception
             texts = " ".join(m.value for m in at.markdown)
             assert "These maps count the horizon only" in texts
-            assert charts_on(at) == 3
+            assert charts_on(at) == 2
