@@ -14,7 +14,7 @@ from mrrsim.sensitivity import Metric
 MOVES = (5, 10, 15, 20, 25, 30, 40, 50)  # percent
 METRIC_LABELS: dict[str, Metric] = {"Ending ARR": "ending_arr", "NPV of cash": "npv_cash"}
 TOP_CHOICES = {"8": 8, "12": 12, "20": 20, "All": None}
-TABS = ("Which input matters most", "Annual discount × share choosing annual")
+TABS = ("Which input matters most", "Discount × annual share")  # both fit a phone
 
 
 def top_sentence(frame: pl.DataFrame, metric: str, delta: float, currency: str) -> str:

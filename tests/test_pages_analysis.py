@@ -26,7 +26,7 @@ SENSITIVITY = "pages/sensitivity.py"
 TIMEOUT = 120
 PATHS = 200  # small, for speed; the page's default is 1,000
 RANGES, DASHBOARD = "Range of outcomes", "How soon a churn rise shows"  # Predictability's tabs
-TORNADO, GRID = "Which input matters most", "Annual discount × share choosing annual"
+TORNADO, GRID = "Which input matters most", "Discount × annual share"  # Sensitivity's tabs
 
 
 def open_page(page: str) -> AppTest:
