@@ -23,7 +23,9 @@ export, Methodology), in one session as a person uses the app:
 - enter: from pressing Enter on a changed annual discount in the sidebar (a new value each
   time, so the engine really runs) to the page settled;
 - page input: the same for the page's own number input, where it has one (Predictability's
-  target MRR, Your data's window).
+  target MRR, Your data's window);
+- choice: a click on a choice that changes no input (the Planner's tabs, Sensitivity's
+  metric, Cohorts' measure), two per visit.
 
 "Settled" is measured inside the page, in ``performance.now()`` time, by a recorder installed
 before Streamlit's own scripts (``SETTLE_JS``): the moment of the click or keydown is the
@@ -193,6 +195,29 @@ PAGES: tuple[tuple[str, str | None], ...] = (
     ("Methodology", None),
 )
 
+# A choice on the page that changes no input of the scenario (a tab, a view), two options
+# clicked in turn: (container's CSS, its options' role, the two options).
+CHOICES: dict[str, tuple[str, str, tuple[str, str]]] = {
+    "Planner": (".st-key-planner-tab", "tab", ("Cash & revenue", "MRR & ARR")),
+    "Sensitivity": (".st-key-sens-metric", "radio", ("NPV of cash", "Ending ARR")),
+    "Cohorts": (".st-key-cohorts-measure", "radio", ("MRR", "Customers")),
+}
+
+
+def choose(page: Page, title: str, server_pid: int) -> dict[str, float]:
+    """Time a click on the page's choice that is not selected now, until settled."""
+    css, role, options = CHOICES[title]
+    box = page.locator(css).first
+    first = box.get_by_role(role, name=options[0], exact=True).first
+    # a tab is selected, a radio (or a segmented control's button) checked
+    chosen = first.get_attribute("aria-selected") == "true" if role == "tab" else first.is_checked()
+    name = options[1] if chosen else options[0]
+    target = box.get_by_role(role, name=name, exact=True).first
+    if role == "radio":  # a radio's circle lies under its label: click the text
+        target = box.get_by_text(name, exact=True).first
+    return settle(page, server_pid, target.click)
+
+
 # Installed before the page's own scripts (``add_init_script``): records, in performance.now()
 # time, every websocket message (and its size), every DOM mutation and every long task;
 # ``__speed.arm()`` makes the next click or keydown the
@@ -314,6 +339,8 @@ class PageRuns:
             samples.append(("enter", enter_value(page, DISCOUNT_INPUT, discount, pid)))
             if own is not None:
                 samples.append(("page input", enter_value(page, own, page_value(own, self.k), pid)))
+            if title in CHOICES:
+                samples.extend(("choice", choose(page, title, pid)) for _ in range(2))
             if record:
                 for kind, sample in samples:
                     self.add(title, kind, sample)
@@ -325,7 +352,7 @@ class PageRuns:
         )
         lines = [head]
         for title, _ in self.pages:
-            for kind in ("switch", "enter", "page input"):
+            for kind in ("switch", "enter", "page input", "choice"):
                 got = self.samples.get((title, kind))
                 if not got:
                     continue

@@ -16,6 +16,7 @@ from mrrsim.metrics import PLANS, plan_variants
 from mrrsim.scenario import Scenario
 
 MIX, MONTHLY, ANNUAL = PLANS
+TABS = ("Range of outcomes", "How soon a churn rise shows")
 DEFAULT_PATHS = 1_000
 MIN_PATHS, MAX_PATHS = 100, 10_000
 CV_INPUTS = (
@@ -207,7 +208,6 @@ def detection_inputs(scenario: Scenario) -> tuple[float, int, int] | None:
     factor = cols[0].number_input(
         "Churn rises to (× your churn)",
         key="pred.shock_factor",
-        value=detect.DEFAULT_FACTOR,
         min_value=0.1,
         max_value=detect.MAX_FACTOR,
         step=0.1,
@@ -218,14 +218,12 @@ def detection_inputs(scenario: Scenario) -> tuple[float, int, int] | None:
     start = cols[1].number_input(
         f"From month (1–{horizon})",
         key="pred.shock_start",
-        value=min(detect.DEFAULT_START, horizon),
         step=1,
         format="%d",
     )
     notice = cols[2].number_input(
         "Notice annual customers give (months)",
         key="pred.notice",
-        value=scenario.renewal_notice_months,
         step=1,
         format="%d",
         help="How many months before renewal annual customers say they will not renew, so the "
@@ -315,6 +313,65 @@ def detection_section(scenario: Scenario, paths: int, seed: int) -> None:
     )
 
 
+def range_section(scenario: Scenario, paths: int, seed: int, target: float | None) -> None:
+    """The range of outcomes of the three plans: spreads, the chance of reaching the target,
+    the table and the fan charts."""
+    usable = montecarlo.affordable_paths(plan_variants(scenario), paths)
+    if usable < paths:
+        st.warning(
+            f"{paths:,} futures of each plan are more than one request may take for a "
+            f"scenario this size; showing {usable:,}.",
+            icon=":material/speed:",
+        )
+        paths = usable
+    try:
+        with st.spinner(f"Simulating {paths:,} futures of each plan…"):
+            fan, ending = ui.simulation_cached(scenario, paths, seed)
+    except montecarlo.SimulationTooLargeError as exc:
+        st.error(
+            f"This scenario cannot be simulated: {exc}.".replace("..", "."),
+            icon=":material/error:",
+        )
+        return
+    st.subheader(f"Range of outcomes in month {scenario.horizon_months}")
+    mrr = horizon_quantiles(fan, "mrr", scenario.horizon_months)
+    for col, plan in zip(st.columns(3), PLANS, strict=True):
+        col.metric(
+            f"MRR spread, {plan.lower()}",
+            ui.fmt_pct(spread(mrr[plan])),
+            help="(P90 − P10) ÷ median MRR in the last month: the width of the range that "
+            "holds 8 futures in 10, relative to the typical outcome. Smaller is more "
+            "predictable.",
+            border=True,
+        )
+    # Streamlit reads these as Markdown: the user's currency text is escaped in them
+    currency = scenario.currency
+    st.info(ui.md_amounts(spread_sentence(scenario, fan), currency), icon=":material/ssid_chart:")
+    # figures as rows and the three plans as columns: narrow enough for a phone (ten
+    # columns ran off its screen)
+    table = spread_table(scenario, fan, ending, target).transpose(
+        include_header=True, header_name="Figure", column_names="Billing"
+    )
+    symbol = currency_symbol(currency)
+    st.table(
+        table.with_columns(
+            pl.col(pl.String).str.replace_all(symbol, ui.md_amounts(symbol, currency), literal=True)
+        ),
+        hide_index=True,
+    )
+    if target is not None:
+        st.caption(
+            ui.md_amounts(
+                "Chance of reaching target: the share of simulated futures whose MRR in "
+                f"month {scenario.horizon_months} is at least {ui.fmt_money(target, currency)}"
+                f". {paths:,} futures per plan, seed {seed}; the plans share their random "
+                "shocks.",
+                currency,
+            )
+        )
+    fan_section(scenario, paths, seed)
+
+
 def main() -> None:
     scenario = ui.current_scenario()
     ui.page_header(
@@ -350,67 +407,22 @@ def main() -> None:
     for problem in (paths_problem, seed_problem):
         if problem:
             st.error(problem, icon=":material/error:")
-    if paths is not None and seed is not None:
-        usable = montecarlo.affordable_paths(plan_variants(scenario), paths)
-        if usable < paths:
-            st.warning(
-                f"{paths:,} futures of each plan are more than one request may take for a "
-                f"scenario this size; showing {usable:,}.",
-                icon=":material/speed:",
-            )
-            paths = usable
-        try:
-            with st.spinner(f"Simulating {paths:,} futures of each plan…"):
-                fan, ending = ui.simulation_cached(scenario, paths, seed)
-        except montecarlo.SimulationTooLargeError as exc:
-            st.error(
-                f"This scenario cannot be simulated: {exc}.".replace("..", "."),
-                icon=":material/error:",
-            )
-            return
-        st.subheader(f"Range of outcomes in month {scenario.horizon_months}")
-        mrr = horizon_quantiles(fan, "mrr", scenario.horizon_months)
-        for col, plan in zip(st.columns(3), PLANS, strict=True):
-            col.metric(
-                f"MRR spread, {plan.lower()}",
-                ui.fmt_pct(spread(mrr[plan])),
-                help="(P90 − P10) ÷ median MRR in the last month: the width of the range that "
-                "holds 8 futures in 10, relative to the typical outcome. Smaller is more "
-                "predictable.",
-                border=True,
-            )
-        # Streamlit reads these as Markdown: the user's currency text is escaped in them
-        currency = scenario.currency
-        st.info(
-            ui.md_amounts(spread_sentence(scenario, fan), currency), icon=":material/ssid_chart:"
-        )
-        # figures as rows and the three plans as columns: narrow enough for a phone (ten
-        # columns ran off its screen)
-        table = spread_table(scenario, fan, ending, target).transpose(
-            include_header=True, header_name="Figure", column_names="Billing"
-        )
-        symbol = currency_symbol(currency)
-        st.table(
-            table.with_columns(
-                pl.col(pl.String).str.replace_all(
-                    symbol, ui.md_amounts(symbol, currency), literal=True
-                )
-            ),
-            hide_index=True,
-        )
-        if target is not None:
-            st.caption(
-                ui.md_amounts(
-                    "Chance of reaching target: the share of simulated futures whose MRR in "
-                    f"month {scenario.horizon_months} is at least {ui.fmt_money(target, currency)}"
-                    f". {paths:,} futures per plan, seed {seed}; the plans share their random "
-                    "shocks.",
-                    currency,
-                )
-            )
-        fan_section(scenario, paths, seed)
-    st.divider()
-    detection_section(scenario, paths or DEFAULT_PATHS, seed or 0)
+    ui.keep_widget_values(  # the dashboard's inputs, kept while its tab is closed
+        {
+            "pred.shock_factor": detect.DEFAULT_FACTOR,
+            "pred.shock_start": min(detect.DEFAULT_START, scenario.horizon_months),
+            "pred.notice": scenario.renewal_notice_months,
+        }
+    )
+    # Each analysis is computed only while its tab is open: an input change simulates the
+    # futures one of them needs, not both.
+    ranges, dashboard = st.tabs(list(TABS), key="pred.tab", on_change="rerun")
+    if ranges.open and paths is not None and seed is not None:
+        with ranges:
+            range_section(scenario, paths, seed, target)
+    if dashboard.open:
+        with dashboard:
+            detection_section(scenario, paths or DEFAULT_PATHS, seed or 0)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from mrrsim.sensitivity import Metric
 MOVES = (5, 10, 15, 20, 25, 30, 40, 50)  # percent
 METRIC_LABELS: dict[str, Metric] = {"Ending ARR": "ending_arr", "NPV of cash": "npv_cash"}
 TOP_CHOICES = {"8": 8, "12": 12, "20": 20, "All": None}
+TABS = ("Which input matters most", "Discount × annual share")  # both fit a phone
 
 
 def top_sentence(frame: pl.DataFrame, metric: str, delta: float, currency: str) -> str:
@@ -46,7 +47,6 @@ def tornado_section(scenario: Scenario) -> None:
     move = cols[0].select_slider(
         "Move each input by",
         options=list(MOVES),
-        value=20,
         key="sens.move",
         format_func=lambda v: f"±{v}%",
         help="Each input is moved down and up by this share of its value, one at a time, "
@@ -55,9 +55,7 @@ def tornado_section(scenario: Scenario) -> None:
     metric_label = cols[1].radio(
         "Effect on", list(METRIC_LABELS), key="sens.metric", horizontal=True
     )
-    top_label = cols[2].radio(
-        "Bars shown", list(TOP_CHOICES), index=1, key="sens.top", horizontal=True
-    )
+    top_label = cols[2].radio("Bars shown", list(TOP_CHOICES), key="sens.top", horizontal=True)
     metric = METRIC_LABELS[metric_label]
     delta = move / 100.0
     top = TOP_CHOICES[top_label]
@@ -104,9 +102,17 @@ def main() -> None:
         scenario,
         "What moves the result most, and where billing annual starts to cost more than it brings.",
     )
-    tornado_section(scenario)
-    st.divider()
-    grid_section(scenario)
+    ui.keep_widget_values(  # the tornado's choices, kept while its tab is closed
+        {"sens.move": 20, "sens.metric": next(iter(METRIC_LABELS)), "sens.top": "12"}
+    )
+    # Each analysis is computed only while its tab is open: an input change recomputes one.
+    tornado, grid = st.tabs(list(TABS), key="sens.tab", on_change="rerun")
+    if tornado.open:
+        with tornado:
+            tornado_section(scenario)
+    if grid.open:
+        with grid:
+            grid_section(scenario)
 
 
 if __name__ == "__main__":

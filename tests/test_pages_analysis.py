@@ -25,6 +25,8 @@ PREDICTABILITY = "pages/predictability.py"
 SENSITIVITY = "pages/sensitivity.py"
 TIMEOUT = 120
 PATHS = 200  # small, for speed; the page's default is 1,000
+RANGES, DASHBOARD = "Range of outcomes", "How soon a churn rise shows"  # Predictability's tabs
+TORNADO, GRID = "Which input matters most", "Discount × annual share"  # Sensitivity's tabs
 
 
 def open_page(page: str) -> AppTest:
@@ -33,11 +35,13 @@ def open_page(page: str) -> AppTest:
     return at
 
 
-def open_predictability(seed: int = 0) -> AppTest:
-    """The predictability page with PATHS simulated futures and ``seed``, run once."""
+def open_predictability(seed: int = 0, tab: str = RANGES) -> AppTest:
+    """The predictability page with PATHS simulated futures and ``seed``, run once with
+    ``tab`` open (the range of outcomes by default, the churn dashboard's with DASHBOARD)."""
     at = open_page(PREDICTABILITY)
     at.session_state["pred.paths"] = PATHS
     at.session_state["pred.seed"] = seed
+    at.session_state["pred.tab"] = tab
     return at.run()
 
 
@@ -80,6 +84,11 @@ def pred_app() -> AppTest:
 
 
 @pytest.fixture(scope="module")
+def pred_dashboard() -> AppTest:
+    return open_predictability(tab=DASHBOARD)
+
+
+@pytest.fixture(scope="module")
 def engine_fan(preset: Scenario) -> pl.DataFrame:
     return montecarlo.simulate_plans(preset, PATHS, 0)
 
@@ -97,9 +106,14 @@ def test_predictability_runs_with_its_charts(pred_app: AppTest) -> None:
     assert not pred_app.exception
     assert not pred_app.error
     assert pred_app.title[0].value == "Predictability"
-    # three fan charts (one metric x three plans, MRR first) and the detection chart
-    assert charts_on(pred_app) == 4
+    # three fan charts (one metric x three plans, MRR first); the detection chart in its tab
+    assert charts_on(pred_app) == 3
     assert pred_app.segmented_control(key="pred.fan_metric").value == "mrr"
+    at = open_predictability(tab=DASHBOARD)
+    assert not at.exception
+    assert not at.error
+    assert charts_on(at) == 1
+    assert "MRR spread, your mix" not in metric_values(at)  # the ranges' tab is not computed
 
 
 def test_the_fan_charts_switch_to_cumulative_cash(pred_app: AppTest) -> None:
@@ -110,7 +124,7 @@ def test_the_fan_charts_switch_to_cumulative_cash(pred_app: AppTest) -> None:
     assert all("MRR" in t for t in titles())
     pred_app.segmented_control(key="pred.fan_metric").set_value("cumulative_cash").run()
     assert not pred_app.exception
-    assert charts_on(pred_app) == 4
+    assert charts_on(pred_app) == 3
     assert all("ash" in t for t in titles())
     pred_app.segmented_control(key="pred.fan_metric").set_value("mrr").run()
 
@@ -230,7 +244,11 @@ def test_invalid_page_inputs_give_a_message_and_keep_the_page(
     at.number_input(key=key).set_value(value).run()
     assert not at.exception
     assert message in [e.value for e in at.error]
-    # the rest of the page still runs
+    # the rest of the page still runs: the churn dashboard's tab, with the default paths
+    at.session_state["pred.tab"] = DASHBOARD
+    at.run()
+    assert not at.exception
+    assert message in [e.value for e in at.error]
     assert at.main.subheader[-1].value.startswith("How soon does a churn problem show")
 
 
@@ -246,20 +264,20 @@ def test_invalid_uncertainty_is_reported_and_the_last_valid_scenario_kept(
     assert metric_values(at) == before
 
 
-def test_detection_figures_equal_the_engine(pred_app: AppTest, preset: Scenario) -> None:
+def test_detection_figures_equal_the_engine(pred_dashboard: AppTest, preset: Scenario) -> None:
     results = detect.detect(preset, 1.5, 13, PATHS, 0, notice=preset.renewal_notice_months)
-    rows = {r["Billing"]: r for r in table(pred_app, 1)}
+    rows = {r["Billing"]: r for r in table(pred_dashboard, 0)}
     for choice, plan in zip(detect.CHOICES, PLANS, strict=True):
         shown = rows[plan]
         assert shown["Months until half the futures alerted"] == results[choice].median_months
         assert shown["Chance within 3 months"] == fmt_pct(results[choice].p_within_3, 0)
         rate = results[choice].false_alarm_rate
-        assert metric_values(pred_app)[plan] == (f"{rate * 100:.1f}%")
-    assert pred_app.info[-1].value == detect.describe(results, 1.5, 13)
+        assert metric_values(pred_dashboard)[plan] == (f"{rate * 100:.1f}%")
+    assert pred_dashboard.info[-1].value == detect.describe(results, 1.5, 13)
 
 
 def test_notice_months_and_shock_inputs_rerun_the_detection() -> None:
-    at = open_predictability()
+    at = open_predictability(tab=DASHBOARD)
     at.number_input(key="pred.notice").set_value(3)
     at.number_input(key="pred.shock_factor").set_value(1.2)
     at.number_input(key="pred.shock_start").set_value(20).run()
@@ -270,7 +288,7 @@ def test_notice_months_and_shock_inputs_rerun_the_detection() -> None:
 
 
 def test_an_invalid_shock_is_reported() -> None:
-    at = open_predictability()
+    at = open_predictability(tab=DASHBOARD)
     at.number_input(key="pred.shock_start").set_value(99).run()
     assert not at.exception
     assert "Month the rise starts: must be a whole number between 1 and 36 (got 99)." in [
@@ -290,9 +308,11 @@ def test_a_scenario_without_customers_gets_a_message_not_a_crash() -> None:
     empty = parse_scenario({"name": "Nobody yet", "segments": [{"name": "A", "list_price": 9}]})
     at = scenario_page(empty)
     assert not at.exception
-    texts = [i.value for i in at.info]
-    assert any("no MRR in at least half of the simulated futures" in t for t in texts)
-    assert any("nothing for a churn dashboard to watch" in t for t in texts)
+    assert any("no MRR in at least half of the simulated futures" in i.value for i in at.info)
+    at.session_state["pred.tab"] = DASHBOARD
+    at.run()
+    assert not at.exception
+    assert any("nothing for a churn dashboard to watch" in i.value for i in at.info)
 
 
 def test_runaway_acquisition_gets_a_message_not_a_crash() -> None:
@@ -355,6 +375,13 @@ def sens_app() -> AppTest:
     return open_page(SENSITIVITY).run()
 
 
+@pytest.fixture(scope="module")
+def sens_grid() -> AppTest:
+    at = open_page(SENSITIVITY)
+    at.session_state["sens.tab"] = GRID
+    return at.run()
+
+
 def lever_sentence(frame: pl.DataFrame, metric: str, delta: float) -> str:
     """The sentence the page must show for the tornado's top row, built from the engine."""
     row = frame.row(0, named=True)
@@ -372,7 +399,15 @@ def test_sensitivity_runs_with_its_charts(sens_app: AppTest) -> None:
     assert not sens_app.exception
     assert not sens_app.error
     assert sens_app.title[0].value == "Sensitivity"
-    assert charts_on(sens_app) == 3  # tornado and two heatmaps
+    assert charts_on(sens_app) == 1  # the tornado; the heatmaps in their own tab
+    assert "These maps count the horizon only" not in " ".join(m.value for m in sens_app.markdown)
+
+
+def test_the_grid_tab_draws_the_two_heatmaps(sens_grid: AppTest) -> None:
+    assert not sens_grid.exception
+    assert not sens_grid.error
+    assert charts_on(sens_grid) == 2
+    assert not [r for r in sens_grid.radio if r.key == "sens.metric"]  # the tornado not drawn
 
 
 def test_tornado_top_bar_equals_the_engine(sens_app: AppTest, preset: Scenario) -> None:
@@ -401,12 +436,12 @@ def test_tornado_follows_the_metric_and_the_move(preset: Scenario) -> None:
     assert lever_sentence(frame, "npv_cash", 0.1) in text
 
 
-def test_your_point_is_shown_and_the_maps_say_what_they_count(sens_app: AppTest) -> None:
-    texts = " ".join(m.value for m in sens_app.markdown)
+def test_your_point_is_shown_and_the_maps_say_what_they_count(sens_grid: AppTest) -> None:
+    texts = " ".join(m.value for m in sens_grid.markdown)
     assert "These maps count the horizon only" in texts
     # Your mix, weighted by new customers 120 / 30 / 5: discount (120·15% + 30·15% + 5·20%) / 155
     # = 15.16%, annual share (120·15% + 30·45% + 5·80%) / 155 = 22.9%.
-    caption = " ".join(c.value for c in sens_app.caption)
+    caption = " ".join(c.value for c in sens_grid.caption)
     assert "discount 15.2% and annual share 23%" in caption
 
 
@@ -416,7 +451,7 @@ def test_an_invalid_scenario_input_keeps_the_sensitivity_page(sens_app: AppTest)
     assert not at.exception
     assert any("last valid scenario" in w.value for w in at.warning)
     assert at.markdown[0].value == sens_app.markdown[0].value
-    assert charts_on(at) == 3
+    assert charts_on(at) == 1
 
 
 def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
@@ -448,9 +483,17 @@ def test_a_short_scenario_without_new_customers_runs_on_both_pages() -> None:
         assert not at.main.error
         assert shown_scenario(at) == scenario
         if page == PREDICTABILITY:
+            assert charts_on(at) == 3  # the fan charts of one metric
+            at.session_state["pred.tab"] = DASHBOARD
+            at.run()
+            assert not at.exception
             assert at.number_input(key="pred.shock_start").value == 6  # the last month, not 13
-            assert charts_on(at) == 4  # three fan charts and the detection chart
+            assert charts_on(at) == 1
         else:
+            assert charts_on(at) == 1  # the tornado
+            at.session_state["sens.tab"] = GRID
+            at.run()
+            assert not at.exception
             texts = " ".join(m.value for m in at.markdown)
             assert "These maps count the horizon only" in texts
-            assert charts_on(at) == 3
+            assert charts_on(at) == 2

@@ -55,7 +55,9 @@ _EXPORTS = {
         "fmt_count fmt_delta_count fmt_delta_money fmt_delta_pct fmt_money fmt_pct"
     ),
     "mrrsim.downloads": "csv_text excel_bytes",
-    "mrrsim.ui.widgets": "glossary_columns money_column page_header show_chart show_spec",
+    "mrrsim.ui.widgets": (
+        "glossary_columns keep_widget_values money_column page_header show_chart show_spec"
+    ),
 }
 _SOURCES = {name: module for module, names in _EXPORTS.items() for name in names.split()}
 

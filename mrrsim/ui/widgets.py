@@ -21,6 +21,7 @@ schemapi.disable_debug_mode()
 
 __all__ = [
     "glossary_columns",
+    "keep_widget_values",
     "money_column",
     "page_header",
     "show_chart",
@@ -57,6 +58,15 @@ def _warm_up() -> None:
 
 
 _warm_up()
+
+
+def keep_widget_values(defaults: dict[str, Any]) -> None:
+    """Give each widget key its default (first run) or keep its value (later runs), for the
+    inputs of a tab that a run may leave closed, and so not draw: Streamlit forgets the value
+    of a widget a run does not draw; writing it back through session state keeps it. Those
+    widgets take their defaults from here, not from ``value=`` (a widget given both warns)."""
+    for key, default in defaults.items():
+        st.session_state[key] = st.session_state.get(key, default)
 
 
 def show_chart(chart: alt.TopLevelMixin, **kwargs: Any) -> None:
