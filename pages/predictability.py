@@ -190,7 +190,6 @@ def fan_section(scenario: Scenario, paths: int, seed: int) -> None:
         "Range by month of",
         options=list(FAN_VIEWS),
         format_func=FAN_VIEWS.__getitem__,
-        default="mrr",
         required=True,
         key="pred.fan_metric",
     )
@@ -407,8 +406,9 @@ def main() -> None:
     for problem in (paths_problem, seed_problem):
         if problem:
             st.error(problem, icon=":material/error:")
-    ui.keep_widget_values(  # the dashboard's inputs, kept while its tab is closed
+    ui.keep_widget_values(  # each tab's inputs, kept while it is closed
         {
+            "pred.fan_metric": "mrr",
             "pred.shock_factor": detect.DEFAULT_FACTOR,
             "pred.shock_start": min(detect.DEFAULT_START, scenario.horizon_months),
             "pred.notice": scenario.renewal_notice_months,

@@ -126,6 +126,13 @@ def test_the_fan_charts_switch_to_cumulative_cash(pred_app: AppTest) -> None:
     assert not pred_app.exception
     assert charts_on(pred_app) == 3
     assert all("ash" in t for t in titles())
+    # the choice survives a visit to the other tab (which does not draw it)
+    pred_app.session_state["pred.tab"] = DASHBOARD
+    pred_app.run()
+    pred_app.session_state["pred.tab"] = RANGES
+    pred_app.run()
+    assert pred_app.segmented_control(key="pred.fan_metric").value == "cumulative_cash"
+    assert all("ash" in t for t in titles())
     pred_app.segmented_control(key="pred.fan_metric").set_value("mrr").run()
 
 
