@@ -185,6 +185,20 @@ def shot(page: Page, name: str) -> None:
 # --- the tests ---------------------------------------------------------------------------------
 
 
+def enter_and_wait(page: Page, field: Locator, value: str) -> None:
+    """Type ``value`` into a sidebar input, press Enter and wait until the address bar's share
+    link has changed and the app has settled."""
+    token = query_token(page.url)
+    field.fill(value)
+    field.press("Enter")
+    page.wait_for_function(
+        "token => new URLSearchParams(location.search).get('s') !== token",
+        arg=token,
+        timeout=WAIT_MS,
+    )
+    wait_until_idle(page, WAIT_MS)
+
+
 def test_a_share_link_opens_its_scenario_with_every_input_and_figure(
     server: str, page: Page
 ) -> None:
@@ -237,17 +251,10 @@ def test_switching_pages_keeps_the_scenario(server: str, page: Page) -> None:
 def test_editing_the_discount_updates_the_link_and_the_figures(server: str, page: Page) -> None:
     scenario = shared_scenario()
     open_and_wait(page, share.share_url(scenario, base_url=server))
-    before_token, before = query_token(page.url), shown_metrics(page)
+    before = shown_metrics(page)
     open_editor(page, 0)
     field = page.locator(key_selector("ed.annual_discount"))
-    field.fill("27.5")
-    field.press("Enter")
-    page.wait_for_function(
-        "token => new URLSearchParams(location.search).get('s') !== token",
-        arg=before_token,
-        timeout=WAIT_MS,
-    )
-    wait_until_idle(page, WAIT_MS)
+    enter_and_wait(page, field, "27.5")
     shot(page, "planner-edited-discount")
     assert_no_crash(page)
     expected = edited(scenario, annual_discount=0.275)
@@ -265,15 +272,7 @@ def test_edits_in_a_row_each_keep_their_value(server: str, page: Page) -> None:
     open_editor(page, 0)
     field = page.locator(key_selector("ed.annual_discount"))
     for value in ("12.00", "13.00", "14.00", "16.00"):
-        token = query_token(page.url)
-        field.fill(value)
-        field.press("Enter")
-        page.wait_for_function(
-            "token => new URLSearchParams(location.search).get('s') !== token",
-            arg=token,
-            timeout=WAIT_MS,
-        )
-        wait_until_idle(page, WAIT_MS)
+        enter_and_wait(page, field, value)
         assert field.input_value() == value
         assert shown_scenario(page).annual_discount == float(value) / 100
     title = load_preset(DEFAULT_PRESET).name
