@@ -37,21 +37,25 @@ def test_same_seed_same_output_other_seed_other_output() -> None:
     assert list(first) == list(CHOICES)
 
 
+# 300 new customers a month, monthly churn 4% against 10% per annual renewal: a large monthly
+# base, so a churn rise is far easier to see under monthly billing
+LOPSIDED = {
+    "name": "A",
+    "list_price": 50,
+    "new_customers": 300,
+    "annual_share": 0.5,
+    "monthly_churn": 0.04,
+    "annual_churn": 0.1,
+}
+
+
 def test_monthly_billing_detects_sooner_than_annual_without_notice() -> None:
     # 300 new customers a month, monthly churn 4% against 10% per annual renewal, movers taking
     # the other plan's churn (billing_effect 1). By month 25 all-monthly has ~4,000 customers at
     # risk every month (~160 losses a month, a 15% shock adds ~24: z ~ 1.9 in one month, ~3.3
     # over three), all-annual only the ~400 renewing (~40 losses, +6: z ~ 1 a month) -- the same
     # shock is several times harder to see when only a twelfth of the base can leave.
-    seg = {
-        "name": "A",
-        "list_price": 50,
-        "new_customers": 300,
-        "annual_share": 0.5,
-        "monthly_churn": 0.04,
-        "annual_churn": 0.1,
-    }
-    sc = make([seg], horizon_months=48, billing_effect=1.0)
+    sc = make([LOPSIDED], horizon_months=48, billing_effect=1.0)
     out = detect(sc, factor=1.15, start=25, paths=400, seed=1)
     monthly, annual = out["all_monthly"], out["all_annual"]
     assert monthly.median_months is not None and annual.median_months is not None
@@ -260,22 +264,14 @@ def test_the_sentence_says_what_the_numbers_show_whichever_way_they_point(
 
 def test_the_sentence_agrees_with_the_engine_on_a_case_each_way() -> None:
     # monthly sooner: the lopsided case of the test above
-    seg = {
-        "name": "A",
-        "list_price": 50,
-        "new_customers": 300,
-        "annual_share": 0.5,
-        "monthly_churn": 0.04,
-        "annual_churn": 0.1,
-    }
     monthly_case = detect(
-        make([seg], horizon_months=48, billing_effect=1.0), factor=1.15, start=25, paths=300
+        make([LOPSIDED], horizon_months=48, billing_effect=1.0), factor=1.15, start=25, paths=300
     )
     assert describe(monthly_case, 1.15, 25).startswith("Monthly billing shows it")
     # annual sooner: monthly customers hardly churn (0.5% a month, ~35 losses a month) while
     # 40% of annual customers leave at renewal (~140 a month): the same 20% rise is ~3 standard
     # deviations a month under all-annual and ~1 under all-monthly
-    rare = {**seg, "monthly_churn": 0.005, "annual_churn": 0.4}
+    rare = {**LOPSIDED, "monthly_churn": 0.005, "annual_churn": 0.4}
     annual_case = detect(
         make([rare], horizon_months=48, billing_effect=1.0), factor=1.2, start=25, paths=300
     )

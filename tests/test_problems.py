@@ -4,13 +4,12 @@ the sidebar and the notice of a bad share link."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import APP, TIMEOUT
+from test_cli import run
 
 from mrrsim import share
 from mrrsim.problems import MAX_SHOWN, capped, more_problems
@@ -24,6 +23,13 @@ UNKNOWN_KEYS = "name: x\nsegments: [{name: a, list_price: 1}]\n" + "".join(
 
 
 BAD_SEGMENT = [0, 0, -1, 9, 9, 9, 9, 9, 9, -1, -1, 9, 9, "x", 9, 9, "x"]  # every field wrong
+
+
+def refused_cli_lines(*args: str, stdin: str | None = None) -> list[str]:
+    """The lines ``python -m mrrsim ARGS`` writes to stderr, asserting it refused (exit 2)."""
+    out = run(*args, stdin=stdin)
+    assert out.returncode == 2
+    return out.stderr.splitlines()
 
 
 def huge_link(segments: int = 20, row: list | None = None) -> str:
@@ -63,28 +69,11 @@ def test_a_short_link_expanding_to_thousands_of_segments_is_refused_at_once() ->
 
 
 def test_the_cli_prints_the_first_ten_problems_and_a_count() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "mrrsim", "validate", "-"],
-        input=UNKNOWN_KEYS,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert out.returncode == 2
-    lines = out.stderr.splitlines()
+    lines = refused_cli_lines("validate", "-", stdin=UNKNOWN_KEYS)
     assert len(lines) == MAX_SHOWN + 1
     assert lines[0] == "error: k0: unknown field"
     assert lines[-1] == "error: …and 8,990 more problems"
-    out = subprocess.run(
-        [sys.executable, "-m", "mrrsim", "from-link", huge_link()],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert out.returncode == 2
-    lines = out.stderr.splitlines()
+    lines = refused_cli_lines("from-link", huge_link())
     assert len(lines) == MAX_SHOWN + 1
     assert lines[0] == "error: share link: segments[0].name: must be text (got 0)"
     assert lines[-1].startswith("error: …and ") and lines[-1].endswith(" more problems")
